@@ -1,0 +1,73 @@
+/**
+ * The composition root: builds every service once. The Electron shell, the web server and the CLI
+ * each call `createApp` and put their transport in front of the same dispatcher. No Electron here.
+ */
+import { join } from 'node:path'
+import { createApi, type FlotillaApi } from '../shared/bridge'
+import type { AppInfo } from '../shared/types'
+import { createHandlers } from './handlers'
+import { EventBus } from './services/events'
+import { HostInventory } from './services/inventory/host-inventory'
+import { createLogger, fileSink, type Logger, type LogSink } from './services/log/logger'
+import { OperationRegistry } from './services/operations/registry'
+import { Redactor } from './services/secrets/secret'
+import { SettingsService } from './services/settings/settings-service'
+import type { StoreFactory } from './services/store/key-value-store'
+import { createDispatcher, type Dispatch } from './transport/dispatcher'
+import { localTransport } from './transport/local-transport'
+
+export interface AppOptions {
+  dataDir: string
+  transport: AppInfo['transport']
+  version: string
+  /** electron-store in Electron, conf elsewhere. */
+  createStore: StoreFactory
+  /** Extra log sinks (stderr for the web server); the data directory's log file is always written. */
+  logSinks?: LogSink[]
+}
+
+export interface Services {
+  events: EventBus
+  redactor: Redactor
+  log: Logger
+  ops: OperationRegistry
+  inventory: HostInventory
+  settings: SettingsService
+}
+
+export interface App extends Services {
+  info: AppInfo
+  /** Answers contract requests; every transport calls this. */
+  dispatch: Dispatch
+  /** The bridge API over an in-process transport (CLI, benchmarks). */
+  api: FlotillaApi
+  /** Cancels running operations; call on quit. */
+  close(): void
+}
+
+export function createApp(options: AppOptions): App {
+  const events = new EventBus()
+  const redactor = new Redactor()
+  const log = createLogger(
+    [fileSink(join(options.dataDir, 'logs', 'flotilla.log')), ...(options.logSinks ?? [])],
+    redactor,
+  )
+  const ops = new OperationRegistry(events, redactor)
+  const inventory = new HostInventory(options.createStore('inventory'), events)
+  const settings = new SettingsService(options.createStore('settings'), events)
+  const services: Services = { events, redactor, log, ops, inventory, settings }
+  const info: AppInfo = {
+    version: options.version,
+    dataDir: options.dataDir,
+    transport: options.transport,
+    platform: process.platform,
+  }
+  const dispatch = createDispatcher(createHandlers(services, info), log)
+  return {
+    ...services,
+    info,
+    dispatch,
+    api: createApi(localTransport(dispatch, events)),
+    close: () => ops.cancelAll(),
+  }
+}

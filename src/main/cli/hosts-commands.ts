@@ -1,0 +1,148 @@
+import type { Command } from 'commander'
+import { AppError } from '../../shared/errors'
+import type { Host, HostPatch } from '../../shared/types'
+import type { App } from '../app'
+import { table, type Output } from './output'
+
+export interface CliContext {
+  out: Output
+  json(): boolean
+  app(): App
+}
+
+/** `flotilla hosts add|list|edit|remove|check`. */
+export function registerHostCommands(program: Command, ctx: CliContext): void {
+  const hosts = program.command('hosts').description('the hosts Flotilla knows')
+
+  hosts
+    .command('add <address>')
+    .description('add a host by IPv4/IPv6 address or name')
+    .option('-p, --port <port>', 'SSH port', '22')
+    .option('-u, --user <user>', 'SSH user', 'root')
+    .option('-l, --label <label>', 'friendly name')
+    .action(async (address: string, o: { port: string; user: string; label?: string }) => {
+      const host = await ctx.app().api.hosts.add({
+        address,
+        port: toNumber(o.port),
+        user: o.user,
+        ...(o.label !== undefined ? { label: o.label } : {}),
+      })
+      print(ctx, host, `Added ${describe(host)} (id ${host.id}).\n`)
+    })
+
+  hosts
+    .command('list')
+    .alias('ls')
+    .description('list hosts')
+    .action(async () => {
+      const list = await ctx.app().api.hosts.list()
+      if (ctx.json()) return ctx.out.stdout(JSON.stringify(list, null, 2) + '\n')
+      if (list.length === 0)
+        return ctx.out.stdout('No hosts yet. Add one: flotilla hosts add <address> --user <user>\n')
+      ctx.out.stdout(
+        table([
+          ['ID', 'ADDRESS', 'PORT', 'USER', 'LABEL'],
+          ...list.map((h) => [h.id, h.address, String(h.port), h.user, h.label ?? '']),
+        ]),
+      )
+    })
+
+  hosts
+    .command('edit <host>')
+    .description('change a host (by id, address or label)')
+    .option('-a, --address <address>', 'new address')
+    .option('-p, --port <port>', 'new SSH port')
+    .option('-u, --user <user>', 'new SSH user')
+    .option('-l, --label <label>', 'new label ("" clears it)')
+    .action(async (ref: string, o: { address?: string; port?: string; user?: string; label?: string }) => {
+      const api = ctx.app().api
+      const target = await resolveHost(ctx, ref)
+      const patch: HostPatch = {}
+      if (o.address !== undefined) patch.address = o.address
+      if (o.port !== undefined) patch.port = toNumber(o.port)
+      if (o.user !== undefined) patch.user = o.user
+      if (o.label !== undefined) patch.label = o.label
+      const host = await api.hosts.update(target.id, patch)
+      print(ctx, host, `Updated ${describe(host)}.\n`)
+    })
+
+  hosts
+    .command('remove <host>')
+    .alias('rm')
+    .description('forget a host (by id, address or label)')
+    .action(async (ref: string) => {
+      const target = await resolveHost(ctx, ref)
+      await ctx.app().api.hosts.remove(target.id)
+      print(ctx, { removed: target.id }, `Removed ${describe(target)}.\n`)
+    })
+
+  hosts
+    .command('check [hosts...]')
+    .description('check that hosts answer on their SSH port (all hosts when none given)')
+    .action(async (refs: string[]) => {
+      const api = ctx.app().api
+      const targets = refs.length > 0 ? await Promise.all(refs.map((r) => resolveHost(ctx, r))) : await api.hosts.list()
+      if (targets.length === 0) throw new AppError('HOST_NOT_FOUND', 'No hosts to check. Add one first.')
+      const abort = new AbortController()
+      const onSigint = () => abort.abort()
+      process.once('SIGINT', onSigint)
+      try {
+        const results = await api.hosts.check(
+          targets.map((t) => t.id),
+          { signal: abort.signal },
+        )
+        if (ctx.json()) return ctx.out.stdout(JSON.stringify(results, null, 2) + '\n')
+        const byId = new Map(targets.map((t) => [t.id, t]))
+        ctx.out.stdout(
+          table([
+            ['HOST', 'STATE', 'DETAIL'],
+            ...results.map((r) => [
+              describe(byId.get(r.hostId)!),
+              r.reachable ? 'reachable' : 'unreachable',
+              (r.reachable ? r.banner : r.reason) ?? '',
+            ]),
+          ]),
+        )
+      } finally {
+        process.off('SIGINT', onSigint)
+      }
+    })
+}
+
+/** Finds a host by id, then address, then label; refuses ambiguous references. */
+async function resolveHost(ctx: CliContext, ref: string): Promise<Host> {
+  const list = await ctx.app().api.hosts.list()
+  const byId = list.find((h) => h.id === ref)
+  if (byId) return byId
+  const needle = ref
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+  for (const matches of [
+    list.filter((h) => h.address === needle),
+    list.filter((h) => h.label?.toLowerCase() === needle),
+  ]) {
+    if (matches.length === 1) return matches[0]!
+    if (matches.length > 1) {
+      throw new AppError(
+        'INVALID_INPUT',
+        `"${ref}" matches ${matches.length} hosts; use the id (see: flotilla hosts list).`,
+      )
+    }
+  }
+  throw new AppError('HOST_NOT_FOUND', `No host "${ref}" (see: flotilla hosts list).`)
+}
+
+/** Numbers from the command line; anything else goes to the schema as is, which names the field. */
+function toNumber(text: string): number {
+  return /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN
+}
+
+function describe(host: Host): string {
+  const where = `${host.user}@${host.address.includes(':') ? `[${host.address}]` : host.address}:${host.port}`
+  return host.label ? `${host.label} (${where})` : where
+}
+
+function print(ctx: CliContext, value: unknown, human: string): void {
+  ctx.out.stdout(ctx.json() ? JSON.stringify(value, null, 2) + '\n' : human)
+}

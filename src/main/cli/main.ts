@@ -1,0 +1,65 @@
+/**
+ * `flotilla` — the contract for scripts. Every command goes through the same bridge, dispatcher and
+ * schemas as the UI (an in-process transport), so a script meets the same rules and error codes.
+ * Human text by default, `--json` for machines; errors go to stderr (or stdout as JSON) with exit 1.
+ */
+import { Command, CommanderError } from 'commander'
+import { createApp, type App } from '../app'
+import { resolveDataDir } from '../data-dir'
+import { confStoreFactory } from '../services/store/conf-store'
+import { packageVersion } from '../version'
+import { registerHostCommands } from './hosts-commands'
+import { printError, type Output } from './output'
+
+export async function runCli(argv: string[], out: Output = consoleOutput()): Promise<number> {
+  const program = new Command('flotilla')
+    .description('Build and keep a Kubernetes cluster of Raspberry Pis and MicroOS boxes.')
+    .version(packageVersion())
+    .option('--data-dir <dir>', 'where Flotilla keeps its files (or FLOTILLA_DATA_DIR)')
+    .option('--json', 'print machine-readable JSON')
+    .exitOverride()
+    .configureOutput({ writeOut: out.stdout, writeErr: out.stderr })
+
+  let app: App | undefined
+  const context = {
+    out,
+    json: () => Boolean(program.opts<{ json?: boolean }>().json),
+    app: () => {
+      if (!app) {
+        const dataDir = resolveDataDir({ flag: program.opts<{ dataDir?: string }>().dataDir })
+        app = createApp({
+          dataDir,
+          transport: 'cli',
+          version: packageVersion(),
+          createStore: confStoreFactory(dataDir),
+        })
+      }
+      return app
+    },
+  }
+
+  program
+    .command('info')
+    .description('show version and data directory')
+    .action(async () => {
+      const info = await context.app().api.app.info()
+      if (context.json()) out.stdout(JSON.stringify(info, null, 2) + '\n')
+      else out.stdout(`Flotilla ${info.version}\ndata directory: ${info.dataDir}\n`)
+    })
+  registerHostCommands(program, context)
+
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+    return 0
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode
+    printError(out, error, context.json())
+    return 1
+  } finally {
+    app?.close()
+  }
+}
+
+function consoleOutput(): Output {
+  return { stdout: (t) => void process.stdout.write(t), stderr: (t) => void process.stderr.write(t) }
+}

@@ -1,0 +1,101 @@
+import { AppError } from '../../../shared/errors'
+import type { Host, HostInput, HostPatch } from '../../../shared/types'
+import type { EventBus } from '../events'
+import type { KeyValueStore } from '../store/key-value-store'
+
+/** Input as it is after the contract's schemas parsed it: address normalised, defaults applied. */
+export type ValidHostInput = Required<Pick<HostInput, 'address' | 'port' | 'user'>> & Pick<HostInput, 'label'>
+
+const HOSTS_KEY = 'hosts'
+
+/**
+ * The hosts the user added. Inputs arrive validated and normalised by the contract schemas; this
+ * service owns identity (ids), uniqueness (address + port) and persistence.
+ */
+export class HostInventory {
+  constructor(
+    private readonly store: KeyValueStore,
+    private readonly events: EventBus,
+    private readonly now: () => Date = () => new Date(),
+    private readonly newId: () => string = () => globalThis.crypto.randomUUID(),
+  ) {}
+
+  list(): Host[] {
+    const raw = this.store.get(HOSTS_KEY)
+    return Array.isArray(raw) ? (raw as Host[]) : []
+  }
+
+  get(id: string): Host {
+    const host = this.list().find((h) => h.id === id)
+    if (!host) throw notFound()
+    return host
+  }
+
+  add(input: ValidHostInput): Host {
+    const hosts = this.list()
+    this.#assertUnique(hosts, input.address, input.port)
+    const at = this.now().toISOString()
+    const host: Host = {
+      id: this.newId(),
+      address: input.address,
+      port: input.port,
+      user: input.user,
+      ...(input.label ? { label: input.label } : {}),
+      source: 'manual',
+      addedAt: at,
+      updatedAt: at,
+    }
+    this.#save([...hosts, host])
+    return host
+  }
+
+  update(id: string, patch: HostPatch): Host {
+    const hosts = this.list()
+    const index = hosts.findIndex((h) => h.id === id)
+    const current = hosts[index]
+    if (!current) throw notFound()
+    const next: Host = { ...current, updatedAt: this.now().toISOString() }
+    if (patch.address !== undefined) next.address = patch.address
+    if (patch.port !== undefined) next.port = patch.port
+    if (patch.user !== undefined) next.user = patch.user
+    if (patch.label !== undefined) {
+      if (patch.label === '') delete next.label
+      else next.label = patch.label
+    }
+    this.#assertUnique(
+      hosts.filter((h) => h.id !== id),
+      next.address,
+      next.port,
+    )
+    const updated = hosts.slice()
+    updated[index] = next
+    this.#save(updated)
+    return next
+  }
+
+  remove(id: string): void {
+    const hosts = this.list()
+    if (!hosts.some((h) => h.id === id)) throw notFound()
+    this.#save(hosts.filter((h) => h.id !== id))
+  }
+
+  #assertUnique(hosts: Host[], address: string, port: number): void {
+    const clash = hosts.find((h) => h.address === address && h.port === port)
+    if (clash) {
+      const name = clash.label ? `${clash.label} (${address})` : address
+      throw new AppError('HOST_EXISTS', `${name} port ${port} is already in your hosts.`, {
+        fields: { address: 'Already in your hosts.' },
+        hostId: clash.id,
+      })
+    }
+  }
+
+  #save(hosts: Host[]): void {
+    this.store.set(HOSTS_KEY, hosts)
+    this.events.emit('hosts:changed', { hosts })
+  }
+}
+
+function notFound(): AppError {
+  return new AppError('HOST_NOT_FOUND', 'That host is not in your hosts (it may have been removed).')
+}

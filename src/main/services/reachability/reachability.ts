@@ -1,0 +1,109 @@
+import { connect, type Socket } from 'node:net'
+import type { Host, ReachabilityResult } from '../../../shared/types'
+import type { OperationContext } from '../operations/registry'
+
+export interface ReachabilityOptions {
+  /** How long to wait for the connection and the SSH banner, per host. */
+  timeoutMs?: number
+  /** How many hosts to contact at once. */
+  concurrency?: number
+}
+
+/**
+ * Checks that each host answers on its SSH port with an SSH banner, without logging in: the first,
+ * cheapest sign that an address is right. Hosts are checked in parallel (bounded); one host's
+ * failure is its own result, not the operation's.
+ */
+export async function checkReachability(
+  hosts: Host[],
+  ctx: OperationContext,
+  { timeoutMs = 5000, concurrency = 8 }: ReachabilityOptions = {},
+): Promise<ReachabilityResult[]> {
+  const results: ReachabilityResult[] = new Array(hosts.length)
+  let next = 0
+  let done = 0
+  const worker = async () => {
+    while (next < hosts.length) {
+      ctx.throwIfCancelled()
+      const index = next++
+      const host = hosts[index]!
+      ctx.progress({ step: `Contacting ${host.label ?? host.address}`, done, total: hosts.length, nodeId: host.id })
+      const result = await probeBanner(host, timeoutMs, ctx.signal)
+      results[index] = result
+      done++
+      ctx.log(
+        result.reachable
+          ? `${host.address}:${host.port} answered: ${result.banner}`
+          : `${host.address}:${host.port}: ${result.reason}`,
+        host.id,
+      )
+      ctx.progress({ step: result.reachable ? 'Reachable' : 'Unreachable', done, total: hosts.length, nodeId: host.id })
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, hosts.length) }, worker))
+  return results
+}
+
+/** Connects, reads the server's identification line (RFC 4253 §4.2), and closes. */
+export function probeBanner(host: Host, timeoutMs: number, signal?: AbortSignal): Promise<ReachabilityResult> {
+  return new Promise((resolve) => {
+    const started = performance.now()
+    let buffer = ''
+    let settled = false
+    let latencyMs: number | undefined
+    const socket: Socket = connect({ host: host.address, port: host.port })
+    const finish = (result: Omit<ReachabilityResult, 'hostId'>) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+      socket.destroy()
+      resolve({ hostId: host.id, ...result })
+    }
+    const onAbort = () => finish({ reachable: false, reason: 'Cancelled.' })
+    const timer = setTimeout(
+      () => finish({ reachable: false, reason: `No answer within ${formatDuration(timeoutMs)}.` }),
+      timeoutMs,
+    )
+    signal?.addEventListener('abort', onAbort, { once: true })
+    socket.setEncoding('latin1')
+    socket.on('connect', () => {
+      latencyMs = Math.round(performance.now() - started)
+    })
+    socket.on('data', (chunk: string) => {
+      buffer += chunk
+      // Servers may send other lines before the identification line; it is the one starting "SSH-".
+      const lines = buffer.split(/\r?\n/)
+      const banner = lines.slice(0, -1).find((line) => line.startsWith('SSH-'))
+      if (banner)
+        finish({ reachable: true, banner: banner.slice(0, 255), ...(latencyMs !== undefined ? { latencyMs } : {}) })
+      else if (buffer.length > 8192)
+        finish({ reachable: false, reason: 'Something answers on that port, but it is not an SSH server.' })
+    })
+    socket.on('end', () =>
+      finish({ reachable: false, reason: 'The connection was closed before an SSH banner arrived.' }),
+    )
+    socket.on('error', (error: NodeJS.ErrnoException) => finish({ reachable: false, reason: describeNetError(error) }))
+  })
+}
+
+function describeNetError(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ECONNREFUSED':
+      return 'Connection refused: nothing listens on that port (is SSH enabled?).'
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return 'No route to the host: is it on and on this network?'
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'That name does not resolve: try the IP address.'
+    case 'ETIMEDOUT':
+      return 'The connection timed out.'
+    default:
+      return `Could not connect (${error.code ?? 'unknown error'}).`
+  }
+}
+
+function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`
+}

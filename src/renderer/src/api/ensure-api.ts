@@ -1,0 +1,12 @@
+import { createApi } from '../../../shared/bridge'
+import { webTransport } from './web-transport'
+
+/**
+ * In Electron the preload has put `window.api` in place. In a normal browser the same bridge is
+ * built here over the WebSocket, so the rest of the renderer only ever talks to `window.api`.
+ */
+export function ensureApi(): void {
+  if (!('api' in window) || !window.api) {
+    window.api = createApi(webTransport(window.location, window.sessionStorage))
+  }
+}

@@ -1,0 +1,114 @@
+import { useState, type FormEvent } from 'react'
+import type { AppErrorData } from '../../../../shared/errors'
+import type { HostInput } from '../../../../shared/types'
+import { Field } from '../../components/Field'
+
+export interface HostFormValues {
+  address: string
+  port: string
+  user: string
+  label: string
+}
+
+interface HostFormProps {
+  initial?: HostFormValues
+  submitLabel: string
+  /** Resolves to null on success, else the error whose fields are shown next to the inputs. */
+  onSubmit(input: HostInput): Promise<AppErrorData | null>
+  onCancel?: () => void
+  /** Clear the inputs after a successful submit (adding, not editing). */
+  resetOnSuccess?: boolean
+}
+
+export const EMPTY_HOST_FORM: HostFormValues = { address: '', port: '22', user: 'pi', label: '' }
+
+/**
+ * Address, port, user and label. The services validate (the same rules for UI, web and CLI); this
+ * form only shows their verdict next to each field and keeps what the user typed.
+ */
+export function HostForm({
+  initial = EMPTY_HOST_FORM,
+  submitLabel,
+  onSubmit,
+  onCancel,
+  resetOnSuccess,
+}: HostFormProps) {
+  const [values, setValues] = useState(initial)
+  const [error, setError] = useState<AppErrorData | null>(null)
+  const [busy, setBusy] = useState(false)
+  const fields = error?.details?.fields ?? {}
+  const set = (key: keyof HostFormValues) => (e: { target: { value: string } }) =>
+    setValues({ ...values, [key]: e.target.value })
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault()
+    setBusy(true)
+    const result = await onSubmit({
+      address: values.address,
+      port: values.port.trim() === '' ? 22 : /^\d+$/.test(values.port.trim()) ? Number(values.port) : Number.NaN,
+      user: values.user,
+      label: values.label,
+    })
+    setBusy(false)
+    setError(result)
+    if (!result && resetOnSuccess) setValues(initial)
+  }
+
+  const otherError = error && !error.details?.fields ? error.message : null
+  return (
+    <form className="host-form" onSubmit={(e) => void submit(e)} noValidate aria-label={submitLabel}>
+      <Field
+        label="Address"
+        name="address"
+        placeholder="192.168.1.20 or kubic-pi1.local"
+        value={values.address}
+        onChange={set('address')}
+        error={fields.address}
+        autoComplete="off"
+        spellCheck={false}
+        className="field-wide"
+      />
+      <Field
+        label="SSH port"
+        name="port"
+        inputMode="numeric"
+        value={values.port}
+        onChange={set('port')}
+        error={fields.port}
+        className="field-narrow"
+      />
+      <Field
+        label="User"
+        name="user"
+        value={values.user}
+        onChange={set('user')}
+        error={fields.user}
+        autoComplete="off"
+        spellCheck={false}
+      />
+      <Field
+        label="Label (optional)"
+        name="label"
+        placeholder="pi-kitchen"
+        value={values.label}
+        onChange={set('label')}
+        error={fields.label}
+      />
+      <div className="form-actions">
+        <button type="submit" className="button button-primary" disabled={busy}>
+          {submitLabel}
+        </button>
+        {onCancel && (
+          <button type="button" className="button" onClick={onCancel}>
+            Cancel
+          </button>
+        )}
+      </div>
+      {otherError && (
+        <div className="form-error" role="alert">
+          {otherError}
+        </div>
+      )}
+    </form>
+  )
+}

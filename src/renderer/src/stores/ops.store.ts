@@ -1,0 +1,89 @@
+import { create } from 'zustand'
+import type { OperationInfo, OpProgress } from '../../../shared/types'
+import { asError } from '../errors'
+import { useToasts } from './toasts.store'
+
+export interface NodeProgress {
+  step: string
+}
+
+export interface OpView extends OperationInfo {
+  nodes: Record<string, NodeProgress>
+  lines: OpLine[]
+}
+
+export interface OpLine {
+  text: string
+  nodeId?: string
+}
+
+interface OpsState {
+  ops: Record<string, OpView>
+  /** Snapshot of operations (a reloaded window catches up), then live events. */
+  hydrate(): Promise<void>
+  cancel(opId: string): Promise<void>
+  dismiss(opId: string): void
+}
+
+const MAX_LINES = 200
+let subscribed = false
+
+export const useOps = create<OpsState>((set, get) => {
+  const patch = (opId: string, change: (op: OpView) => OpView) => {
+    const op = get().ops[opId]
+    if (op) set({ ops: { ...get().ops, [opId]: change(op) } })
+  }
+  // A log line only appends; a progress report moves the bar and, in a fan-out, that host's step.
+  const onProgress = (p: OpProgress) =>
+    patch(p.opId, (op) =>
+      p.line !== undefined
+        ? { ...op, lines: [...op.lines, { text: p.line, ...(p.nodeId ? { nodeId: p.nodeId } : {}) }].slice(-MAX_LINES) }
+        : {
+            ...op,
+            step: p.step,
+            done: p.done,
+            total: p.total,
+            nodes: p.nodeId ? { ...op.nodes, [p.nodeId]: { step: p.step } } : op.nodes,
+          },
+    )
+
+  return {
+    ops: {},
+    hydrate: async () => {
+      if (!subscribed) {
+        subscribed = true
+        window.api.ops.onStart(({ op }) => set({ ops: { ...get().ops, [op.id]: { ...op, nodes: {}, lines: [] } } }))
+        window.api.ops.onProgress(onProgress)
+        window.api.ops.onEnd((end) =>
+          patch(end.opId, (op) => ({
+            ...op,
+            state: end.state,
+            done: end.state === 'done' ? op.total : op.done,
+            ...(end.error ? { error: end.error } : {}),
+          })),
+        )
+      }
+      try {
+        const list = await window.api.ops.list()
+        const ops: Record<string, OpView> = {}
+        for (const op of list)
+          ops[op.id] = { ...op, nodes: get().ops[op.id]?.nodes ?? {}, lines: get().ops[op.id]?.lines ?? [] }
+        set({ ops })
+      } catch (error) {
+        useToasts.getState().error(asError(error))
+      }
+    },
+    cancel: async (opId) => {
+      try {
+        await window.api.ops.cancel(opId)
+      } catch (error) {
+        useToasts.getState().error(asError(error))
+      }
+    },
+    dismiss: (opId) => {
+      const ops = { ...get().ops }
+      delete ops[opId]
+      set({ ops })
+    },
+  }
+})

@@ -1,0 +1,138 @@
+/**
+ * The `window.api` bridge, written once. Preload builds it over Electron IPC, the browser build over
+ * the loopback WebSocket, the CLI over an in-process transport: same code, different `Transport`.
+ *
+ * Failures reject with plain AppErrorData objects rather than Error instances on purpose: Electron's
+ * contextBridge keeps only the message of an Error, while a plain object arrives intact.
+ */
+import type { ArgsOf, Channel, Envelope, EventName, PayloadOf, ResultOf } from './contract'
+import type { AppErrorData } from './errors'
+import type {
+  AppInfo,
+  Host,
+  HostInput,
+  HostPatch,
+  OperationInfo,
+  OpEnd,
+  OpProgress,
+  ReachabilityResult,
+  Settings,
+} from './types'
+
+/** What a transport must provide: request/response with envelopes, and event subscription. */
+export interface Transport {
+  invoke(channel: Channel, args: unknown[]): Promise<Envelope<unknown>>
+  subscribe(event: EventName, listener: (payload: unknown) => void): () => void
+}
+
+/** Options for channels that run as operations. */
+export interface OpOptions {
+  /** Use this id instead of a generated one (so the caller can cancel by id). */
+  opId?: string
+  /** Aborting sends `op:cancel` (works in Node and the browser; not across contextBridge). */
+  signal?: AbortSignal
+}
+
+type Listener<E extends EventName> = (payload: PayloadOf<E>) => void
+
+export interface FlotillaApi {
+  app: {
+    info(): Promise<AppInfo>
+  }
+  hosts: {
+    list(): Promise<Host[]>
+    add(input: HostInput): Promise<Host>
+    update(id: string, patch: HostPatch): Promise<Host>
+    remove(id: string): Promise<void>
+    check(ids: string[], options?: OpOptions): Promise<ReachabilityResult[]>
+    onChanged(listener: Listener<'hosts:changed'>): () => void
+  }
+  ops: {
+    list(): Promise<OperationInfo[]>
+    cancel(opId: string): Promise<void>
+    /** A fresh operation id, for callers that want to know it before starting. */
+    newId(): string
+    onStart(listener: Listener<'op:start'>): () => void
+    onProgress(listener: (payload: OpProgress) => void): () => void
+    onEnd(listener: (payload: OpEnd) => void): () => void
+  }
+  settings: {
+    get(): Promise<Settings>
+    set(patch: Partial<Settings>): Promise<Settings>
+    onChanged(listener: Listener<'settings:changed'>): () => void
+  }
+}
+
+/** Builds the API over a transport. */
+export function createApi(transport: Transport): FlotillaApi {
+  async function call<C extends Channel>(channel: C, ...args: ArgsOf<C>): Promise<ResultOf<C>> {
+    let envelope: Envelope<unknown>
+    try {
+      envelope = await transport.invoke(channel, args)
+    } catch {
+      throw disconnected()
+    }
+    if (envelope.ok) return envelope.value as ResultOf<C>
+    throw envelope.error
+  }
+
+  function on<E extends EventName>(event: E, listener: Listener<E>): () => void {
+    return transport.subscribe(event, (payload) => listener(payload as PayloadOf<E>))
+  }
+
+  /** Starts an operation channel, wiring an AbortSignal to `op:cancel`. */
+  async function operation<C extends Channel>(
+    channel: C,
+    options: OpOptions | undefined,
+    rest: (opId: string) => ArgsOf<C>,
+  ): Promise<ResultOf<C>> {
+    const opId = options?.opId ?? newOpId()
+    const signal = options?.signal
+    const cancel = () => void call('op:cancel', opId).catch(() => undefined)
+    if (signal?.aborted) throw cancelled()
+    signal?.addEventListener('abort', cancel, { once: true })
+    try {
+      return await call(channel, ...rest(opId))
+    } finally {
+      signal?.removeEventListener('abort', cancel)
+    }
+  }
+
+  return {
+    app: { info: () => call('app:info') },
+    hosts: {
+      list: () => call('hosts:list'),
+      add: (input) => call('hosts:add', input),
+      update: (id, patch) => call('hosts:update', id, patch),
+      remove: (id) => call('hosts:remove', id),
+      check: (ids, options) => operation('hosts:check', options, (opId) => [opId, ids]),
+      onChanged: (listener) => on('hosts:changed', listener),
+    },
+    ops: {
+      list: () => call('ops:list'),
+      cancel: (opId) => call('op:cancel', opId),
+      newId: newOpId,
+      onStart: (listener) => on('op:start', listener),
+      onProgress: (listener) => on('op:progress', listener),
+      onEnd: (listener) => on('op:end', listener),
+    },
+    settings: {
+      get: () => call('settings:get'),
+      set: (patch) => call('settings:set', patch),
+      onChanged: (listener) => on('settings:changed', listener),
+    },
+  }
+}
+
+/** Operation ids are random UUIDs (they pass `idSchema`). */
+export function newOpId(): string {
+  return globalThis.crypto.randomUUID()
+}
+
+function disconnected(): AppErrorData {
+  return { code: 'DISCONNECTED', message: 'Lost the connection to Flotilla’s services. Reload to reconnect.' }
+}
+
+function cancelled(): AppErrorData {
+  return { code: 'CANCELLED', message: 'The operation was cancelled.' }
+}

@@ -1,0 +1,46 @@
+/** A machine Flotilla knows about: added by address now, discovered over mDNS later. */
+export interface Host {
+  /** Stable id, generated when the host is added. */
+  id: string
+  /** IPv4, IPv6 (without brackets) or DNS name, as the user gave it (lower-cased for names). */
+  address: string
+  /** SSH port. */
+  port: number
+  /** SSH login user. */
+  user: string
+  /** Optional friendly name shown instead of the address. */
+  label?: string
+  /** How Flotilla learned of the host. */
+  source: 'manual'
+  /** ISO timestamps. */
+  addedAt: string
+  updatedAt: string
+}
+
+/** What the user types to add a host. Port defaults to 22, user to "root". */
+export interface HostInput {
+  address: string
+  port?: number
+  user?: string
+  label?: string
+}
+
+/** Fields that can change on an existing host; absent fields stay. `label: ''` clears it. */
+export interface HostPatch {
+  address?: string
+  port?: number
+  user?: string
+  label?: string
+}
+
+/** Result of a reachability check of one host (TCP connect + SSH banner). */
+export interface ReachabilityResult {
+  hostId: string
+  reachable: boolean
+  /** The SSH identification line the server sent, e.g. "SSH-2.0-OpenSSH_9.2p1 Debian-2". */
+  banner?: string
+  /** Round-trip of the TCP connect in milliseconds. */
+  latencyMs?: number
+  /** Why it is not reachable, as a sentence. */
+  reason?: string
+}

@@ -1,0 +1,3 @@
+export type * from './host'
+export type * from './operation'
+export type * from './settings'

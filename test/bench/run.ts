@@ -1,0 +1,21 @@
+/**
+ * `npm run bench [-- <group>…]`: prints `BENCH <name> <value> <unit>` per figure (medians over
+ * repeated runs). Later issues add their groups to GROUPS. Figures are for comparison between
+ * commits on the same machine; no test asserts on them.
+ */
+import { contract } from './groups/contract'
+import { inventory } from './groups/inventory'
+import type { BenchGroup } from './harness'
+
+const GROUPS: BenchGroup[] = [contract, inventory]
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
+const unknown = wanted.filter((w) => !GROUPS.some((g) => g.name === w))
+if (unknown.length > 0) {
+  console.error(`unknown bench group(s): ${unknown.join(', ')}. Groups: ${GROUPS.map((g) => g.name).join(', ')}`)
+  process.exit(2)
+}
+for (const group of GROUPS.filter((g) => wanted.length === 0 || wanted.includes(g.name))) {
+  console.error(`# ${group.name}: ${group.description}`)
+  await group.run((name, value, unit) => console.log(`BENCH ${group.name}.${name} ${value} ${unit}`))
+}

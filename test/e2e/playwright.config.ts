@@ -1,0 +1,35 @@
+import { defineConfig } from '@playwright/test'
+
+/**
+ * UI end-to-end tests: Debian's Chromium (never a downloaded browser) against `npm run web`.
+ * One worker: every test starts its own `npm run web`, which rebuilds `out/` first.
+ */
+export default defineConfig({
+  testDir: '.',
+  testMatch: '*.spec.ts',
+  testIgnore: 'electron/**',
+  workers: 1,
+  timeout: 60_000,
+  reporter: [['list']],
+  use: {
+    browserName: 'chromium',
+    viewport: { width: 1280, height: 800 },
+    launchOptions: {
+      // FLOTILLA_CHROMIUM=bundled uses Playwright's own browser (GitHub runners have no Debian chromium).
+      ...(process.env.FLOTILLA_CHROMIUM === 'bundled'
+        ? {}
+        : { executablePath: process.env.FLOTILLA_CHROMIUM ?? '/usr/bin/chromium' }),
+      // Root in CI needs --no-sandbox; the rest keeps Chromium off a network it cannot reach.
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    },
+    trace: 'retain-on-failure',
+  },
+})

@@ -1,0 +1,58 @@
+import { test as base } from '@playwright/test'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+const ROOT = resolve(import.meta.dirname, '../..')
+const URL_LINE = /^Flotilla UI: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)$/m
+
+export interface WebUi {
+  /** The address `npm run web` printed, token included. */
+  url: string
+  /** This run's data directory (fresh per test). */
+  dataDir: string
+}
+
+/** Starts `npm run web -- --port 0 --data-dir <fresh>` and waits for its one URL line. */
+export async function startWebUi(): Promise<WebUi & { child: ChildProcess }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'flotilla-e2e-'))
+  const child = spawn('npm', ['run', 'web', '--', '--port', '0', '--data-dir', dataDir], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`npm run web printed no URL in 60 s:\n${output}`)), 60_000)
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = URL_LINE.exec(output)
+      if (match) {
+        clearTimeout(timer)
+        resolveUrl(match[1]!)
+      }
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', (c: Buffer) => (output += c.toString()))
+    child.on('exit', (code) => reject(new Error(`npm run web exited with ${code}:\n${output}`)))
+  })
+  return { url, dataDir, child }
+}
+
+export const test = base.extend<{ web: WebUi }>({
+  // Playwright reads a fixture's dependencies from its destructuring pattern; this one has none.
+  // eslint-disable-next-line no-empty-pattern
+  web: async ({}, use) => {
+    const { child, ...web } = await startWebUi()
+    await use(web)
+    // npm starts tsx in its own group: signal the whole group so no server outlives the test.
+    try {
+      process.kill(-child.pid!, 'SIGTERM')
+    } catch {
+      // already gone
+    }
+  },
+})
+
+export { expect } from '@playwright/test'
