@@ -5,7 +5,7 @@
 import { join } from 'node:path'
 import { createApi, type FlotillaApi } from '../shared/bridge'
 import type { AppInfo } from '../shared/types'
-import { createHandlers } from './handlers'
+import { createHandlers } from './handlers/index'
 import { EventBus } from './services/events'
 import { HostInventory } from './services/inventory/host-inventory'
 import { createLogger, fileSink, type Logger, type LogSink } from './services/log/logger'

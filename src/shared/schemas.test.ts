@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { hostInputSchema, isHostName, normaliseAddress, userSchema } from './schemas'
+import { hostInputSchema } from './channels/hosts'
+import { isHostName, normaliseAddress, userSchema } from './schemas'
 
 describe('normaliseAddress', () => {
   it.each([

@@ -1,9 +1,9 @@
 /**
- * Input validation for every contract channel. Whatever arrives over IPC or a socket is `unknown`
- * until one of these parses it; the same schemas back the CLI, so a script meets the same rules.
+ * The building blocks of input validation: addresses, ports, users, labels, ids. Each domain's
+ * channel schemas (./channels) are made of these. Whatever arrives over IPC or a socket is `unknown`
+ * until one of them parses it; the same schemas back the CLI, so a script meets the same rules.
  */
 import { z } from 'zod'
-import type { Channel } from './contract'
 
 const ADDRESS_HELP = 'Enter an IPv4 or IPv6 address or a host name such as kubic-pi1.local.'
 
@@ -85,45 +85,3 @@ export const idSchema = z
   .min(1, 'An id is required.')
   .max(64, 'That id is too long.')
   .regex(/^[A-Za-z0-9_-]+$/, 'That is not a valid id.')
-
-export const hostInputSchema = z.strictObject({
-  address: addressSchema,
-  port: portSchema.default(22),
-  user: userSchema.default('root'),
-  label: labelSchema.optional(),
-})
-
-export const hostPatchSchema = z.strictObject({
-  address: addressSchema.optional(),
-  port: portSchema.optional(),
-  user: userSchema.optional(),
-  label: labelSchema.optional(),
-})
-
-export const settingsPatchSchema = z.strictObject({
-  theme: z.enum(['system', 'light', 'dark']).optional(),
-})
-
-/** Per channel: a tuple schema for its arguments and a name for each position (for field errors). */
-export interface ChannelSchema {
-  args: z.ZodType<unknown[]>
-  names: readonly string[]
-}
-
-function channel(names: readonly string[], ...items: z.ZodType[]): ChannelSchema {
-  // A tuple without a rest element: extra arguments are an error, not silently dropped.
-  return { args: z.tuple(items as [z.ZodType, ...z.ZodType[]]) as z.ZodType<unknown[]>, names }
-}
-
-export const CHANNEL_SCHEMAS: Record<Channel, ChannelSchema> = {
-  'app:info': channel([]),
-  'hosts:list': channel([]),
-  'hosts:add': channel(['input'], hostInputSchema),
-  'hosts:update': channel(['id', 'patch'], idSchema, hostPatchSchema),
-  'hosts:remove': channel(['id'], idSchema),
-  'hosts:check': channel(['opId', 'ids'], idSchema, z.array(idSchema).min(1, 'Choose at least one host.').max(500)),
-  'ops:list': channel([]),
-  'op:cancel': channel(['opId'], idSchema),
-  'settings:get': channel([]),
-  'settings:set': channel(['patch'], settingsPatchSchema),
-}

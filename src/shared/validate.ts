@@ -1,6 +1,6 @@
 import type { z } from 'zod'
 import { AppError } from './errors'
-import { CHANNEL_SCHEMAS } from './schemas'
+import { CHANNEL_SCHEMAS } from './channels'
 import type { ArgsOf, Channel } from './contract'
 
 /** True when `name` is a channel of the contract (own key, not e.g. "toString"). */

@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- <group>…]`: prints `BENCH <name> <value> <unit>` per figure (medians over
- * repeated runs). Later issues add their groups to GROUPS. Figures are for comparison between
+ * repeated runs); each group names its figures with its own prefix. Later issues add groups here. Figures are for comparison between
  * commits on the same machine; no test asserts on them.
  */
 import { contract } from './groups/contract'
@@ -17,5 +17,5 @@ if (unknown.length > 0) {
 }
 for (const group of GROUPS.filter((g) => wanted.length === 0 || wanted.includes(g.name))) {
   console.error(`# ${group.name}: ${group.description}`)
-  await group.run((name, value, unit) => console.log(`BENCH ${group.name}.${name} ${value} ${unit}`))
+  await group.run((name, value, unit) => console.log(`BENCH ${name} ${value} ${unit}`))
 }

@@ -1,5 +1,5 @@
 import type { IpcMain, IpcMainInvokeEvent } from 'electron'
-import { CHANNEL_SCHEMAS } from '../../shared/schemas'
+import { CHANNEL_SCHEMAS } from '../../shared/channels'
 import { EVENT_CHANNEL } from '../../shared/ipc-names'
 import type { Channel, EventName } from '../../shared/contract'
 import type { EventBus } from '../services/events'

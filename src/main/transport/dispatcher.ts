@@ -1,10 +1,16 @@
-import type { ArgsOf, Channel, Envelope, ResultOf } from '../../shared/contract'
+import type { ChannelMap } from '../../shared/channels/define'
+import type { Envelope, InvokeContract } from '../../shared/contract'
 import { AppError, toAppErrorData } from '../../shared/errors'
 import { isChannel, parseArgs } from '../../shared/validate'
 import type { Logger } from '../services/log/logger'
 
-/** One implementation per channel, built in app.ts from the services. */
-export type Handlers = { [C in Channel]: (...args: ArgsOf<C>) => Promise<ResultOf<C>> | ResultOf<C> }
+/** One implementation per channel of a domain's contract. */
+export type HandlersOf<C extends ChannelMap<C>> = {
+  [K in keyof C]: (...args: C[K]['args']) => Promise<C[K]['result']> | C[K]['result']
+}
+
+/** One implementation per channel, built in handlers/ from the services. */
+export type Handlers = HandlersOf<InvokeContract>
 
 /** Answers one request: channel name and raw (untrusted) arguments in, envelope out. Never throws. */
 export type Dispatch = (channel: unknown, args: unknown) => Promise<Envelope<unknown>>

@@ -14,7 +14,7 @@ export const contract: BenchGroup = {
   async run(report) {
     const fresh = () => mkdtempSync(join(tmpdir(), 'flotilla-bench-'))
     report(
-      'app_create_ms',
+      'contract_app_create_ms',
       round(
         await timeMedian(() => {
           const dir = fresh()
@@ -27,7 +27,7 @@ export const contract: BenchGroup = {
     const dir = fresh()
     const app = createApp({ dataDir: dir, transport: 'web', version: 'b', createStore: confStoreFactory(dir) })
     for (let i = 0; i < 50; i++) await app.api.hosts.add({ address: `10.1.0.${i + 1}`, user: 'pi' })
-    report('inprocess_list_50_hosts_ms', round(await timeMedian(() => app.api.hosts.list(), 200, 20)), 'ms')
+    report('contract_inprocess_list_50_hosts_ms', round(await timeMedian(() => app.api.hosts.list(), 200, 20)), 'ms')
 
     const server = await startWebServer({
       dispatch: app.dispatch,
@@ -53,7 +53,7 @@ export const contract: BenchGroup = {
         ws.on('message', onMessage)
         ws.send(JSON.stringify({ id: mine, channel: 'hosts:list', args: [] }))
       })
-    report('websocket_list_50_hosts_ms', round(await timeMedian(roundTrip, 200, 20)), 'ms')
+    report('contract_websocket_list_50_hosts_ms', round(await timeMedian(roundTrip, 200, 20)), 'ms')
     ws.close()
     await server.close()
   },

@@ -19,7 +19,7 @@ export const inventory: BenchGroup = {
         const host = await app.api.hosts.add({ address: `10.3.0.${(n++ % 250) + 1}`, user: 'pi' })
         await app.api.hosts.remove(host.id)
       }
-      report(`add_remove_host_with_${size}_hosts_ms`, round(await timeMedian(add, 30, 3)), 'ms')
+      report(`inventory_add_remove_host_with_${size}_hosts_ms`, round(await timeMedian(add, 30, 3)), 'ms')
     }
   },
 }

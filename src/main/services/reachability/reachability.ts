@@ -38,6 +38,7 @@ export async function checkReachability(
         host.id,
       )
       ctx.progress({ step: result.reachable ? 'Reachable' : 'Unreachable', done, total: hosts.length, nodeId: host.id })
+      ctx.progress({ step: `${done} of ${hosts.length} checked`, done, total: hosts.length })
     }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, hosts.length) }, worker))

@@ -78,11 +78,7 @@ function OpCard({ op }: { op: OpView }) {
           </button>
         )}
       </div>
-      {open && (
-        <pre className="op-log">
-          {op.lines.map((l) => (l.nodeId ? `${name(l.nodeId)}: ${l.text}` : l.text)).join('\n')}
-        </pre>
-      )}
+      {open && <pre className="op-log">{op.lines.join('\n')}</pre>}
     </div>
   )
 }

@@ -9,12 +9,8 @@ export interface NodeProgress {
 
 export interface OpView extends OperationInfo {
   nodes: Record<string, NodeProgress>
-  lines: OpLine[]
-}
-
-export interface OpLine {
-  text: string
-  nodeId?: string
+  /** Log lines as the services wrote them (already redacted). */
+  lines: string[]
 }
 
 interface OpsState {
@@ -33,18 +29,14 @@ export const useOps = create<OpsState>((set, get) => {
     const op = get().ops[opId]
     if (op) set({ ops: { ...get().ops, [opId]: change(op) } })
   }
-  // A log line only appends; a progress report moves the bar and, in a fan-out, that host's step.
+  // A log line only appends; a host's report sets its own step; an overall report sets the op's step.
   const onProgress = (p: OpProgress) =>
     patch(p.opId, (op) =>
       p.line !== undefined
-        ? { ...op, lines: [...op.lines, { text: p.line, ...(p.nodeId ? { nodeId: p.nodeId } : {}) }].slice(-MAX_LINES) }
-        : {
-            ...op,
-            step: p.step,
-            done: p.done,
-            total: p.total,
-            nodes: p.nodeId ? { ...op.nodes, [p.nodeId]: { step: p.step } } : op.nodes,
-          },
+        ? { ...op, lines: [...op.lines, p.line].slice(-MAX_LINES) }
+        : p.nodeId
+          ? { ...op, done: p.done, total: p.total, nodes: { ...op.nodes, [p.nodeId]: { step: p.step } } }
+          : { ...op, step: p.step, done: p.done, total: p.total },
     )
 
   return {

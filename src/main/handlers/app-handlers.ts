@@ -1,0 +1,14 @@
+import type { AppInvoke } from '../../shared/channels/app'
+import type { AppInfo } from '../../shared/types'
+import type { Services } from '../app'
+import type { HandlersOf } from '../transport/dispatcher'
+
+export function appHandlers({ ops, settings }: Services, info: AppInfo): HandlersOf<AppInvoke> {
+  return {
+    'app:info': () => info,
+    'ops:list': () => ops.list(),
+    'op:cancel': (opId) => ops.cancel(opId),
+    'settings:get': () => settings.get(),
+    'settings:set': (patch) => settings.set(patch),
+  }
+}

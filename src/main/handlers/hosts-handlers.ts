@@ -1,0 +1,23 @@
+import type { HostsInvoke } from '../../shared/channels/hosts'
+import type { Services } from '../app'
+import type { ValidHostInput } from '../services/inventory/host-inventory'
+import { checkReachability } from '../services/reachability/reachability'
+import type { HandlersOf } from '../transport/dispatcher'
+
+export function hostsHandlers({ inventory, ops }: Services): HandlersOf<HostsInvoke> {
+  return {
+    'hosts:list': () => inventory.list(),
+    // The schema has applied the defaults (port 22, user root) by now.
+    'hosts:add': (input) => inventory.add(input as ValidHostInput),
+    'hosts:update': (id, patch) => inventory.update(id, patch),
+    'hosts:remove': (id) => inventory.remove(id),
+    'hosts:check': (opId, ids) => {
+      const hosts = ids.map((id) => inventory.get(id))
+      const title =
+        hosts.length === 1 ? `Checking ${hosts[0]!.label ?? hosts[0]!.address}` : `Checking ${hosts.length} hosts`
+      return ops.run({ id: opId, kind: 'hosts:check', title, total: hosts.length }, (ctx) =>
+        checkReachability(hosts, ctx),
+      )
+    },
+  }
+}

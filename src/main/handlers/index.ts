@@ -1,0 +1,10 @@
+import type { AppInfo } from '../../shared/types'
+import type { Services } from '../app'
+import type { Handlers } from '../transport/dispatcher'
+import { appHandlers } from './app-handlers'
+import { hostsHandlers } from './hosts-handlers'
+
+/** Maps each contract channel to the service call that answers it, one file per domain. */
+export function createHandlers(services: Services, info: AppInfo): Handlers {
+  return { ...appHandlers(services, info), ...hostsHandlers(services) }
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod'
+import type { Host, HostInput, HostPatch, ReachabilityResult } from '../types'
+import { addressSchema, idSchema, labelSchema, portSchema, userSchema } from '../schemas'
+import { channel, type SchemasOf } from './define'
+
+export interface HostsInvoke {
+  /** Every host in the inventory, oldest first. */
+  'hosts:list': { args: []; result: Host[] }
+  /** Add a host by address; fails with HOST_EXISTS for the same address and port. */
+  'hosts:add': { args: [input: HostInput]; result: Host }
+  /** Change a host's address, port, user or label. */
+  'hosts:update': { args: [id: string, patch: HostPatch]; result: Host }
+  /** Forget a host; HOST_NOT_FOUND if it is not there. */
+  'hosts:remove': { args: [id: string]; result: void }
+  /** Operation: TCP-connect to each host's SSH port and read its banner (no login). */
+  'hosts:check': { args: [opId: string, ids: string[]]; result: ReachabilityResult[] }
+}
+
+export interface HostsEvents {
+  /** The inventory changed (a CLI in another process does not notify live windows). */
+  'hosts:changed': { hosts: Host[] }
+}
+
+export const hostInputSchema = z.strictObject({
+  address: addressSchema,
+  port: portSchema.default(22),
+  user: userSchema.default('root'),
+  label: labelSchema.optional(),
+})
+
+export const hostPatchSchema = z.strictObject({
+  address: addressSchema.optional(),
+  port: portSchema.optional(),
+  user: userSchema.optional(),
+  label: labelSchema.optional(),
+})
+
+export const hostsSchemas = {
+  'hosts:list': channel([]),
+  'hosts:add': channel(['input'], hostInputSchema),
+  'hosts:update': channel(['id', 'patch'], idSchema, hostPatchSchema),
+  'hosts:remove': channel(['id'], idSchema),
+  'hosts:check': channel(['opId', 'ids'], idSchema, z.array(idSchema).min(1, 'Choose at least one host.').max(500)),
+} satisfies SchemasOf<HostsInvoke>

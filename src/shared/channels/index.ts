@@ -1,0 +1,10 @@
+/**
+ * Every domain's channels and schemas in one place. A new domain adds its file here and its
+ * interfaces to contract.ts; nothing else needs to know.
+ */
+import { appSchemas } from './app'
+import type { Channel } from '../contract'
+import type { ChannelSchema } from './define'
+import { hostsSchemas } from './hosts'
+
+export const CHANNEL_SCHEMAS: Record<Channel, ChannelSchema> = { ...appSchemas, ...hostsSchemas }
