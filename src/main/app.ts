@@ -10,8 +10,11 @@ import { EventBus } from './services/events'
 import { HostInventory } from './services/inventory/host-inventory'
 import { createLogger, fileSink, type Logger, type LogSink } from './services/log/logger'
 import { OperationRegistry } from './services/operations/registry'
+import { createSecurityServices, type SecurityOptions, type SecurityServices } from './services/pki/security-services'
 import { Redactor } from './services/secrets/secret'
 import { SettingsService } from './services/settings/settings-service'
+import { SshService } from './services/ssh/ssh-service'
+import { defaultSshEnvironment, type SshEnvironment } from './services/ssh/ssh-environment'
 import type { StoreFactory } from './services/store/key-value-store'
 import { createDispatcher, type Dispatch } from './transport/dispatcher'
 import { localTransport } from './transport/local-transport'
@@ -24,15 +27,20 @@ export interface AppOptions {
   createStore: StoreFactory
   /** Extra log sinks (stderr for the web server); the data directory's log file is always written. */
   logSinks?: LogSink[]
+  /** Vault passphrase, keychain, kubeconfig location (defaults: environment and OS). */
+  security?: SecurityOptions
+  /** The desktop user's SSH setup (home for ~/.ssh, agent socket); tests point it elsewhere. */
+  sshEnvironment?: SshEnvironment
 }
 
-export interface Services {
+export interface Services extends SecurityServices {
   events: EventBus
   redactor: Redactor
   log: Logger
   ops: OperationRegistry
   inventory: HostInventory
   settings: SettingsService
+  ssh: SshService
 }
 
 export interface App extends Services {
@@ -55,7 +63,14 @@ export function createApp(options: AppOptions): App {
   const ops = new OperationRegistry(events, redactor)
   const inventory = new HostInventory(options.createStore('inventory'), events)
   const settings = new SettingsService(options.createStore('settings'), events)
-  const services: Services = { events, redactor, log, ops, inventory, settings }
+  const security = createSecurityServices({ ...options, events, redactor }, options.security)
+  const ssh = new SshService({
+    inventory,
+    redactor,
+    log,
+    environment: options.sshEnvironment ?? defaultSshEnvironment(),
+  })
+  const services: Services = { events, redactor, log, ops, inventory, settings, ssh, ...security }
   const info: AppInfo = {
     version: options.version,
     dataDir: options.dataDir,
@@ -68,6 +83,9 @@ export function createApp(options: AppOptions): App {
     info,
     dispatch,
     api: createApi(localTransport(dispatch, events)),
-    close: () => ops.cancelAll(),
+    close: () => {
+      ops.cancelAll()
+      ssh.close()
+    },
   }
 }

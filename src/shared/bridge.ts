@@ -9,6 +9,20 @@ import type { ArgsOf, Channel, Envelope, EventName, PayloadOf, ResultOf } from '
 import type { AppErrorData } from './errors'
 import type {
   AppInfo,
+  Cluster,
+  ClusterInput,
+  ClusterPki,
+  ClusterRemoveOptions,
+  ExpiryItem,
+  IssuedKubeconfig,
+  JoinToken,
+  KubeconfigExportRequest,
+  KubeconfigExportResult,
+  PkiInitOptions,
+  VaultBackupResult,
+  VaultMode,
+  VaultRestoreResult,
+  VaultStatus,
   Host,
   HostInput,
   HostPatch,
@@ -17,6 +31,11 @@ import type {
   OpProgress,
   ReachabilityResult,
   Settings,
+  HostKeyScan,
+  RebootResult,
+  RunResult,
+  SshCheckResult,
+  SshSecretKind,
 } from './types'
 
 /** What a transport must provide: request/response with envelopes, and event subscription. */
@@ -47,6 +66,21 @@ export interface FlotillaApi {
     check(ids: string[], options?: OpOptions): Promise<ReachabilityResult[]>
     onChanged(listener: Listener<'hosts:changed'>): () => void
   }
+  ssh: {
+    scan(hostId: string): Promise<HostKeyScan>
+    trust(hostId: string, fingerprint: string, options?: { replace?: boolean }): Promise<Host>
+    provideSecret(hostId: string, kind: SshSecretKind, secret: string, keyPath?: string): Promise<void>
+    forgetSecrets(hostId: string): Promise<void>
+    check(hostIds: string[], options?: OpOptions): Promise<SshCheckResult[]>
+    run(
+      hostId: string,
+      words: string[],
+      runOptions?: { sudo?: boolean; timeoutSec?: number },
+      options?: OpOptions,
+    ): Promise<RunResult>
+    installKey(hostId: string, publicKey?: string, options?: OpOptions): Promise<{ added: boolean }>
+    reboot(hostId: string, rebootOptions?: { timeoutSec?: number }, options?: OpOptions): Promise<RebootResult>
+  }
   ops: {
     list(): Promise<OperationInfo[]>
     cancel(opId: string): Promise<void>
@@ -55,6 +89,34 @@ export interface FlotillaApi {
     onStart(listener: Listener<'op:start'>): () => void
     onProgress(listener: (payload: OpProgress) => void): () => void
     onEnd(listener: (payload: OpEnd) => void): () => void
+  }
+  clusters: {
+    list(): Promise<Cluster[]>
+    create(input: ClusterInput): Promise<Cluster>
+    remove(id: string, options?: ClusterRemoveOptions): Promise<void>
+    onChanged(listener: Listener<'clusters:changed'>): () => void
+  }
+  vault: {
+    status(): Promise<VaultStatus>
+    /** `passphrase` is required for passphrase mode and ignored (null) for keychain mode. */
+    setup(mode: VaultMode, passphrase?: string): Promise<VaultStatus>
+    unlock(passphrase: string): Promise<VaultStatus>
+    lock(): Promise<VaultStatus>
+    rotate(): Promise<VaultStatus>
+    backup(path: string, passphrase: string, options?: { overwrite?: boolean }): Promise<VaultBackupResult>
+    restore(path: string, passphrase: string, options?: { replace?: boolean }): Promise<VaultRestoreResult>
+    onChanged(listener: Listener<'vault:changed'>): () => void
+  }
+  pki: {
+    init(clusterId: string, options?: PkiInitOptions & OpOptions): Promise<ClusterPki>
+    show(clusterId: string): Promise<ClusterPki | null>
+    expiry(): Promise<ExpiryItem[]>
+    joinToken(clusterId: string): Promise<JoinToken>
+    onChanged(listener: Listener<'pki:changed'>): () => void
+  }
+  kubeconfig: {
+    export(clusterId: string, request: KubeconfigExportRequest): Promise<KubeconfigExportResult>
+    issued(clusterId?: string): Promise<IssuedKubeconfig[]>
   }
   settings: {
     get(): Promise<Settings>
@@ -108,6 +170,24 @@ export function createApi(transport: Transport): FlotillaApi {
       check: (ids, options) => operation('hosts:check', options, (opId) => [opId, ids]),
       onChanged: (listener) => on('hosts:changed', listener),
     },
+    ssh: {
+      scan: (hostId) => call('ssh:scan', hostId),
+      trust: (hostId, fingerprint, options = {}) => call('ssh:trust', hostId, fingerprint, options),
+      provideSecret: (hostId, kind, secret, keyPath) =>
+        keyPath === undefined
+          ? call('ssh:provideSecret', hostId, kind, secret)
+          : call('ssh:provideSecret', hostId, kind, secret, keyPath),
+      forgetSecrets: (hostId) => call('ssh:forgetSecrets', hostId),
+      check: (hostIds, options) => operation('ssh:check', options, (opId) => [opId, hostIds]),
+      run: (hostId, words, runOptions = {}, options) =>
+        operation('ssh:run', options, (opId) => [opId, hostId, words, runOptions]),
+      installKey: (hostId, publicKey, options) =>
+        operation('ssh:installKey', options, (opId) =>
+          publicKey === undefined ? [opId, hostId] : [opId, hostId, publicKey],
+        ),
+      reboot: (hostId, rebootOptions = {}, options) =>
+        operation('ssh:reboot', options, (opId) => [opId, hostId, rebootOptions]),
+    },
     ops: {
       list: () => call('ops:list'),
       cancel: (opId) => call('op:cancel', opId),
@@ -115,6 +195,37 @@ export function createApi(transport: Transport): FlotillaApi {
       onStart: (listener) => on('op:start', listener),
       onProgress: (listener) => on('op:progress', listener),
       onEnd: (listener) => on('op:end', listener),
+    },
+    clusters: {
+      list: () => call('clusters:list'),
+      create: (input) => call('clusters:create', input),
+      remove: (id, options = {}) => call('clusters:remove', id, options),
+      onChanged: (listener) => on('clusters:changed', listener),
+    },
+    vault: {
+      status: () => call('vault:status'),
+      setup: (mode, passphrase) => call('vault:setup', mode, passphrase ?? null),
+      unlock: (passphrase) => call('vault:unlock', passphrase),
+      lock: () => call('vault:lock'),
+      rotate: () => call('vault:rotate'),
+      backup: (path, passphrase, options) => call('vault:backup', path, passphrase, options?.overwrite ?? false),
+      restore: (path, passphrase, options) => call('vault:restore', path, passphrase, options?.replace ?? false),
+      onChanged: (listener) => on('vault:changed', listener),
+    },
+    pki: {
+      init: (clusterId, options = {}) => {
+        const { opId, signal, ...init } = options
+        const op: OpOptions = { ...(opId !== undefined ? { opId } : {}), ...(signal !== undefined ? { signal } : {}) }
+        return operation('pki:init', op, (id) => [id, clusterId, init])
+      },
+      show: (clusterId) => call('pki:show', clusterId),
+      expiry: () => call('pki:expiry'),
+      joinToken: (clusterId) => call('pki:join-token', clusterId),
+      onChanged: (listener) => on('pki:changed', listener),
+    },
+    kubeconfig: {
+      export: (clusterId, request) => call('kubeconfig:export', clusterId, request),
+      issued: (clusterId) => call('kubeconfig:issued', clusterId ?? null),
     },
     settings: {
       get: () => call('settings:get'),

@@ -5,13 +5,19 @@
  */
 import type { AppEvents, AppInvoke } from './channels/app'
 import type { HostsEvents, HostsInvoke } from './channels/hosts'
+import type { SshInvoke } from './channels/ssh'
+import type { ClustersEvents, ClustersInvoke } from './channels/clusters'
+import type { KubeconfigInvoke } from './channels/kubeconfig'
+import type { PkiEvents, PkiInvoke } from './channels/pki'
+import type { VaultEvents, VaultInvoke } from './channels/vault'
 import type { AppErrorData } from './errors'
 
 /** Every invoke channel: `domain:action` → positional args and result. Domains live in ./channels. */
-export interface InvokeContract extends AppInvoke, HostsInvoke {}
+export interface InvokeContract
+  extends AppInvoke, HostsInvoke, ClustersInvoke, VaultInvoke, PkiInvoke, KubeconfigInvoke, SshInvoke {}
 
 /** Every event pushed from the services to the UI. */
-export interface EventContract extends AppEvents, HostsEvents {}
+export interface EventContract extends AppEvents, HostsEvents, ClustersEvents, VaultEvents, PkiEvents {}
 
 export type Channel = keyof InvokeContract
 export type EventName = keyof EventContract

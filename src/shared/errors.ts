@@ -25,6 +25,49 @@ export const ERROR_CODES = [
   'DISCONNECTED',
   /** A bug: something we did not expect. The message is safe to show; details are in the log. */
   'INTERNAL',
+  /** SSH: first contact; details.fingerprint must be confirmed by the user (ssh:trust). */
+  'HOST_KEY_UNKNOWN',
+  /** SSH: the host key differs from the pinned one; details.oldFingerprint / newFingerprint. */
+  'HOST_KEY_CHANGED',
+  /** SSH: a secret is needed to log in; details.kind is 'password' or 'passphrase' (with keyPath). */
+  'AUTH_NEEDED',
+  /** SSH: the host refused the credentials offered. */
+  'AUTH_FAILED',
+  /** sudo asks for a password Flotilla does not have yet (ssh:provideSecret kind 'sudo'). */
+  'SUDO_PASSWORD_NEEDED',
+  /** sudo refused the password given. */
+  'SUDO_AUTH_FAILED',
+  /** The user may not use sudo on that host (or sudo is missing). */
+  'SUDO_NOT_ALLOWED',
+  /** A remote command exited non-zero; details.exitCode, details.stderr (redacted, truncated). */
+  'COMMAND_FAILED',
+  /** The SSH connection dropped while a command ran. */
+  'CONNECTION_LOST',
+  /** A rebooted host did not come back in time. */
+  'REBOOT_TIMEOUT',
+  /** The vault file (or a backup) is damaged, truncated or was tampered with; nothing was read. */
+  'VAULT_CORRUPT',
+  /** The passphrase does not open the vault or the backup. */
+  'VAULT_PASSPHRASE',
+  /** The vault is protected by a passphrase that has not been given yet (vault:unlock). */
+  'VAULT_LOCKED',
+  /** Keychain mode, but this computer's keychain does not hold the vault's data key. */
+  'VAULT_KEY_MISSING',
+  /** No usable OS keychain (e.g. no Secret Service on the session bus); use passphrase mode. */
+  'KEYCHAIN_UNAVAILABLE',
+  'CLUSTER_NOT_FOUND',
+  /** A cluster with that name already exists. */
+  'CLUSTER_EXISTS',
+  /** The cluster still has certificate authorities; remove them explicitly (deletePki). */
+  'CLUSTER_HAS_PKI',
+  /** The cluster has no certificate authorities yet (pki:init). */
+  'PKI_NOT_INITIALISED',
+  /** The cluster already has certificate authorities; they are never silently replaced. */
+  'PKI_EXISTS',
+  /** The target file exists and was not replaced (ask again with overwrite). */
+  'FILE_EXISTS',
+  /** An existing kubeconfig could not be parsed; it was left untouched. */
+  'KUBECONFIG_INVALID',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]

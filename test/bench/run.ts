@@ -1,13 +1,15 @@
 /**
  * `npm run bench [-- <group>…]`: prints `BENCH <name> <value> <unit>` per figure (medians over
- * repeated runs); each group names its figures with its own prefix. Later issues add groups here. Figures are for comparison between
- * commits on the same machine; no test asserts on them.
+ * repeated runs); each group names its figures with its own prefix. Later issues add groups here.
+ * Figures are for comparison between commits on the same machine; no test asserts on them.
  */
 import { contract } from './groups/contract'
 import { inventory } from './groups/inventory'
+import { pki } from './groups/pki'
+import { ssh } from './groups/ssh'
 import type { BenchGroup } from './harness'
 
-const GROUPS: BenchGroup[] = [contract, inventory]
+const GROUPS: BenchGroup[] = [contract, inventory, ssh, pki]
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
 const unknown = wanted.filter((w) => !GROUPS.some((g) => g.name === w))

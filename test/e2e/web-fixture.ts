@@ -14,11 +14,19 @@ export interface WebUi {
   dataDir: string
 }
 
-/** Starts `npm run web -- --port 0 --data-dir <fresh>` and waits for its one URL line. */
-export async function startWebUi(): Promise<WebUi & { child: ChildProcess }> {
+/**
+ * Starts `npm run web -- --port 0 --data-dir <fresh>` and waits for its one URL line. `env` is
+ * added to the server's environment (an `undefined` value removes a variable).
+ */
+export async function startWebUi(
+  env: Record<string, string | undefined> = {},
+): Promise<WebUi & { child: ChildProcess }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'flotilla-e2e-'))
+  const serverEnv = { ...process.env, ...env }
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete serverEnv[name]
   const child = spawn('npm', ['run', 'web', '--', '--port', '0', '--data-dir', dataDir], {
     cwd: ROOT,
+    env: serverEnv,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -110,7 +110,7 @@ export function registerHostCommands(program: Command, ctx: CliContext): void {
 }
 
 /** Finds a host by id, then address, then label; refuses ambiguous references. */
-async function resolveHost(ctx: CliContext, ref: string): Promise<Host> {
+export async function resolveHost(ctx: CliContext, ref: string): Promise<Host> {
   const list = await ctx.app().api.hosts.list()
   const byId = list.find((h) => h.id === ref)
   if (byId) return byId
@@ -138,7 +138,7 @@ function toNumber(text: string): number {
   return /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN
 }
 
-function describe(host: Host): string {
+export function describe(host: Host): string {
   const where = `${host.user}@${host.address.includes(':') ? `[${host.address}]` : host.address}:${host.port}`
   return host.label ? `${host.label} (${where})` : where
 }

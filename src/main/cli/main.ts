@@ -4,11 +4,17 @@
  * Human text by default, `--json` for machines; errors go to stderr (or stdout as JSON) with exit 1.
  */
 import { Command, CommanderError } from 'commander'
-import { createApp, type App } from '../app'
+import { createApp, type App, type AppOptions } from '../app'
 import { resolveDataDir } from '../data-dir'
 import { confStoreFactory } from '../services/store/conf-store'
 import { packageVersion } from '../version'
+import { readPassphraseFile } from './cli-helpers'
+import { registerClusterCommands } from './clusters-commands'
 import { registerHostCommands } from './hosts-commands'
+import { registerKubeconfigCommands } from './kubeconfig-commands'
+import { registerPkiCommands } from './pki-commands'
+import { registerSshCommands } from './ssh-commands'
+import { registerVaultCommands } from './vault-commands'
 import { printError, type Output } from './output'
 
 export async function runCli(argv: string[], out: Output = consoleOutput()): Promise<number> {
@@ -17,6 +23,7 @@ export async function runCli(argv: string[], out: Output = consoleOutput()): Pro
     .version(packageVersion())
     .option('--data-dir <dir>', 'where Flotilla keeps its files (or FLOTILLA_DATA_DIR)')
     .option('--json', 'print machine-readable JSON')
+    .option('--passphrase-file <file>', 'vault passphrase, for passphrase mode (or FLOTILLA_VAULT_PASSPHRASE)')
     .exitOverride()
     .configureOutput({ writeOut: out.stdout, writeErr: out.stderr })
 
@@ -32,6 +39,7 @@ export async function runCli(argv: string[], out: Output = consoleOutput()): Pro
           transport: 'cli',
           version: packageVersion(),
           createStore: confStoreFactory(dataDir),
+          ...vaultOptions(program.opts<{ passphraseFile?: string }>().passphraseFile),
         })
       }
       return app
@@ -47,6 +55,11 @@ export async function runCli(argv: string[], out: Output = consoleOutput()): Pro
       else out.stdout(`Flotilla ${info.version}\ndata directory: ${info.dataDir}\n`)
     })
   registerHostCommands(program, context)
+  registerSshCommands(program, context)
+  registerClusterCommands(program, context)
+  registerPkiCommands(program, context)
+  registerKubeconfigCommands(program, context)
+  registerVaultCommands(program, context)
 
   try {
     await program.parseAsync(argv, { from: 'user' })
@@ -62,4 +75,9 @@ export async function runCli(argv: string[], out: Output = consoleOutput()): Pro
 
 function consoleOutput(): Output {
   return { stdout: (t) => void process.stdout.write(t), stderr: (t) => void process.stderr.write(t) }
+}
+
+/** `--passphrase-file` wins over FLOTILLA_VAULT_PASSPHRASE (which app.ts reads by default). */
+function vaultOptions(file: string | undefined): Pick<AppOptions, 'security'> {
+  return file === undefined ? {} : { security: { vaultPassphrase: readPassphraseFile(file) } }
 }

@@ -1,5 +1,6 @@
 import type { ChannelMap } from '../../shared/channels/define'
 import type { Envelope, InvokeContract } from '../../shared/contract'
+import { CHANNEL_SCHEMAS } from '../../shared/channels'
 import { AppError, toAppErrorData } from '../../shared/errors'
 import { isChannel, parseArgs } from '../../shared/validate'
 import type { Logger } from '../services/log/logger'
@@ -29,7 +30,11 @@ export function createDispatcher(handlers: Handlers, log: Logger): Dispatch {
       log.warn(`request for unknown channel ${JSON.stringify(String(channel)).slice(0, 80)}`)
       return fail(new AppError('UNKNOWN_CHANNEL', 'Flotilla does not know that request.'))
     }
-    log.info(`call ${channel} ${truncate(safeJson(rawArgs))}`)
+    // Channels that carry a passphrase are logged by name only: the redactor cannot know it yet.
+    const shown = CHANNEL_SCHEMAS[channel].sensitive
+      ? '[arguments withheld: they hold a secret]'
+      : truncate(safeJson(rawArgs))
+    log.info(`call ${channel} ${shown}`)
     try {
       const args = parseArgs(channel, rawArgs)
       const handler = handlers[channel] as (...a: unknown[]) => unknown

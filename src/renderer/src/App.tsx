@@ -6,6 +6,7 @@ import { ClustersScreen } from './features/clusters/ClustersScreen'
 import { HostsScreen } from './features/hosts/HostsScreen'
 import { SecurityScreen } from './features/security/SecurityScreen'
 import { SettingsScreen } from './features/settings/SettingsScreen'
+import { SshDialogs } from './features/ssh/SshDialogs'
 import { useHosts } from './stores/hosts.store'
 import { useNav, type Screen } from './stores/nav.store'
 import { useOps } from './stores/ops.store'
@@ -57,6 +58,7 @@ export function App() {
       </main>
       <OpsTray />
       <Toasts />
+      <SshDialogs />
     </div>
   )
 }

@@ -4,6 +4,8 @@ import { z } from 'zod'
 export interface ChannelSchema {
   args: z.ZodType<unknown[]>
   names: readonly string[]
+  /** The arguments hold a secret (a passphrase): the dispatcher never logs them. */
+  sensitive?: boolean
 }
 
 /** Shape every domain's contract interface has (an interface, so no index signature). */
@@ -15,4 +17,9 @@ export type SchemasOf<C extends ChannelMap<C>> = { [K in keyof C]: ChannelSchema
 export function channel(names: readonly string[], ...items: z.ZodType[]): ChannelSchema {
   // A tuple without a rest element: extra arguments are an error, not silently dropped.
   return { args: z.tuple(items as [z.ZodType, ...z.ZodType[]]) as z.ZodType<unknown[]>, names }
+}
+
+/** A channel whose arguments carry a secret: same as `channel`, but its arguments are never logged. */
+export function sensitiveChannel(names: readonly string[], ...items: z.ZodType[]): ChannelSchema {
+  return { ...channel(names, ...items), sensitive: true }
 }

@@ -6,5 +6,18 @@ import { appSchemas } from './app'
 import type { Channel } from '../contract'
 import type { ChannelSchema } from './define'
 import { hostsSchemas } from './hosts'
+import { sshSchemas } from './ssh'
+import { clustersSchemas } from './clusters'
+import { kubeconfigSchemas } from './kubeconfig'
+import { pkiSchemas } from './pki'
+import { vaultSchemas } from './vault'
 
-export const CHANNEL_SCHEMAS: Record<Channel, ChannelSchema> = { ...appSchemas, ...hostsSchemas }
+export const CHANNEL_SCHEMAS: Record<Channel, ChannelSchema> = {
+  ...appSchemas,
+  ...hostsSchemas,
+  ...clustersSchemas,
+  ...vaultSchemas,
+  ...pkiSchemas,
+  ...kubeconfigSchemas,
+  ...sshSchemas,
+}

@@ -12,6 +12,8 @@ export interface Host {
   label?: string
   /** How Flotilla learned of the host. */
   source: 'manual'
+  /** The SSH host key the user trusted; every connection must present exactly this key. */
+  hostKey?: PinnedHostKey
   /** ISO timestamps. */
   addedAt: string
   updatedAt: string
@@ -43,4 +45,17 @@ export interface ReachabilityResult {
   latencyMs?: number
   /** Why it is not reachable, as a sentence. */
   reason?: string
+}
+
+/** A host key the user trusted, pinned in the inventory. */
+export interface PinnedHostKey {
+  /** e.g. "ssh-ed25519". */
+  type: string
+  /** `SHA256:<base64 without padding>`, exactly as `ssh-keygen -lf` prints it. */
+  fingerprint: string
+  /** The key blob (SSH wire format), base64. */
+  blob: string
+  trustedAt: string
+  /** How trust came about: the user confirmed it, or ~/.ssh/known_hosts already had it. */
+  source: 'confirmed' | 'known_hosts'
 }

@@ -1,3 +1,7 @@
 export type * from './host'
 export type * from './operation'
 export type * from './settings'
+export type * from './ssh'
+export type * from './cluster'
+export type * from './pki'
+export type * from './vault'

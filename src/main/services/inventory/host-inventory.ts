@@ -1,5 +1,5 @@
 import { AppError } from '../../../shared/errors'
-import type { Host, HostInput, HostPatch } from '../../../shared/types'
+import type { Host, HostInput, HostPatch, PinnedHostKey } from '../../../shared/types'
 import type { EventBus } from '../events'
 import type { KeyValueStore } from '../store/key-value-store'
 
@@ -67,6 +67,19 @@ export class HostInventory {
       next.address,
       next.port,
     )
+    const updated = hosts.slice()
+    updated[index] = next
+    this.#save(updated)
+    return next
+  }
+
+  /** Records the SSH host key the user trusted (or known_hosts vouched for). */
+  pinHostKey(id: string, key: PinnedHostKey): Host {
+    const hosts = this.list()
+    const index = hosts.findIndex((h) => h.id === id)
+    const current = hosts[index]
+    if (!current) throw notFound()
+    const next: Host = { ...current, hostKey: key, updatedAt: this.now().toISOString() }
     const updated = hosts.slice()
     updated[index] = next
     this.#save(updated)

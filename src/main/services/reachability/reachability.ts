@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net'
 import type { Host, ReachabilityResult } from '../../../shared/types'
+import { fanOut } from '../operations/fan-out'
 import type { OperationContext } from '../operations/registry'
 
 export interface ReachabilityOptions {
@@ -19,30 +20,32 @@ export async function checkReachability(
   ctx: OperationContext,
   { timeoutMs = 5000, concurrency = 8 }: ReachabilityOptions = {},
 ): Promise<ReachabilityResult[]> {
-  const results: ReachabilityResult[] = new Array(hosts.length)
-  let next = 0
-  let done = 0
-  const worker = async () => {
-    while (next < hosts.length) {
-      ctx.throwIfCancelled()
-      const index = next++
-      const host = hosts[index]!
-      ctx.progress({ step: `Contacting ${host.label ?? host.address}`, done, total: hosts.length, nodeId: host.id })
+  const results = await fanOut(
+    hosts,
+    async (host) => {
+      ctx.progress({ step: `Contacting ${host.label ?? host.address}`, done: 0, total: 1, nodeId: host.id })
       const result = await probeBanner(host, timeoutMs, ctx.signal)
-      results[index] = result
-      done++
       ctx.log(
         result.reachable
           ? `${host.address}:${host.port} answered: ${result.banner}`
           : `${host.address}:${host.port}: ${result.reason}`,
         host.id,
       )
-      ctx.progress({ step: result.reachable ? 'Reachable' : 'Unreachable', done, total: hosts.length, nodeId: host.id })
-      ctx.progress({ step: `${done} of ${hosts.length} checked`, done, total: hosts.length })
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(concurrency, hosts.length) }, worker))
-  return results
+      return result
+    },
+    {
+      concurrency,
+      signal: ctx.signal,
+      onDone: (result, done) => {
+        const reachable = result.ok && result.value.reachable
+        ctx.progress({ step: reachable ? 'Reachable' : 'Unreachable', done, total: hosts.length, nodeId: result.id })
+        ctx.progress({ step: `${done} of ${hosts.length} checked`, done, total: hosts.length })
+      },
+    },
+  )
+  ctx.throwIfCancelled()
+  // probeBanner never throws: every host has a value.
+  return results.map((r) => (r.ok ? r.value : { hostId: r.id, reachable: false, reason: r.error.message }))
 }
 
 /** Connects, reads the server's identification line (RFC 4253 §4.2), and closes. */

@@ -13,13 +13,18 @@ const STATE_WORD: Record<OpView['state'], string> = {
 /** Running and recent operations: a progress bar each, per-host steps, live log, cancel. */
 export function OpsTray() {
   const ops = Object.values(useOps((s) => s.ops)).sort((a, b) => b.startedAt.localeCompare(a.startedAt))
+  const [collapsed, setCollapsed] = useState(false)
   if (ops.length === 0) return null
+  const running = ops.filter((o) => o.state === 'running').length
   return (
-    <aside className="ops-tray" aria-label="Operations">
-      <h2 className="ops-title">Operations</h2>
-      {ops.slice(0, 5).map((op) => (
-        <OpCard key={op.id} op={op} />
-      ))}
+    <aside className={`ops-tray ${collapsed ? 'ops-tray-collapsed' : ''}`} aria-label="Operations">
+      <div className="ops-header">
+        <h2 className="ops-title">Operations{running > 0 ? ` · ${running} running` : ''}</h2>
+        <button className="link-button" aria-expanded={!collapsed} onClick={() => setCollapsed(!collapsed)}>
+          {collapsed ? `Show (${ops.length})` : 'Hide'}
+        </button>
+      </div>
+      {!collapsed && ops.slice(0, 5).map((op) => <OpCard key={op.id} op={op} />)}
     </aside>
   )
 }
@@ -32,12 +37,17 @@ function OpCard({ op }: { op: OpView }) {
     const h = hosts.find((x) => x.id === id)
     return h ? (h.label ?? h.address) : id.slice(0, 8)
   }
+  // A fan-out can end "done" with some hosts failed: say so, rather than a plain green "Done".
+  const failedHosts = Object.values(op.nodes).filter((n) => n.step === 'Failed').length
   const percent = op.total > 0 ? Math.round((op.done / op.total) * 100) : 0
   return (
     <div className={`op op-${op.state}`} data-testid="op">
       <div className="op-head">
         <span className="op-name">{op.title}</span>
-        <span className={`status status-${op.state}`}>{STATE_WORD[op.state]}</span>
+        <span className={`status status-${failedHosts > 0 && op.state === 'done' ? 'failed' : op.state}`}>
+          {STATE_WORD[op.state]}
+          {failedHosts > 0 && op.state === 'done' ? `, ${failedHosts} failed` : ''}
+        </span>
       </div>
       <div
         className="progress"

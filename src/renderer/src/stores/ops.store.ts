@@ -22,6 +22,8 @@ interface OpsState {
 }
 
 const MAX_LINES = 200
+/** How long a successful operation stays in the tray. */
+const DONE_LINGER_MS = 4000
 let subscribed = false
 
 export const useOps = create<OpsState>((set, get) => {
@@ -46,14 +48,18 @@ export const useOps = create<OpsState>((set, get) => {
         subscribed = true
         window.api.ops.onStart(({ op }) => set({ ops: { ...get().ops, [op.id]: { ...op, nodes: {}, lines: [] } } }))
         window.api.ops.onProgress(onProgress)
-        window.api.ops.onEnd((end) =>
+        window.api.ops.onEnd((end) => {
           patch(end.opId, (op) => ({
             ...op,
             state: end.state,
             done: end.state === 'done' ? op.total : op.done,
             ...(end.error ? { error: end.error } : {}),
-          })),
-        )
+          }))
+          // A clean success leaves the tray after a moment; failures stay until dismissed.
+          const op = get().ops[end.opId]
+          const hostFailed = op && Object.values(op.nodes).some((n) => n.step === 'Failed')
+          if (end.state === 'done' && !hostFailed) setTimeout(() => get().dismiss(end.opId), DONE_LINGER_MS)
+        })
       }
       try {
         const list = await window.api.ops.list()

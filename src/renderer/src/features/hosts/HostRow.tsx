@@ -1,7 +1,8 @@
 import { useState } from 'react'
-import type { Host } from '../../../../shared/types'
+import type { Host, ReachabilityResult, SshCheckResult } from '../../../../shared/types'
 import { Icon } from '../../components/Icon'
 import { useHosts } from '../../stores/hosts.store'
+import { useSsh } from '../../stores/ssh.store'
 import { HostForm } from './HostForm'
 
 /** One host: who it is, how to reach it, its last check; edit in place, remove with confirmation. */
@@ -9,6 +10,9 @@ export function HostRow({ host }: { host: Host }) {
   const { update, remove, check } = useHosts()
   const result = useHosts((s) => s.reachability[host.id])
   const checking = useHosts((s) => Boolean(s.checking[host.id]))
+  const login = useSsh((s) => s.results[host.id])
+  const connecting = useSsh((s) => Boolean(s.connecting[host.id]))
+  const connect = useSsh((s) => s.connect)
   const [editing, setEditing] = useState(false)
   const [confirming, setConfirming] = useState(false)
   const name = host.label ?? host.address
@@ -39,23 +43,22 @@ export function HostRow({ host }: { host: Host }) {
         <div className="host-name">{name}</div>
         <div className="host-meta">
           {host.user}@{host.address.includes(':') ? `[${host.address}]` : host.address}:{host.port}
+          {host.hostKey && <span title={`Trusted host key ${host.hostKey.fingerprint}`}> · key trusted</span>}
         </div>
+        {login?.ok && (
+          <div className="host-meta" data-testid="login">
+            Logged in as {login.user}
+            {login.sudo === 'root'
+              ? ''
+              : login.sudo === 'nopasswd'
+                ? ' · sudo without password'
+                : ' · sudo with password'}
+            {login.os ? ` · ${login.os}` : ''}
+          </div>
+        )}
       </div>
       <div className="host-status">
-        {checking ? (
-          <span className="status status-running">Checking…</span>
-        ) : result ? (
-          <span
-            className={`status ${result.reachable ? 'status-done' : 'status-failed'}`}
-            title={result.reachable ? result.banner : result.reason}
-          >
-            {result.reachable
-              ? `Reachable${result.latencyMs !== undefined ? ` · ${result.latencyMs} ms` : ''}`
-              : 'Unreachable'}
-          </span>
-        ) : (
-          <span className="status status-idle">Not checked</span>
-        )}
+        <HostStatus checking={checking || connecting} login={login} reachability={result} />
       </div>
       <div className="host-actions">
         {confirming ? (
@@ -70,6 +73,9 @@ export function HostRow({ host }: { host: Host }) {
           </>
         ) : (
           <>
+            <button className="button button-small" disabled={connecting} onClick={() => void connect(host.id)}>
+              {connecting ? 'Connecting…' : login?.ok ? 'Reconnect' : 'Connect'}
+            </button>
             <button
               className="icon-button"
               aria-label={`Check ${name}`}
@@ -94,4 +100,39 @@ export function HostRow({ host }: { host: Host }) {
       </div>
     </li>
   )
+}
+
+/** One chip: the freshest thing known about the host (a login beats a bare reachability check). */
+function HostStatus({
+  checking,
+  login,
+  reachability,
+}: {
+  checking: boolean
+  login: SshCheckResult | undefined
+  reachability: ReachabilityResult | undefined
+}) {
+  if (checking) return <span className="status status-running">Checking…</span>
+  if (login) {
+    return login.ok ? (
+      <span className="status status-done">Connected</span>
+    ) : (
+      <span className="status status-failed" title={login.error?.message}>
+        Not connected
+      </span>
+    )
+  }
+  if (reachability) {
+    return (
+      <span
+        className={`status ${reachability.reachable ? 'status-done' : 'status-failed'}`}
+        title={reachability.reachable ? reachability.banner : reachability.reason}
+      >
+        {reachability.reachable
+          ? `Reachable${reachability.latencyMs !== undefined ? ` · ${reachability.latencyMs} ms` : ''}`
+          : 'Unreachable'}
+      </span>
+    )
+  }
+  return <span className="status status-idle">Not checked</span>
 }

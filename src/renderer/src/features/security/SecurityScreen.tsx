@@ -1,19 +1,91 @@
-import { EmptyState } from '../../components/EmptyState'
+import { useEffect, useState } from 'react'
+import { useClusters } from '../../stores/clusters.store'
+import { useSecurity } from '../../stores/security.store'
+import { BackupCard } from './BackupCard'
+import { CaCard } from './CaCard'
+import { ClusterForm } from './ClusterForm'
+import { KubeconfigsCard } from './KubeconfigsCard'
+import { VaultCard } from './VaultCard'
+import './security.css'
 
-/** The cluster CA, certificates and their expiry, issued kubeconfigs, vault backup — to come. */
+/**
+ * Per cluster: its certificate authorities (fingerprints, expiry), the kubeconfigs issued from
+ * them, export; for the whole vault: where its key lives (the first-run check), backup, restore.
+ */
 export function SecurityScreen() {
+  const { clusters, loaded } = useClusters()
+  const { vault, clusterId, pki, issued, select } = useSecurity()
+  const [creating, setCreating] = useState(false)
+
+  useEffect(() => {
+    void useClusters.getState().load()
+    void useSecurity.getState().loadVault()
+  }, [])
+  const current = clusters.find((c) => c.id === clusterId) ?? clusters[0] ?? null
+  useEffect(() => {
+    if (current && current.id !== clusterId) select(current.id)
+  }, [current, clusterId, select])
+
+  const clusterPki = current ? pki[current.id] : undefined
+  const vaultReady =
+    vault?.state === 'unlocked' ||
+    (vault?.state === 'uninitialised' && (vault.keychain.available || vault.passphraseProvided))
+
   return (
     <section className="screen" aria-labelledby="security-title">
       <header className="screen-header">
-        <h1 id="security-title">Security</h1>
+        <div>
+          <h1 id="security-title">Security</h1>
+          <p className="muted">Certificate authorities and admin credentials, kept encrypted on this computer.</p>
+        </div>
+        {clusters.length > 0 && (
+          <div className="cluster-picker">
+            <label htmlFor="security-cluster">Cluster</label>
+            <select id="security-cluster" value={current?.id ?? ''} onChange={(e) => select(e.target.value)}>
+              {clusters.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name} ({c.flavour})
+                </option>
+              ))}
+            </select>
+            <button className="button button-small" onClick={() => setCreating(!creating)}>
+              New cluster
+            </button>
+          </div>
+        )}
       </header>
-      <EmptyState icon="security" title="No certificate authority yet">
-        <p>
-          Flotilla will create your cluster’s certificate authorities here on this computer, keep them encrypted with a
-          key in your system keychain, and show when every certificate and kubeconfig expires.
-        </p>
-        <p>This appears once you design your first cluster.</p>
-      </EmptyState>
+
+      {vault && <VaultCard status={vault} />}
+
+      {loaded && (clusters.length === 0 || creating) && (
+        <div className="card" aria-labelledby="new-cluster-title">
+          <h2 className="card-title" id="new-cluster-title">
+            {clusters.length === 0 ? 'Name your cluster' : 'New cluster'}
+          </h2>
+          {clusters.length === 0 && (
+            <p className="muted">
+              Certificates belong to a cluster: give it a name and the address its API will answer on. The cluster
+              designer fills in the nodes later.
+            </p>
+          )}
+          <ClusterForm
+            onCreated={(c) => {
+              setCreating(false)
+              select(c.id)
+            }}
+            {...(clusters.length > 0 ? { onCancel: () => setCreating(false) } : {})}
+          />
+        </div>
+      )}
+
+      {current && clusterPki !== undefined && (
+        <>
+          <CaCard cluster={current} pki={clusterPki} vaultReady={vaultReady} />
+          <KubeconfigsCard cluster={current} issued={issued[current.id] ?? []} ready={clusterPki !== null} />
+        </>
+      )}
+
+      {vault && <BackupCard ready={vault.state === 'unlocked'} />}
     </section>
   )
 }

@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { createApp } from '../app'
+import { Secret } from '../services/secrets/secret'
+import { confStoreFactory } from '../services/store/conf-store'
+import { OsKeychain } from '../services/vault/os-keychain'
+import { NO_BUS_ENV, TEST_SCRYPT, tempDir } from '../services/vault/test-support'
+
+const PASS = 'handler test passphrase'
+
+/** The whole app in process, over the contract: no keychain, a passphrase vault, cheap scrypt. */
+function appIn(dir = tempDir('flotilla-handlers-'), passphrase?: string) {
+  const app = createApp({
+    dataDir: dir,
+    transport: 'cli',
+    version: '0.0.0-test',
+    createStore: confStoreFactory(dir),
+    security: {
+      keychain: new OsKeychain({ env: NO_BUS_ENV, service: 'flotilla-test' }),
+      scryptCost: TEST_SCRYPT,
+      env: NO_BUS_ENV,
+      home: dir,
+      ...(passphrase ? { vaultPassphrase: new Secret(passphrase) } : {}),
+    },
+  })
+  return { app, api: app.api, dir }
+}
+
+describe('clusters over the contract', () => {
+  it('validates names and endpoints like DNS labels and host:port', async () => {
+    const { api } = appIn()
+    const cluster = await api.clusters.create({ name: ' HomeLab ', flavour: 'kubeadm', endpoint: '[FD00::10]:7443' })
+    expect(cluster).toMatchObject({ name: 'homelab', endpointHost: 'fd00::10', endpointPort: 7443 })
+    expect(await api.clusters.create({ name: 'edge', flavour: 'k3s', endpoint: 'k3s.home.arpa' })).toMatchObject({
+      endpointHost: 'k3s.home.arpa',
+      endpointPort: 6443,
+    })
+    for (const [input, field] of [
+      [{ name: '-bad', flavour: 'kubeadm', endpoint: '10.0.0.1' }, 'name'],
+      [{ name: 'a'.repeat(64), flavour: 'kubeadm', endpoint: '10.0.0.1' }, 'name'],
+      [{ name: 'with space', flavour: 'kubeadm', endpoint: '10.0.0.1' }, 'name'],
+      [{ name: 'ok', flavour: 'rke2', endpoint: '10.0.0.1' }, 'flavour'],
+      [{ name: 'ok', flavour: 'kubeadm', endpoint: '10.0.0.1:99999' }, 'endpoint'],
+      [{ name: 'ok', flavour: 'kubeadm', endpoint: 'bad host:6443' }, 'endpoint'],
+      [{ name: 'ok', flavour: 'kubeadm', endpoint: '[fd00::1]:0' }, 'endpoint'],
+      [{ name: 'ok', flavour: 'kubeadm', endpoint: 'host:' }, 'endpoint'],
+    ] as const) {
+      await expect(api.clusters.create(input as never), JSON.stringify(input)).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        details: { fields: { [field]: expect.any(String) } },
+      })
+    }
+    await expect(api.clusters.create({ name: 'homelab', flavour: 'k3s', endpoint: '10.0.0.2' })).rejects.toMatchObject({
+      code: 'CLUSTER_EXISTS',
+    })
+    expect((await api.clusters.list()).map((c) => c.name)).toEqual(['homelab', 'edge'])
+  })
+
+  it('refuses to drop a cluster with CAs unless asked to delete them, then removes their keys too', async () => {
+    const { api, app } = appIn(undefined, PASS)
+    const cluster = await api.clusters.create({ name: 'homelab', flavour: 'kubeadm', endpoint: '10.0.0.10' })
+    await api.pki.init(cluster.id, { algorithm: 'ECDSA-P256' })
+    expect((await app.vault.entries(`pki/${cluster.id}/`)).size).toBe(4)
+    await expect(api.clusters.remove(cluster.id)).rejects.toMatchObject({ code: 'CLUSTER_HAS_PKI' })
+    await api.clusters.remove(cluster.id, { deletePki: true })
+    expect(await api.clusters.list()).toEqual([])
+    expect((await app.vault.entries()).size).toBe(0)
+    await expect(api.pki.show(cluster.id)).rejects.toMatchObject({ code: 'CLUSTER_NOT_FOUND' })
+  })
+})
+
+describe('vault channels', () => {
+  it('never log a passphrase, even one the redactor could not know yet', async () => {
+    const { api, dir } = appIn()
+    await api.vault.setup('passphrase', PASS)
+    await api.vault.lock()
+    await expect(api.vault.unlock('a wrong guess of a passphrase')).rejects.toMatchObject({ code: 'VAULT_PASSPHRASE' })
+    await api.vault.unlock(PASS)
+    await expect(api.vault.setup('passphrase', 'short')).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      details: { fields: { passphrase: 'Use a passphrase of at least 8 characters.' } },
+    })
+    const log = readFileSync(join(dir, 'logs', 'flotilla.log'), 'utf8')
+    expect(log).toMatch(/call vault:unlock \[arguments withheld/)
+    for (const secret of [PASS, 'a wrong guess of a passphrase', 'short']) expect(log.includes(secret)).toBe(false)
+  })
+
+  it('reports the keychain backend and refuses keychain mode without a Secret Service', async () => {
+    const { api } = appIn()
+    const status = await api.vault.status()
+    expect(status).toMatchObject({ state: 'uninitialised', keychain: { backend: 'secret-service', available: false } })
+    await expect(api.vault.setup('keychain')).rejects.toMatchObject({ code: 'KEYCHAIN_UNAVAILABLE' })
+    const cluster = await api.clusters.create({ name: 'a', flavour: 'kubeadm', endpoint: '10.0.0.1' })
+    await expect(api.pki.init(cluster.id)).rejects.toMatchObject({ code: 'KEYCHAIN_UNAVAILABLE' })
+    expect(await api.pki.show(cluster.id)).toBeNull()
+  })
+})

@@ -1,0 +1,43 @@
+import type { SshInvoke } from '../../shared/channels/ssh'
+import type { Services } from '../app'
+import type { HandlersOf } from '../transport/dispatcher'
+
+export function sshHandlers({ ssh, ops, inventory }: Services): HandlersOf<SshInvoke> {
+  const name = (hostId: string) => {
+    const host = inventory.get(hostId)
+    return host.label ?? host.address
+  }
+  return {
+    'ssh:scan': (hostId) => ssh.scan(hostId),
+    'ssh:trust': (hostId, fingerprint, options) => ssh.trust(hostId, fingerprint, options.replace === true),
+    'ssh:provideSecret': (hostId, kind, secret, keyPath) => ssh.provideSecret(hostId, kind, secret, keyPath),
+    'ssh:forgetSecrets': (hostId) => ssh.forgetSecrets(hostId),
+    'ssh:check': (opId, hostIds) =>
+      ops.run(
+        {
+          id: opId,
+          kind: 'ssh:check',
+          title: hostIds.length === 1 ? `Logging in to ${name(hostIds[0]!)}` : `Logging in to ${hostIds.length} hosts`,
+          total: hostIds.length,
+        },
+        (ctx) => ssh.check(hostIds, ctx),
+      ),
+    'ssh:run': (opId, hostId, words, options) =>
+      ops.run({ id: opId, kind: 'ssh:run', title: `Running ${words[0]} on ${name(hostId)}` }, (ctx) =>
+        ssh.runArgv(
+          hostId,
+          words,
+          { sudo: options.sudo === true, ...(options.timeoutSec ? { timeoutMs: options.timeoutSec * 1000 } : {}) },
+          ctx,
+        ),
+      ),
+    'ssh:installKey': (opId, hostId, publicKey) =>
+      ops.run({ id: opId, kind: 'ssh:installKey', title: `Installing your key on ${name(hostId)}` }, (ctx) =>
+        ssh.installKey(hostId, publicKey, ctx),
+      ),
+    'ssh:reboot': (opId, hostId, options) =>
+      ops.run({ id: opId, kind: 'ssh:reboot', title: `Rebooting ${name(hostId)}` }, (ctx) =>
+        ssh.reboot(hostId, ctx, options.timeoutSec ? options.timeoutSec * 1000 : undefined),
+      ),
+  }
+}

@@ -1,0 +1,169 @@
+import { AsyncEntry } from '@napi-rs/keyring'
+import { execFile } from 'node:child_process'
+import { AppError } from '../../../shared/errors'
+import type { KeychainBackend, KeychainProbe } from '../../../shared/types'
+
+/** The OS credential store, narrowed to what the vault needs: one small value per account. */
+export interface Keychain {
+  /** Which backend this platform uses and whether it answers right now. */
+  probe(): Promise<KeychainProbe>
+  get(account: string): Promise<string | null>
+  set(account: string, value: string): Promise<void>
+  /** True when something was deleted. */
+  delete(account: string): Promise<boolean>
+}
+
+export interface OsKeychainOptions {
+  /** Keychain "service" the entries are filed under (tests use their own). */
+  service?: string
+  platform?: NodeJS.Platform
+  env?: NodeJS.ProcessEnv
+  /** Bound on the D-Bus check, so a hung bus never hangs Flotilla. */
+  probeTimeoutMs?: number
+}
+
+const SECRET_SERVICE = 'org.freedesktop.secrets'
+/** A keychain call may show an unlock prompt; give the user time, but not forever. */
+const CALL_TIMEOUT_MS = 120_000
+
+/**
+ * The OS keychain through @napi-rs/keyring: macOS Keychain, Windows Credential Manager, or the
+ * Secret Service (GNOME Keyring, KWallet, KeePassXC) on Linux and BSD.
+ *
+ * On Linux the library silently falls back to the kernel keyring when no Secret Service answers;
+ * that keyring is per session and lost at reboot, which would lose the vault's key. So the probe
+ * first asks the session bus whether `org.freedesktop.secrets` has an owner, and every entry is
+ * pinned to the Secret Service store, so the library throws rather than falling back.
+ */
+export class OsKeychain implements Keychain {
+  readonly #service: string
+  readonly #platform: NodeJS.Platform
+  readonly #env: NodeJS.ProcessEnv
+  readonly #timeoutMs: number
+
+  constructor(options: OsKeychainOptions = {}) {
+    this.#service = options.service ?? 'Flotilla'
+    this.#platform = options.platform ?? process.platform
+    this.#env = options.env ?? process.env
+    this.#timeoutMs = options.probeTimeoutMs ?? 3000
+  }
+
+  get backend(): KeychainBackend {
+    if (this.#platform === 'darwin') return 'macos-keychain'
+    if (this.#platform === 'win32') return 'windows-credential-manager'
+    return 'secret-service'
+  }
+
+  async probe(): Promise<KeychainProbe> {
+    const backend = this.backend
+    if (backend === 'secret-service') {
+      const reason = await secretServiceMissing(this.#env, this.#timeoutMs)
+      if (reason) return { backend, available: false, reason }
+    }
+    try {
+      // A read of an entry that does not exist: proves the store answers, changes nothing.
+      await this.#entry('probe').getPassword(AbortSignal.timeout(CALL_TIMEOUT_MS))
+      return { backend, available: true }
+    } catch (error) {
+      return { backend, available: false, reason: `The keychain did not answer: ${describe(error)}` }
+    }
+  }
+
+  async get(account: string): Promise<string | null> {
+    return this.#call(() => this.#entry(account).getPassword(AbortSignal.timeout(CALL_TIMEOUT_MS)))
+  }
+
+  async set(account: string, value: string): Promise<void> {
+    await this.#call(() => this.#entry(account).setPassword(value, AbortSignal.timeout(CALL_TIMEOUT_MS)))
+  }
+
+  async delete(account: string): Promise<boolean> {
+    return this.#call(() => this.#entry(account).deleteCredential(AbortSignal.timeout(CALL_TIMEOUT_MS)))
+  }
+
+  #entry(account: string): AsyncEntry {
+    // The option is ignored off Linux; on Linux it forbids the kernel-keyring fallback.
+    return new AsyncEntry(this.#service, account, { linux: { store: 'secret-service' } })
+  }
+
+  async #call<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run()
+    } catch (error) {
+      throw new AppError('KEYCHAIN_UNAVAILABLE', `The system keychain refused the request: ${describe(error)}`)
+    }
+  }
+}
+
+/**
+ * Asks the session bus whether a Secret Service is running, with a bounded timeout. Returns why
+ * not as a sentence, or null when one is there. `dbus-send` first (dbus package), then `gdbus` (glib).
+ */
+export async function secretServiceMissing(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string | null> {
+  // Child processes get no Flotilla secrets from the environment.
+  const childEnv = { ...env }
+  delete childEnv.FLOTILLA_VAULT_PASSPHRASE
+  const attempts: [string, string[], RegExp][] = [
+    [
+      'dbus-send',
+      [
+        '--session',
+        '--print-reply=literal',
+        `--reply-timeout=${timeoutMs}`,
+        '--dest=org.freedesktop.DBus',
+        '/org/freedesktop/DBus',
+        'org.freedesktop.DBus.NameHasOwner',
+        `string:${SECRET_SERVICE}`,
+      ],
+      /boolean\s+true/,
+    ],
+    [
+      'gdbus',
+      [
+        'call',
+        '--session',
+        '--timeout',
+        String(Math.max(1, Math.ceil(timeoutMs / 1000))),
+        '--dest',
+        'org.freedesktop.DBus',
+        '--object-path',
+        '/org/freedesktop/DBus',
+        '--method',
+        'org.freedesktop.DBus.NameHasOwner',
+        SECRET_SERVICE,
+      ],
+      /\(true,?\)/,
+    ],
+  ]
+  for (const [command, args, yes] of attempts) {
+    const result = await run(command, args, childEnv, timeoutMs + 1000)
+    if (result.missing) continue
+    if (result.error) return `No D-Bus session bus to ask for a Secret Service (${result.error}).`
+    return yes.test(result.stdout)
+      ? null
+      : 'No Secret Service (GNOME Keyring, KWallet, KeePassXC) is running on the session bus; start your keyring (log in to a desktop session) and try again.'
+  }
+  return 'Neither dbus-send nor gdbus is installed, so Flotilla cannot check for a Secret Service.'
+}
+
+interface RunResult {
+  stdout: string
+  missing?: boolean
+  error?: string
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeout: number): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(command, args, { env, timeout, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+      if (!error) return resolve({ stdout })
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'ENOENT') return resolve({ stdout: '', missing: true })
+      const why = error.killed ? 'timed out' : stderr.trim().split('\n')[0] || error.message
+      resolve({ stdout, error: why.slice(0, 200) })
+    })
+  })
+}
+
+function describe(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, 300)
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod'
+import type { Cluster, ClusterInput, ClusterRemoveOptions } from '../types'
+import { idSchema, normaliseAddress } from '../schemas'
+import { channel, type SchemasOf } from './define'
+
+export interface ClustersInvoke {
+  /** Every cluster record, oldest first. */
+  'clusters:list': { args: []; result: Cluster[] }
+  /** Create a cluster record; CLUSTER_EXISTS for a name already used. */
+  'clusters:create': { args: [input: ClusterInput]; result: Cluster }
+  /** Forget a cluster; CLUSTER_HAS_PKI unless `deletePki` when it still has certificate authorities. */
+  'clusters:remove': { args: [id: string, options: ClusterRemoveOptions]; result: void }
+}
+
+export interface ClustersEvents {
+  /** The cluster records changed. */
+  'clusters:changed': { clusters: Cluster[] }
+}
+
+/** The Kubernetes API port both kubeadm and k3s use by default. */
+export const DEFAULT_API_PORT = 6443
+
+const NAME_HELP = 'Cluster names use lower-case letters, digits and "-" (like a DNS label, 63 at most), e.g. "homelab".'
+
+export const clusterNameSchema = z
+  .string({ error: 'Name is required.' })
+  .trim()
+  .toLowerCase()
+  .min(1, 'Name is required.')
+  .max(63, NAME_HELP)
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, NAME_HELP)
+
+const ENDPOINT_HELP =
+  'Enter the control-plane endpoint as host:port, e.g. 192.168.1.10:6443, k8s.home.arpa:6443 or [fd00::10]:6443.'
+
+/**
+ * Splits `host[:port]` (IPv6 in brackets when a port follows) into a normalised host and a port.
+ * Returns null when either part is invalid.
+ */
+export function parseEndpoint(raw: string): { host: string; port: number } | null {
+  const value = raw.trim()
+  let host = value
+  let port = String(DEFAULT_API_PORT)
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(value)
+  if (bracketed) {
+    host = bracketed[1]!
+    port = bracketed[2] ?? port
+  } else if (value.split(':').length === 2) {
+    ;[host, port] = value.split(':') as [string, string]
+  }
+  const address = normaliseAddress(host)
+  const portNumber = /^\d{1,5}$/.test(port) ? Number(port) : NaN
+  if (address === null || !(portNumber >= 1 && portNumber <= 65535)) return null
+  return { host: address, port: portNumber }
+}
+
+export const endpointSchema = z
+  .string({ error: 'Endpoint is required.' })
+  .trim()
+  .min(1, 'Endpoint is required.')
+  .max(260, ENDPOINT_HELP)
+  .refine((v) => parseEndpoint(v) !== null, ENDPOINT_HELP)
+
+export const clusterInputSchema = z.strictObject({
+  name: clusterNameSchema,
+  flavour: z.enum(['kubeadm', 'k3s'], { error: 'Flavour is kubeadm or k3s.' }),
+  endpoint: endpointSchema,
+})
+
+export const clusterRemoveSchema = z.strictObject({ deletePki: z.boolean().optional() })
+
+export const clustersSchemas = {
+  'clusters:list': channel([]),
+  'clusters:create': channel(['input'], clusterInputSchema),
+  'clusters:remove': channel(['id', 'options'], idSchema, clusterRemoveSchema),
+} satisfies SchemasOf<ClustersInvoke>

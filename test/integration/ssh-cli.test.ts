@@ -1,0 +1,64 @@
+/** `flotilla ssh …` as a script uses it, against a real Pi-like host whose sudo asks for a password. */
+import { execFile } from 'node:child_process'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { useLab, type Lab, type LabNode } from '../lab/harness'
+import { installLabKey, testApp, type TestApp } from './ssh-app'
+
+const BIN = join(import.meta.dirname, '../../bin/flotilla.mjs')
+let lab: Lab
+let pi: LabNode
+let app: TestApp
+
+beforeAll(async () => {
+  lab = await useLab({ profiles: ['pi4'] })
+  pi = lab.nodes[0]!
+  app = testApp()
+  installLabKey(app, lab.keyPath)
+})
+afterAll(() => app?.close())
+
+async function flotilla(args: string[], env: Record<string, string> = {}) {
+  const run = promisify(execFile)
+  const options = { env: { ...process.env, HOME: app.home, ...env } }
+  return run(process.execPath, [BIN, '--data-dir', app.dataDir, ...args], options).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  )
+}
+
+describe('flotilla ssh', () => {
+  it('will not trust a key blindly from a script, and trusts the exact fingerprint given', async () => {
+    expect((await flotilla(['hosts', 'add', pi.address, '--user', 'pi', '--label', 'pi4'])).code).toBe(0)
+    const blind = await flotilla(['ssh', 'trust', 'pi4'])
+    expect(blind.code).toBe(1)
+    expect(blind.stderr).toContain(`--fingerprint ${pi.hostKeyFingerprint}`)
+    const wrong = await flotilla(['ssh', 'trust', 'pi4', '--fingerprint', `SHA256:${'B'.repeat(43)}`])
+    expect(wrong).toMatchObject({ code: 1, stderr: expect.stringContaining('HOST_KEY_CHANGED') })
+    const ok = await flotilla(['ssh', 'trust', 'pi4', '--fingerprint', pi.hostKeyFingerprint!])
+    expect(ok).toMatchObject({ code: 0, stdout: `Trusted pi4 (pi@${pi.address}:22): ${pi.hostKeyFingerprint}\n` })
+  })
+
+  it('runs a command as root with the sudo password from the environment, every word quoted', async () => {
+    const result = await flotilla(
+      ['ssh', 'run', 'pi4', '--sudo', '--', 'sh', '-c', 'id -u; echo "$1"', 'x', "it's $(not run)"],
+      {
+        FLOTILLA_SUDO_PASSWORD: pi.password!,
+      },
+    )
+    expect(result).toMatchObject({ code: 0, stdout: "0\nit's $(not run)\n" })
+    expect(result.stdout + result.stderr).not.toContain(pi.password!)
+  })
+
+  it('says what is missing when no password is given, and reports check results as JSON', async () => {
+    const noPassword = await flotilla(['ssh', 'run', 'pi4', '--sudo', '--', 'true'])
+    expect(noPassword).toMatchObject({ code: 1, stderr: expect.stringContaining('[SUDO_PASSWORD_NEEDED]') })
+    const checked = await flotilla(['--json', 'ssh', 'check', 'pi4'], { FLOTILLA_SUDO_PASSWORD: pi.password! })
+    expect(checked.code).toBe(0)
+    expect(JSON.parse(checked.stdout)).toEqual([
+      expect.objectContaining({ ok: true, user: 'pi', sudo: 'password', os: expect.stringMatching(/Debian/) }),
+    ])
+    expect(app.logText()).not.toContain(pi.password!)
+  })
+})

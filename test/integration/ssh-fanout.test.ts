@@ -1,0 +1,34 @@
+/** Fan-out over 20 real sshd hosts: every host answers, each reports its own progress. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { useLab, type Lab } from '../lab/harness'
+import { installLabKey, testApp, type TestApp } from './ssh-app'
+
+let lab: Lab
+let app: TestApp
+
+beforeAll(async () => {
+  lab = await useLab({ profiles: Array.from({ length: 20 }, () => 'microos') })
+  app = testApp()
+  installLabKey(app, lab.keyPath)
+}, 180_000)
+
+afterAll(() => app?.close())
+
+describe('SSH fan-out', () => {
+  it('logs in to 20 hosts in parallel with per-host progress', async () => {
+    const hosts = []
+    for (const node of lab.nodes) {
+      const host = await app.addNode(node)
+      await app.api.ssh.trust(host.id, node.hostKeyFingerprint!)
+      hosts.push(host)
+    }
+    const perHost = new Map<string, string[]>()
+    app.api.ops.onProgress((p) => {
+      if (p.nodeId && !p.line) perHost.set(p.nodeId, [...(perHost.get(p.nodeId) ?? []), p.step])
+    })
+    const results = await app.api.ssh.check(hosts.map((h) => h.id))
+    expect(results.filter((r) => r.ok)).toHaveLength(20)
+    expect(new Set(results.map((r) => r.hostId))).toEqual(new Set(hosts.map((h) => h.id)))
+    for (const host of hosts) expect(perHost.get(host.id)).toEqual(['Logging in', 'Ready'])
+  }, 120_000)
+})

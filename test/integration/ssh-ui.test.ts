@@ -1,0 +1,145 @@
+/**
+ * The connect flow in a real browser (Debian's Chromium) against real sshd hosts: the fingerprint,
+ * passphrase, sudo-password and host-key-changed dialogs, served by the same web transport as
+ * `npm run web`, inside the lab's desk so the browser-side services can reach the hosts.
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startWebServer, type WebServer } from '../../src/main/web/web-server'
+import { useLab, type Lab, type LabNode } from '../lab/harness'
+import { testApp, type TestApp } from './ssh-app'
+
+const ROOT = join(import.meta.dirname, '../..')
+const SHOTS = process.env.FLOTILLA_SCREENSHOTS
+let lab: Lab
+let pi: LabNode
+let microos: LabNode
+let app: TestApp
+let server: WebServer
+let browser: Browser
+let page: Page
+
+beforeAll(async () => {
+  if (!existsSync(join(ROOT, 'out/renderer/index.html'))) {
+    execFileSync('npx', ['electron-vite', 'build'], { cwd: ROOT, stdio: 'ignore' })
+  }
+  lab = await useLab({ profiles: ['pi5', 'microos'] })
+  ;[pi, microos] = lab.nodes as [LabNode, LabNode]
+  app = testApp()
+  // This desktop's only key is protected by a passphrase; the MicroOS host accepts it.
+  const keyFile = join(app.home, '.ssh', 'id_ed25519')
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'correct horse', '-f', keyFile])
+  const pub = execFileSync('cat', [`${keyFile}.pub`], { encoding: 'utf8' }).trim()
+  const added = await lab.nodeExec(microos, `printf '%s\\n' '${pub}' >> /root/.ssh/authorized_keys`)
+  expect(added.code).toBe(0)
+  server = await startWebServer({
+    dispatch: app.dispatch,
+    events: app.events,
+    log: app.log,
+    staticDir: join(ROOT, 'out/renderer'),
+    port: 0,
+  })
+  browser = await chromium.launch({
+    executablePath: process.env.FLOTILLA_CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  })
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  await page.goto(server.url)
+}, 180_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.close()
+  app?.close()
+})
+
+async function addHost(node: LabNode, user: string) {
+  const form = page.getByRole('form', { name: 'Add host' })
+  await form.getByLabel('Address').fill(node.address)
+  await form.getByLabel('User').fill(user)
+  await form.getByLabel('Label (optional)').fill(node.hostname)
+  await form.getByRole('button', { name: 'Add host' }).click()
+  return page.locator(`[data-address="${node.address}"]`)
+}
+
+const shot = async (name: string) => SHOTS && (await page.screenshot({ path: join(SHOTS, `${name}.png`) }))
+
+describe('connect flow in Chromium', () => {
+  it('walks a Pi through fingerprint, key passphrase, login password and sudo password', async () => {
+    const row = await addHost(pi, 'pi')
+    await row.getByRole('button', { name: 'Connect' }).click()
+
+    const trust = page.getByRole('dialog', { name: 'Trust this host?' })
+    await expect.poll(() => trust.getByTestId('fingerprint').textContent()).toBe(pi.hostKeyFingerprint)
+    await shot('dialog-fingerprint')
+    await trust.getByRole('button', { name: 'Trust' }).click()
+
+    // Our only key is protected: its passphrase is asked first. The Pi does not know that key...
+    const passphrase = page.getByRole('dialog', { name: 'Key passphrase needed' })
+    await expect.poll(() => passphrase.textContent()).toContain('id_ed25519 is protected by a passphrase')
+    await shot('dialog-passphrase')
+    await passphrase.getByLabel('Passphrase', { exact: true }).fill('correct horse')
+    await passphrase.getByRole('button', { name: 'Continue' }).click()
+
+    // ...so it wants pi's password, as a freshly imaged Raspberry Pi does.
+    const password = page.getByRole('dialog', { name: 'Password needed' })
+    await password.getByLabel('Login password', { exact: true }).fill(pi.password!)
+    await password.getByRole('button', { name: 'Continue' }).click()
+
+    const sudo = page.getByRole('dialog', { name: 'sudo password needed' })
+    await sudo.getByLabel('sudo password', { exact: true }).fill('not-it')
+    await sudo.getByRole('button', { name: 'Continue' }).click()
+    await expect
+      .poll(() => page.getByRole('dialog', { name: 'sudo password needed' }).getByRole('alert').textContent())
+      .toContain('not accepted')
+    await shot('dialog-sudo')
+    await page.getByLabel('sudo password', { exact: true }).fill(pi.password!)
+    await page.getByRole('button', { name: 'Continue' }).click()
+
+    await expect
+      .poll(() => row.getByTestId('login').textContent(), { timeout: 20_000 })
+      .toMatch(/Logged in as pi · sudo with password · Debian/)
+    await expect.poll(() => row.textContent()).toContain('key trusted')
+  })
+
+  it('remembers the passphrase for the session: the next host only needs trust', async () => {
+    const row = await addHost(microos, 'root')
+    await row.getByRole('button', { name: 'Connect' }).click()
+    await page.getByRole('dialog', { name: 'Trust this host?' }).getByRole('button', { name: 'Trust' }).click()
+    await expect
+      .poll(() => row.getByTestId('login').textContent(), { timeout: 20_000 })
+      .toMatch(/Logged in as root · openSUSE MicroOS/)
+  })
+
+  it('stops on a changed host key and re-trusts only deliberately', async () => {
+    const old = pi.hostKeyFingerprint!
+    await lab.changeHostKey(pi)
+    const row = page.locator(`[data-address="${pi.address}"]`)
+    await row.getByRole('button', { name: 'Reconnect' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Host key changed' })
+    await expect.poll(() => dialog.getByTestId('old-fingerprint').textContent()).toBe(old)
+    await expect.poll(() => dialog.getByTestId('new-fingerprint').textContent()).toBe(pi.hostKeyFingerprint)
+    const retrust = dialog.getByRole('button', { name: 'Re-trust' })
+    expect(await retrust.isDisabled()).toBe(true)
+    await shot('dialog-changed')
+    await dialog.getByLabel('I re-installed this machine').check()
+    await retrust.click()
+    await expect.poll(() => row.getByTestId('login').textContent(), { timeout: 20_000 }).toMatch(/Logged in as pi/)
+  })
+
+  it('kept every secret out of the logs', () => {
+    const logs = app.logText()
+    expect(logs).toContain('ssh:provideSecret')
+    for (const secret of [pi.password!, 'correct horse', 'not-it']) expect(logs).not.toContain(secret)
+  })
+})
