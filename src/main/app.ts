@@ -6,7 +6,10 @@ import { join } from 'node:path'
 import { createApi, type FlotillaApi } from '../shared/bridge'
 import type { AppInfo } from '../shared/types'
 import { createHandlers } from './handlers/index'
+import { applyDiscovery } from './services/discovery/discovery-sync'
+import { DiscoveryService, type DiscoveryOptions } from './services/discovery/discovery-service'
 import { EventBus } from './services/events'
+import { IdentifyService } from './services/identify/identify-service'
 import { HostInventory } from './services/inventory/host-inventory'
 import { createLogger, fileSink, type Logger, type LogSink } from './services/log/logger'
 import { OperationRegistry } from './services/operations/registry'
@@ -31,6 +34,8 @@ export interface AppOptions {
   security?: SecurityOptions
   /** The desktop user's SSH setup (home for ~/.ssh, agent socket); tests point it elsewhere. */
   sshEnvironment?: SshEnvironment
+  /** mDNS timings and interfaces (tests shorten the stale/gone waits). */
+  discovery?: DiscoveryOptions
 }
 
 export interface Services extends SecurityServices {
@@ -41,6 +46,8 @@ export interface Services extends SecurityServices {
   inventory: HostInventory
   settings: SettingsService
   ssh: SshService
+  discovery: DiscoveryService
+  identify: IdentifyService
 }
 
 export interface App extends Services {
@@ -70,7 +77,15 @@ export function createApp(options: AppOptions): App {
     log,
     environment: options.sshEnvironment ?? defaultSshEnvironment(),
   })
-  const services: Services = { events, redactor, log, ops, inventory, settings, ssh, ...security }
+  const discovery = new DiscoveryService(log, options.discovery)
+  // What mDNS sees lands in the host list in batches (one save per batch, not per packet).
+  discovery.onChange((changed, gone) =>
+    inventory.mutate((hosts) =>
+      applyDiscovery(hosts, changed, gone, new Date().toISOString(), () => globalThis.crypto.randomUUID()),
+    ),
+  )
+  const identify = new IdentifyService(ssh, inventory)
+  const services: Services = { events, redactor, log, ops, inventory, settings, ssh, discovery, identify, ...security }
   const info: AppInfo = {
     version: options.version,
     dataDir: options.dataDir,
@@ -85,6 +100,7 @@ export function createApp(options: AppOptions): App {
     api: createApi(localTransport(dispatch, events)),
     close: () => {
       ops.cancelAll()
+      discovery.close()
       ssh.close()
     },
   }

@@ -36,6 +36,9 @@ import type {
   RunResult,
   SshCheckResult,
   SshSecretKind,
+  AdoptInput,
+  DiscoveryScanResult,
+  ProbeResult,
 } from './types'
 
 /** What a transport must provide: request/response with envelopes, and event subscription. */
@@ -80,6 +83,14 @@ export interface FlotillaApi {
     ): Promise<RunResult>
     installKey(hostId: string, publicKey?: string, options?: OpOptions): Promise<{ added: boolean }>
     reboot(hostId: string, rebootOptions?: { timeoutSec?: number }, options?: OpOptions): Promise<RebootResult>
+  }
+  discovery: {
+    /** Browse mDNS for `timeoutSec` (default 10 s); hosts appear through `hosts.onChanged` meanwhile. */
+    scan(scanOptions?: { timeoutSec?: number }, options?: OpOptions): Promise<DiscoveryScanResult>
+    /** Identify hosts over SSH, one round trip each. */
+    probe(hostIds: string[], options?: OpOptions): Promise<ProbeResult[]>
+    adopt(hostId: string, input: AdoptInput): Promise<Host>
+    ignore(hostId: string, ignored?: boolean): Promise<Host>
   }
   ops: {
     list(): Promise<OperationInfo[]>
@@ -187,6 +198,12 @@ export function createApi(transport: Transport): FlotillaApi {
         ),
       reboot: (hostId, rebootOptions = {}, options) =>
         operation('ssh:reboot', options, (opId) => [opId, hostId, rebootOptions]),
+    },
+    discovery: {
+      scan: (scanOptions = {}, options) => operation('discovery:scan', options, (opId) => [opId, scanOptions]),
+      probe: (hostIds, options) => operation('discovery:probe', options, (opId) => [opId, hostIds]),
+      adopt: (hostId, input) => call('discovery:adopt', hostId, input),
+      ignore: (hostId, ignored = true) => call('discovery:ignore', hostId, ignored),
     },
     ops: {
       list: () => call('ops:list'),

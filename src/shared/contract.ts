@@ -6,6 +6,7 @@
 import type { AppEvents, AppInvoke } from './channels/app'
 import type { HostsEvents, HostsInvoke } from './channels/hosts'
 import type { SshInvoke } from './channels/ssh'
+import type { DiscoveryInvoke } from './channels/discovery'
 import type { ClustersEvents, ClustersInvoke } from './channels/clusters'
 import type { KubeconfigInvoke } from './channels/kubeconfig'
 import type { PkiEvents, PkiInvoke } from './channels/pki'
@@ -14,7 +15,15 @@ import type { AppErrorData } from './errors'
 
 /** Every invoke channel: `domain:action` → positional args and result. Domains live in ./channels. */
 export interface InvokeContract
-  extends AppInvoke, HostsInvoke, ClustersInvoke, VaultInvoke, PkiInvoke, KubeconfigInvoke, SshInvoke {}
+  extends
+    AppInvoke,
+    HostsInvoke,
+    ClustersInvoke,
+    VaultInvoke,
+    PkiInvoke,
+    KubeconfigInvoke,
+    SshInvoke,
+    DiscoveryInvoke {}
 
 /** Every event pushed from the services to the UI. */
 export interface EventContract extends AppEvents, HostsEvents, ClustersEvents, VaultEvents, PkiEvents {}

@@ -4,12 +4,14 @@
  * Figures are for comparison between commits on the same machine; no test asserts on them.
  */
 import { contract } from './groups/contract'
+import { discovery } from './groups/discovery'
 import { inventory } from './groups/inventory'
+import { lab } from './groups/lab'
 import { pki } from './groups/pki'
 import { ssh } from './groups/ssh'
 import type { BenchGroup } from './harness'
 
-const GROUPS: BenchGroup[] = [contract, inventory, ssh, pki]
+const GROUPS: BenchGroup[] = [contract, inventory, lab, ssh, discovery, pki]
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
 const unknown = wanted.filter((w) => !GROUPS.some((g) => g.name === w))

@@ -177,6 +177,24 @@ describe('logging in', () => {
     }
   })
 
+  it('honours ~/.ssh/config: a Host alias with its HostName and IdentityFile', async () => {
+    const other = testApp()
+    try {
+      execFileSync('cp', [lab.keyPath, join(other.home, '.ssh', 'lab_key')])
+      writeFileSync(
+        join(other.home, '.ssh', 'config'),
+        `Host kitchen-pi\n  HostName ${debian.address}\n  IdentityFile ~/.ssh/lab_key\n`,
+      )
+      const host = await other.api.hosts.add({ address: 'kitchen-pi', user: 'debian' })
+      const scan = await other.api.ssh.scan(host.id)
+      expect(scan.fingerprint).toBe(debian.hostKeyFingerprint)
+      await other.api.ssh.trust(host.id, scan.fingerprint)
+      expect((await other.api.ssh.check([host.id]))[0]).toMatchObject({ ok: true, user: 'debian' })
+    } finally {
+      other.close()
+    }
+  })
+
   it('reaches sshd on a non-standard port', async () => {
     expect(port2222.port).toBe(2222)
     const host = await trusted(port2222)

@@ -157,19 +157,16 @@ describe('lab lifecycle', () => {
     await expectNothingLeft('lc3', netnsBefore)
   })
 
-  it('brings up 20 nodes in under 10 s', async () => {
+  // How fast is a bench figure (npm run bench -- lab), not an assertion: a loaded machine is slower.
+  it('brings up 20 nodes of the default mix', async () => {
     const lab = { prefix: 'lc4', net: '10.82.0.0/24' }
-    const t0 = performance.now()
     const up = await runLab(['up', '20'], lab)
-    const seconds = (performance.now() - t0) / 1000
     expect(up.code, up.stderr).toBe(0)
     const status = await labStatus(lab)
     expect(status.nodes.length).toBe(20)
     expect(status.nodes.every((n) => n.state === 'up')).toBe(true)
     // Every profile of the default mix is in there.
     expect(new Set(status.nodes.map((n) => n.profile)).size).toBe(6)
-    console.log(`20 nodes up in ${seconds.toFixed(1)} s`)
-    expect(seconds).toBeLessThan(10)
     expect((await runLab(['down'], lab)).code).toBe(0)
     await expectNothingLeft('lc4', netnsBefore)
   })

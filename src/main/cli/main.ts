@@ -10,6 +10,7 @@ import { confStoreFactory } from '../services/store/conf-store'
 import { packageVersion } from '../version'
 import { readPassphraseFile } from './cli-helpers'
 import { registerClusterCommands } from './clusters-commands'
+import { registerDiscoveryCommands } from './discovery-commands'
 import { registerHostCommands } from './hosts-commands'
 import { registerKubeconfigCommands } from './kubeconfig-commands'
 import { registerPkiCommands } from './pki-commands'
@@ -56,6 +57,7 @@ export async function runCli(argv: string[], out: Output = consoleOutput()): Pro
     })
   registerHostCommands(program, context)
   registerSshCommands(program, context)
+  registerDiscoveryCommands(program, context)
   registerClusterCommands(program, context)
   registerPkiCommands(program, context)
   registerKubeconfigCommands(program, context)

@@ -7,6 +7,7 @@ import { clustersHandlers } from './clusters-handlers'
 import { pkiHandlers } from './pki-handlers'
 import { vaultHandlers } from './vault-handlers'
 import { sshHandlers } from './ssh-handlers'
+import { discoveryHandlers } from './discovery-handlers'
 
 /** Maps each contract channel to the service call that answers it, one file per domain. */
 export function createHandlers(services: Services, info: AppInfo): Handlers {
@@ -17,5 +18,6 @@ export function createHandlers(services: Services, info: AppInfo): Handlers {
     ...clustersHandlers(services),
     ...vaultHandlers(services),
     ...pkiHandlers(services),
+    ...discoveryHandlers(services),
   }
 }

@@ -11,6 +11,7 @@ import { clustersSchemas } from './clusters'
 import { kubeconfigSchemas } from './kubeconfig'
 import { pkiSchemas } from './pki'
 import { vaultSchemas } from './vault'
+import { discoverySchemas } from './discovery'
 
 export const CHANNEL_SCHEMAS: Record<Channel, ChannelSchema> = {
   ...appSchemas,
@@ -20,4 +21,5 @@ export const CHANNEL_SCHEMAS: Record<Channel, ChannelSchema> = {
   ...pkiSchemas,
   ...kubeconfigSchemas,
   ...sshSchemas,
+  ...discoverySchemas,
 }

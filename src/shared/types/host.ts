@@ -1,4 +1,6 @@
-/** A machine Flotilla knows about: added by address now, discovered over mDNS later. */
+import type { HostDiscovery, HostIdentification } from './discovery'
+
+/** A machine Flotilla knows about: added by address, or discovered over mDNS. */
 export interface Host {
   /** Stable id, generated when the host is added. */
   id: string
@@ -11,7 +13,15 @@ export interface Host {
   /** Optional friendly name shown instead of the address. */
   label?: string
   /** How Flotilla learned of the host. */
-  source: 'manual'
+  source: 'manual' | 'mdns'
+  /** Discovered and not adopted yet: the user has not confirmed its login (user/port). */
+  pending?: boolean
+  /** The user chose to ignore this discovered host: hidden, and not re-added by later scans. */
+  ignored?: boolean
+  /** What mDNS shows of it (kept up to date while scanning). */
+  discovery?: HostDiscovery
+  /** The last identification over SSH, with its timestamp and readiness per role. */
+  identification?: HostIdentification
   /** The SSH host key the user trusted; every connection must present exactly this key. */
   hostKey?: PinnedHostKey
   /** ISO timestamps. */

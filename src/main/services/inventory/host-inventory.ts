@@ -86,6 +86,16 @@ export class HostInventory {
     return next
   }
 
+  /**
+   * Applies a change to the whole list in one save (discovery merges a batch of mDNS updates this
+   * way). `change` returns the new list, or undefined to leave everything as it was.
+   */
+  mutate(change: (hosts: Host[]) => Host[] | undefined): Host[] {
+    const next = change(this.list())
+    if (next) this.#save(next)
+    return next ?? this.list()
+  }
+
   remove(id: string): void {
     const hosts = this.list()
     if (!hosts.some((h) => h.id === id)) throw notFound()

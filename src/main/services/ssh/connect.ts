@@ -23,14 +23,14 @@ export interface SshTarget {
   port: number
   user: string
   pinned?: PinnedHostKey | undefined
+  /** Private key files to offer, in order (from ~/.ssh/config IdentityFile, then the defaults). */
+  keyFiles: readonly string[]
 }
 
 export interface ConnectOptions {
   secrets: SessionSecrets
   /** ssh-agent socket (SSH_AUTH_SOCK) or 'pageant'. */
   agent?: string | undefined
-  /** Private key files to offer, in order (from ~/.ssh/config IdentityFile, then the defaults). */
-  keyFiles: readonly string[]
   /** Contents of the user's known_hosts files. */
   knownHosts: string
   /** Called when an unpinned host's key is accepted because known_hosts already lists it. */
@@ -46,7 +46,7 @@ export interface ConnectOptions {
  * user gave; when it needs something it does not have it says what (AUTH_NEEDED with the kind).
  */
 export async function connect(target: SshTarget, options: ConnectOptions): Promise<Client> {
-  const keys = await loadKeys(options.keyFiles, options.secrets)
+  const keys = await loadKeys(target.keyFiles, options.secrets)
   const password = options.secrets.get('password', target.hostId)
   let hostKeyError: AppError | undefined
   let serverMethods: AuthenticationType[] = []
@@ -114,6 +114,20 @@ export async function connect(target: SshTarget, options: ConnectOptions): Promi
       }
       reject(connectionError(target, error))
     })
+    // A server that drops the TCP connection mid-handshake (sshd stopping for a reboot) may end
+    // the client with 'close' and no 'error': without this the promise would wait forever.
+    client.once('close', () => {
+      if (settled) return
+      settled = true
+      settle()
+      reject(
+        hostKeyError ??
+          connectionError(
+            target,
+            Object.assign(new Error('the connection closed during the SSH handshake'), { code: 'ECONNRESET' }),
+          ),
+      )
+    })
     client.connect(config)
   })
 }
@@ -130,6 +144,16 @@ export function scanHostKey(target: Pick<SshTarget, 'address' | 'port' | 'name'>
       else reject(connectionError(target, error))
     })
     client.once('ready', () => client.end())
+    client.once('close', () => {
+      if (seen) resolve(seen)
+      else
+        reject(
+          connectionError(
+            target,
+            Object.assign(new Error('the connection closed before the key exchange'), { code: 'ECONNRESET' }),
+          ),
+        )
+    })
     client.connect({
       host: target.address,
       port: target.port,

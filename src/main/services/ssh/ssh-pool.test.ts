@@ -15,6 +15,7 @@ class FakeClient extends EventEmitter {
 
 const target = (over: Partial<SshTarget> = {}): SshTarget => ({
   hostId: 'h1',
+  keyFiles: [],
   name: 'h1',
   address: '10.0.0.1',
   port: 22,

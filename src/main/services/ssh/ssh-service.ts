@@ -302,6 +302,7 @@ export class SshService {
     throw error
   }
 
+  /** Where and how to reach a host: ~/.ssh/config is read once here (HostName, IdentityFile). */
   async #target(host: Host): Promise<SshTarget> {
     const resolved = await resolveHost(this.#options.environment, host.address)
     return {
@@ -311,15 +312,14 @@ export class SshService {
       port: host.port,
       user: host.user,
       pinned: host.hostKey,
+      keyFiles: resolved.keyFiles,
     }
   }
 
   async #open(target: SshTarget, signal?: AbortSignal): Promise<Client> {
-    const resolved = await resolveHost(this.#options.environment, target.address)
     const client = await connect(target, {
       secrets: this.secrets,
       agent: this.#options.environment.agent,
-      keyFiles: resolved.keyFiles,
       knownHosts: await this.#knownHosts(),
       onKnownHostsKey: (blob) => {
         this.#options.inventory.pinHostKey(target.hostId, pinnedFrom(blob, 'known_hosts'))

@@ -1,8 +1,10 @@
 import { useState } from 'react'
 import type { Host, ReachabilityResult, SshCheckResult } from '../../../../shared/types'
 import { Icon } from '../../components/Icon'
+import { useDiscovery } from '../../stores/discovery.store'
 import { useHosts } from '../../stores/hosts.store'
 import { useSsh } from '../../stores/ssh.store'
+import { HostBadges, ReadinessChips } from './HostFacts'
 import { HostForm } from './HostForm'
 
 /** One host: who it is, how to reach it, its last check; edit in place, remove with confirmation. */
@@ -13,6 +15,9 @@ export function HostRow({ host }: { host: Host }) {
   const login = useSsh((s) => s.results[host.id])
   const connecting = useSsh((s) => Boolean(s.connecting[host.id]))
   const connect = useSsh((s) => s.connect)
+  const probing = useDiscovery((s) => Boolean(s.probing[host.id]))
+  const probeError = useDiscovery((s) => s.probeErrors[host.id])
+  const probe = useDiscovery((s) => s.probe)
   const [editing, setEditing] = useState(false)
   const [confirming, setConfirming] = useState(false)
   const name = host.label ?? host.address
@@ -40,7 +45,9 @@ export function HostRow({ host }: { host: Host }) {
         <Icon name="server" />
       </div>
       <div className="host-main">
-        <div className="host-name">{name}</div>
+        <div className="host-name">
+          {name} <HostBadges host={host} />
+        </div>
         <div className="host-meta">
           {host.user}@{host.address.includes(':') ? `[${host.address}]` : host.address}:{host.port}
           {host.hostKey && <span title={`Trusted host key ${host.hostKey.fingerprint}`}> · key trusted</span>}
@@ -56,6 +63,8 @@ export function HostRow({ host }: { host: Host }) {
             {login.os ? ` · ${login.os}` : ''}
           </div>
         )}
+        {probeError && <div className="host-meta field-error">Identification failed: {probeError}</div>}
+        <ReadinessChips host={host} />
       </div>
       <div className="host-status">
         <HostStatus checking={checking || connecting} login={login} reachability={result} />
@@ -75,6 +84,9 @@ export function HostRow({ host }: { host: Host }) {
           <>
             <button className="button button-small" disabled={connecting} onClick={() => void connect(host.id)}>
               {connecting ? 'Connecting…' : login?.ok ? 'Reconnect' : 'Connect'}
+            </button>
+            <button className="button button-small" disabled={probing} onClick={() => void probe([host.id])}>
+              {probing ? 'Identifying…' : host.identification ? 'Identify again' : 'Identify'}
             </button>
             <button
               className="icon-button"

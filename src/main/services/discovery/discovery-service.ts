@@ -1,0 +1,320 @@
+import { networkInterfaces } from 'node:os'
+import { connect } from 'node:net'
+import type { HostDiscovery } from '../../../shared/types'
+import type { Logger } from '../log/logger'
+import type { OperationContext } from '../operations/registry'
+import { InterfaceBrowser, type BrowseInterface, type BrowserSink } from './mdns-browser'
+import {
+  inSubnet,
+  mergeRecord,
+  presenceAt,
+  recordFrom,
+  toHostDiscovery,
+  type DiscoveryEntry,
+  type RawService,
+} from './records'
+
+export interface DiscoveryOptions {
+  /** Interfaces to browse on (default: every non-internal IPv4 interface). */
+  interfaces?: () => BrowseInterface[]
+  /** Delays between the first queries: a single query misses hosts (lab.md). */
+  backoffMs?: readonly number[]
+  /** Then one query every this often. */
+  steadyMs?: number
+  /** Quiet for this long: stale; for this long: gone (removed). */
+  staleMs?: number
+  goneMs?: number
+  /** How long the SSH port check of a new host may take. */
+  sshCheckTimeoutMs?: number
+  /** Builds the per-interface browser (tests swap it). */
+  createBrowser?: (iface: BrowseInterface, sink: BrowserSink) => Pick<InterfaceBrowser, 'query' | 'close'>
+}
+
+/** Receives batches of changes (at most every FLUSH_MS). */
+export type DiscoveryListener = (changed: HostDiscovery[], gone: HostDiscovery[]) => void
+
+const FLUSH_MS = 50
+const TICK_MS = 500
+const MAX_SSH_CHECKS = 8
+
+/** Every non-internal IPv4 interface address: mDNS sends on one interface per socket. */
+export function usableInterfaces(): BrowseInterface[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((i) => i && i.family === 'IPv4' && !i.internal)
+    .map((i) => ({ address: i!.address, netmask: i!.netmask }))
+}
+
+/**
+ * mDNS discovery: while at least one scan runs, one browser per usable IPv4 interface queries
+ * for the Pi/MicroOS service types on a backoff (1, 2, 4, 8 s, then steady), merges the answers
+ * into one entry per machine, checks once whether its SSH port answers, and lets entries go stale,
+ * then gone, when they stop answering. Nothing in here throws into the event loop: every network
+ * callback is guarded and the tables are bounded.
+ */
+export class DiscoveryService {
+  readonly #entries = new Map<string, DiscoveryEntry>()
+  readonly #listeners = new Set<DiscoveryListener>()
+  readonly #dirty = new Set<string>()
+  readonly #gone: HostDiscovery[] = []
+  #browsers: Pick<InterfaceBrowser, 'query' | 'close'>[] = []
+  #interfaces: BrowseInterface[] = []
+  #sessions = 0
+  #timers: NodeJS.Timeout[] = []
+  #flushTimer: NodeJS.Timeout | undefined
+  #sshChecks = 0
+  #errors = 0
+  readonly #o: Required<DiscoveryOptions>
+
+  constructor(
+    private readonly log: Logger,
+    options: DiscoveryOptions = {},
+  ) {
+    this.#o = {
+      interfaces: options.interfaces ?? usableInterfaces,
+      backoffMs: options.backoffMs ?? [1000, 2000, 4000, 8000],
+      steadyMs: options.steadyMs ?? 10_000,
+      staleMs: options.staleMs ?? 25_000,
+      goneMs: options.goneMs ?? 60_000,
+      sshCheckTimeoutMs: options.sshCheckTimeoutMs ?? 1500,
+      createBrowser: options.createBrowser ?? ((iface, sink) => new InterfaceBrowser(iface, sink)),
+    }
+  }
+
+  /** Subscribes to batches of changes; returns the unsubscribe function. */
+  onChange(listener: DiscoveryListener): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  get scanning(): boolean {
+    return this.#sessions > 0
+  }
+
+  /** What is known now. */
+  snapshot(): HostDiscovery[] {
+    return [...this.#entries.values()].map(toHostDiscovery)
+  }
+
+  /**
+   * Browses for `durationMs` (until cancelled) and returns the keys of the machines that answered
+   * during the scan. Scans may overlap; the browsers stay open until the last one ends.
+   */
+  async scan(durationMs: number, ctx: OperationContext): Promise<{ keys: string[]; interfaces: string[] }> {
+    const started = Date.now()
+    this.#start()
+    try {
+      const interfaces = this.#interfaces.map((i) => i.address)
+      ctx.log(`browsing mDNS on ${interfaces.join(', ') || 'no interface (no IPv4 network found)'}`)
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer)
+          clearInterval(progress)
+          ctx.signal.removeEventListener('abort', done)
+          resolve()
+        }
+        const timer = setTimeout(done, durationMs)
+        const progress = setInterval(() => {
+          // Seconds, so the progress bar reads "3/10" rather than milliseconds.
+          const seen = this.#seenSince(started).length
+          const elapsed = Math.min(durationMs, Date.now() - started)
+          ctx.progress({ step: `${seen} found`, done: Math.floor(elapsed / 1000), total: Math.ceil(durationMs / 1000) })
+        }, 250)
+        ctx.signal.addEventListener('abort', done, { once: true })
+      })
+      this.#flush()
+      return { keys: this.#seenSince(started), interfaces }
+    } finally {
+      this.#stop()
+    }
+  }
+
+  /** Stops everything (app quit). */
+  close(): void {
+    this.#sessions = 0
+    this.#teardown()
+  }
+
+  #seenSince(t: number): string[] {
+    return [...this.#entries.values()].filter((e) => e.lastSeen >= t).map((e) => e.key)
+  }
+
+  #start(): void {
+    if (this.#sessions++ > 0) {
+      // A new scan while browsing: ask again now (answers to a fresh query are not suppressed).
+      this.#queryAll()
+      return
+    }
+    this.#interfaces = this.#o.interfaces()
+    const sink = this.#sink()
+    for (const iface of this.#interfaces) {
+      try {
+        this.#browsers.push(this.#o.createBrowser(iface, sink))
+      } catch (error) {
+        this.log.warn(`mDNS: cannot browse on ${iface.address}: ${String(error)}`)
+      }
+    }
+    this.#queryAll()
+    let at = 0
+    for (const delay of this.#o.backoffMs) {
+      at += delay
+      this.#timers.push(setTimeout(() => this.#queryAll(), at))
+    }
+    this.#timers.push(
+      setTimeout(() => this.#timers.push(setInterval(() => this.#queryAll(), this.#o.steadyMs)), at),
+      setInterval(() => this.#tick(), TICK_MS),
+    )
+  }
+
+  #stop(): void {
+    if (--this.#sessions > 0) return
+    this.#sessions = 0
+    this.#teardown()
+  }
+
+  #teardown(): void {
+    for (const t of this.#timers) clearTimeout(t)
+    this.#timers = []
+    for (const b of this.#browsers) b.close()
+    this.#browsers = []
+  }
+
+  #queryAll(): void {
+    for (const b of this.#browsers) b.query()
+  }
+
+  #sink(): BrowserSink {
+    return {
+      service: (raw) => this.#guard(() => this.#onService(raw)),
+      goodbye: (fqdn) => this.#guard(() => this.#onGoodbye(fqdn)),
+      responder: (address) => this.#guard(() => this.#onResponder(address)),
+      error: (error) => {
+        // Rate-limited: a flood must not turn into a flood of log lines.
+        if (this.#errors++ < 20) this.log.warn(`mDNS: ${error instanceof Error ? error.message : String(error)}`)
+      },
+    }
+  }
+
+  #guard(fn: () => void): void {
+    try {
+      fn()
+    } catch (error) {
+      if (this.#errors++ < 20) this.log.warn(`mDNS: ignored an answer: ${String(error)}`)
+    }
+  }
+
+  #accepts(address: string): boolean {
+    // Only addresses on a browsed subnet: an answer cannot send Flotilla (or its SSH check) elsewhere.
+    return this.#interfaces.some((i) => inSubnet(address, i.address, i.netmask))
+  }
+
+  #onService(raw: RawService): void {
+    const record = recordFrom(raw, (a) => this.#accepts(a))
+    if (!record) return
+    const entry = mergeRecord(this.#entries, record, Date.now())
+    if (!entry) return
+    this.#markDirty(entry.key)
+    if (!entry.sshChecked) this.#checkSsh(entry)
+  }
+
+  #onGoodbye(fqdn: string): void {
+    const lower = fqdn.toLowerCase()
+    for (const entry of this.#entries.values()) {
+      const before = entry.services.length
+      entry.services = entry.services.filter((s) => `${s.name}.${s.type}.local`.toLowerCase() !== lower)
+      if (entry.services.length === before) continue
+      if (entry.services.length === 0) {
+        // Said goodbye for everything: stale now, gone after the usual wait.
+        entry.lastSeen = Math.min(entry.lastSeen, Date.now() - this.#o.staleMs)
+        entry.presence = 'stale'
+      }
+      this.#markDirty(entry.key)
+    }
+  }
+
+  #onResponder(address: string): void {
+    const now = Date.now()
+    for (const entry of this.#entries.values()) {
+      if (!entry.addresses.includes(address) || entry.services.length === 0) continue
+      entry.lastSeen = now
+      if (entry.presence !== 'live') {
+        entry.presence = 'live'
+        this.#markDirty(entry.key)
+      }
+    }
+  }
+
+  #tick(): void {
+    const now = Date.now()
+    for (const entry of [...this.#entries.values()]) {
+      const presence = presenceAt(entry, now, this.#o.staleMs, this.#o.goneMs)
+      if (presence === entry.presence) continue
+      entry.presence = presence
+      if (presence === 'gone') {
+        this.#entries.delete(entry.key)
+        this.#dirty.delete(entry.key)
+        this.#gone.push(toHostDiscovery(entry))
+        this.#scheduleFlush()
+      } else this.#markDirty(entry.key)
+    }
+  }
+
+  #checkSsh(entry: DiscoveryEntry): void {
+    if (this.#sshChecks >= MAX_SSH_CHECKS) return
+    const address = entry.addresses[0]
+    if (!address) return
+    this.#sshChecks++
+    entry.sshChecked = true
+    const port = entry.sshPort ?? 22
+    const socket = connect({ host: address, port, timeout: this.#o.sshCheckTimeoutMs })
+    let settled = false
+    const finish = (reachable: boolean, reason?: string) => {
+      if (settled) return
+      settled = true
+      this.#sshChecks--
+      socket.destroy()
+      entry.sshReachable = reachable
+      if (reason) entry.sshReason = reason
+      else delete entry.sshReason
+      if (this.#entries.get(entry.key) === entry) this.#markDirty(entry.key)
+    }
+    socket.once('connect', () => finish(true))
+    socket.once('timeout', () => finish(false, `SSH on port ${port} does not answer (timed out)`))
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      finish(
+        false,
+        error.code === 'ECONNREFUSED'
+          ? `SSH is off: port ${port} refuses connections (enable SSH on the machine)`
+          : `SSH on port ${port} is unreachable (${error.code ?? error.message})`,
+      ),
+    )
+  }
+
+  #markDirty(key: string): void {
+    this.#dirty.add(key)
+    this.#scheduleFlush()
+  }
+
+  #scheduleFlush(): void {
+    this.#flushTimer ??= setTimeout(() => this.#flush(), FLUSH_MS)
+  }
+
+  #flush(): void {
+    if (this.#flushTimer) clearTimeout(this.#flushTimer)
+    this.#flushTimer = undefined
+    const changed = [...this.#dirty].flatMap((k) => {
+      const e = this.#entries.get(k)
+      return e ? [toHostDiscovery(e)] : []
+    })
+    const gone = this.#gone.splice(0)
+    this.#dirty.clear()
+    if (changed.length === 0 && gone.length === 0) return
+    for (const listener of this.#listeners) {
+      try {
+        listener(changed, gone)
+      } catch (error) {
+        this.log.warn(`discovery: a listener failed: ${String(error)}`)
+      }
+    }
+  }
+}

@@ -1,0 +1,108 @@
+import { AppError } from '../../../shared/errors'
+import type { AdoptInput, Host, HostDiscovery } from '../../../shared/types'
+import type { HostInventory } from '../inventory/host-inventory'
+
+/** The login a fresh machine of this kind most likely has (Pi OS: pi; MicroOS: root). */
+export function suggestedUser(d: HostDiscovery): string {
+  if (d.hints.microOs) return 'root'
+  if (d.hints.raspberryPi) return 'pi'
+  return 'root'
+}
+
+/**
+ * Folds a batch of discovery changes into the host list: a machine already in the list (same
+ * discovery key, or a manual host at one of its addresses) gets the new mDNS view; a new one
+ * becomes a pending host (source "mdns"). Gone machines that were never adopted disappear;
+ * adopted (or manual) ones stay, marked gone.
+ */
+export function applyDiscovery(
+  hosts: Host[],
+  changed: readonly HostDiscovery[],
+  gone: readonly HostDiscovery[],
+  now: string,
+  newId: () => string,
+): Host[] | undefined {
+  if (changed.length === 0 && gone.length === 0) return undefined
+  const next = hosts.slice()
+  for (const d of changed) {
+    const index = findHost(next, d)
+    const current = index >= 0 ? next[index] : undefined
+    if (current) {
+      const updated: Host = { ...current, discovery: d, updatedAt: now }
+      // A pending host follows its machine (new DHCP lease, SSH port advertised later).
+      if (current.pending) {
+        updated.address = d.addresses[0] ?? current.address
+        updated.port = d.sshPort ?? current.port
+      }
+      next[index] = updated
+    } else {
+      next.push({
+        id: newId(),
+        address: d.addresses[0]!,
+        port: d.sshPort ?? 22,
+        user: suggestedUser(d),
+        label: d.hostname,
+        source: 'mdns',
+        pending: true,
+        discovery: d,
+        addedAt: now,
+        updatedAt: now,
+      })
+    }
+  }
+  for (const d of gone) {
+    const index = next.findIndex((h) => h.discovery?.key === d.key)
+    const current = index >= 0 ? next[index] : undefined
+    if (!current) continue
+    if (current.pending && !current.ignored) next.splice(index, 1)
+    else next[index] = { ...current, discovery: { ...d, presence: 'gone' }, updatedAt: now }
+  }
+  return next
+}
+
+function findHost(hosts: Host[], d: HostDiscovery): number {
+  const byKey = hosts.findIndex((h) => h.discovery?.key === d.key)
+  if (byKey >= 0) return byKey
+  return hosts.findIndex((h) => !h.discovery && d.addresses.includes(h.address))
+}
+
+/** Adopting: the user confirms the login; the host becomes a normal one. */
+export function adoptHost(inventory: HostInventory, id: string, input: AdoptInput, now: string): Host {
+  let adopted: Host | undefined
+  inventory.mutate((hosts) => {
+    const index = hosts.findIndex((h) => h.id === id)
+    const current = hosts[index]
+    if (!current) throw new AppError('HOST_NOT_FOUND', 'That host is not in your hosts (it may have gone).')
+    const port = input.port ?? current.port
+    const clash = hosts.find((h) => h.id !== id && h.address === current.address && h.port === port)
+    if (clash) throw new AppError('HOST_EXISTS', `${current.address} port ${port} is already in your hosts.`)
+    adopted = { ...current, user: input.user, port, updatedAt: now }
+    delete adopted.pending
+    delete adopted.ignored
+    if (input.label !== undefined) {
+      if (input.label === '') delete adopted.label
+      else adopted.label = input.label
+    }
+    const next = hosts.slice()
+    next[index] = adopted
+    return next
+  })
+  return adopted!
+}
+
+/** Ignoring hides a discovered host and keeps scans from adding it back; `false` undoes it. */
+export function ignoreHost(inventory: HostInventory, id: string, ignored: boolean, now: string): Host {
+  let result: Host | undefined
+  inventory.mutate((hosts) => {
+    const index = hosts.findIndex((h) => h.id === id)
+    const current = hosts[index]
+    if (!current) throw new AppError('HOST_NOT_FOUND', 'That host is not in your hosts (it may have gone).')
+    result = { ...current, updatedAt: now }
+    if (ignored) result.ignored = true
+    else delete result.ignored
+    const next = hosts.slice()
+    next[index] = result
+    return next
+  })
+  return result!
+}

@@ -1,0 +1,123 @@
+/** What mDNS and SSH tell Flotilla about a machine before and after it logs in. */
+
+/** What a host probably is, guessed from mDNS alone (before any login). */
+export interface DiscoveryHints {
+  /** A Raspberry Pi, by MAC OUI, advertised model or host name. */
+  raspberryPi: boolean
+  /** openSUSE MicroOS, by host name or TXT record. */
+  microOs: boolean
+  /** Model from `_device-info._tcp` (TXT `model=`), when advertised. */
+  model?: string
+  /** Why, one sentence each, e.g. "MAC DC:A6:32:… belongs to Raspberry Pi Trading Ltd". */
+  reasons: string[]
+}
+
+/** One advertised service of a discovered machine. */
+export interface DiscoveredService {
+  /** e.g. "_workstation._tcp". */
+  type: string
+  /** Instance name as advertised. */
+  name: string
+  port: number
+}
+
+/** Whether a discovered machine still answers mDNS. */
+export type Presence = 'live' | 'stale' | 'gone'
+
+/** A machine as mDNS shows it: services and addresses merged into one record. */
+export interface HostDiscovery {
+  /** `mac:<mac>` when the MAC is known, else `host:<hostname>@<address>`. */
+  key: string
+  /** mDNS host name without `.local`. */
+  hostname: string
+  mac?: string
+  /** IPv4 addresses, the first one preferred. */
+  addresses: string[]
+  services: DiscoveredService[]
+  /** SSH port from `_ssh._tcp` / `_sftp-ssh._tcp`, when advertised. */
+  sshPort?: number
+  hints: DiscoveryHints
+  presence: Presence
+  firstSeenAt: string
+  lastSeenAt: string
+  /** Does the SSH port accept a TCP connection (checked once when the host appears)? */
+  sshReachable?: boolean
+  /** Why SSH is not reachable, as a sentence. */
+  sshReason?: string
+}
+
+/** How bad one readiness finding is. */
+export type ReadinessSeverity = 'blocking' | 'fixable' | 'warning'
+
+/** One finding of the readiness check, in words a person understands. */
+export interface ReadinessReason {
+  /** Stable identifier, e.g. "ram-low", "swap-on", "duplicate-machine-id". */
+  code: string
+  severity: ReadinessSeverity
+  /** e.g. "swap is on: Flotilla will turn it off". */
+  message: string
+}
+
+export type ClusterRole = 'control-plane' | 'worker' | 'haproxy'
+
+/** Verdict for one role: ready, ready after Flotilla fixes things, or blocked. */
+export interface RoleReadiness {
+  role: ClusterRole
+  verdict: 'ready' | 'fixable' | 'blocked'
+  reasons: ReadinessReason[]
+}
+
+export type OsFamily = 'raspios' | 'debian' | 'ubuntu' | 'microos' | 'other'
+
+/** What one SSH round trip found out about a host. */
+export interface HostIdentification {
+  /** ISO timestamp of the probe. */
+  at: string
+  os: { id: string; versionId: string; prettyName: string; family: OsFamily; supported: boolean; reason?: string }
+  arch: string
+  kernel: string
+  /** Raspberry Pi model string, e.g. "Raspberry Pi 5 Model B Rev 1.0"; absent on PCs. */
+  model?: string
+  cpus: number
+  memoryMiB: number
+  /** Free space on `/`. */
+  diskFreeMiB: number
+  swap: { on: boolean; totalMiB: number; devices: string[] }
+  /** `needs-cmdline`: a Pi whose firmware cmdline.txt lacks the memory cgroup flags. */
+  memoryCgroup: 'enabled' | 'disabled' | 'needs-cmdline'
+  /** Path of the firmware kernel command line (`/boot/firmware/cmdline.txt`), when there is one. */
+  firmwareCmdline?: string
+  /** Container runtimes and Kubernetes binaries found (e.g. "containerd", "k3s"). */
+  runtimes: string[]
+  /** Remote clock minus this computer's clock, in milliseconds (± half the round trip). */
+  clockOffsetMs: number
+  /** Paths and processes left by an old cluster. */
+  leftovers: string[]
+  /** Kubernetes-relevant TCP ports something already listens on. */
+  portsInUse: number[]
+  machineId: string
+  hostname: string
+  readiness: RoleReadiness[]
+}
+
+/** Result of probing one host. */
+export type ProbeResult =
+  | { hostId: string; ok: true; identification: HostIdentification }
+  | { hostId: string; ok: false; error: { code: string; message: string } }
+
+/** What a scan found. */
+export interface DiscoveryScanResult {
+  /** Inventory ids of the hosts seen during the scan. */
+  hostIds: string[]
+  /** Milliseconds the scan ran. */
+  durationMs: number
+  /** Interface addresses browsed on. */
+  interfaces: string[]
+}
+
+/** What the user gives a discovered host to make it a normal one. */
+export interface AdoptInput {
+  user: string
+  port?: number
+  label?: string
+}

@@ -1,0 +1,108 @@
+/**
+ * The Hosts screen in Chromium against the lab: machines appear while the scan runs, with Pi /
+ * MicroOS badges; a discovered host is adopted through the SSH connect dialogs and identified,
+ * and its readiness chips open their reasons.
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startWebServer, type WebServer } from '../../src/main/web/web-server'
+import { useLab, type Lab } from '../lab/harness'
+import { installLabKey, testApp, type TestApp } from './ssh-app'
+
+const ROOT = join(import.meta.dirname, '../..')
+const SHOTS = process.env.FLOTILLA_SCREENSHOTS
+let lab: Lab
+let app: TestApp
+let server: WebServer
+let browser: Browser
+let page: Page
+
+beforeAll(async () => {
+  if (!existsSync(join(ROOT, 'out/renderer/index.html'))) {
+    execFileSync('npx', ['electron-vite', 'build'], { cwd: ROOT, stdio: 'ignore' })
+  }
+  lab = await useLab({ profiles: ['pi4', 'microos-pi', 'mdns-no-ssh', 'pi5'] })
+  app = testApp()
+  installLabKey(app, lab.keyPath)
+  server = await startWebServer({
+    dispatch: app.dispatch,
+    events: app.events,
+    log: app.log,
+    staticDir: join(ROOT, 'out/renderer'),
+    port: 0,
+  })
+  browser = await chromium.launch({
+    executablePath: process.env.FLOTILLA_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  })
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  await page.goto(server.url)
+}, 180_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.close()
+  app?.close()
+})
+
+const shot = async (name: string) => {
+  if (!SHOTS) return
+  mkdirSync(SHOTS, { recursive: true })
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
+}
+
+describe('Hosts screen with discovery', () => {
+  it('lists machines while the scan runs, with their badges', async () => {
+    await page.getByRole('button', { name: 'Scan the LAN' }).click()
+    // The scan's live status (the empty state is a status too, until the first machine shows up).
+    const scanning = page.getByRole('status').filter({ hasText: /Scanning the LAN/ })
+    await expect.poll(() => scanning.count()).toBe(1)
+    const found = page.getByRole('list', { name: 'Found on the LAN' })
+    await expect.poll(() => found.getByTestId('found-row').count(), { timeout: 10_000 }).toBe(4)
+    await expect.poll(() => scanning.count()).toBe(1) // still scanning
+    await expect
+      .poll(() => found.locator(`[data-address="${lab.node('mdns-no-ssh').address}"]`).textContent(), {
+        timeout: 10_000,
+      })
+      .toContain('SSH off')
+    await shot('hosts-scanning')
+    const pi = found.locator(`[data-address="${lab.node('pi4').address}"]`)
+    expect(await pi.locator('.badge-pi').count()).toBe(1)
+    const microos = found.locator(`[data-address="${lab.node('microos-pi').address}"]`)
+    expect(await microos.locator('.badge-microos').count()).toBe(1)
+    await page.getByRole('button', { name: 'Stop' }).click()
+    await expect.poll(() => page.getByRole('button', { name: 'Scan the LAN' }).count()).toBe(1)
+  })
+
+  it('adopts a discovered host through the SSH dialogs, identifies it and explains its readiness', async () => {
+    const node = lab.node('microos-pi')
+    const row = page.locator(`[data-address="${node.address}"]`)
+    await row.getByRole('button', { name: 'Adopt' }).click()
+    await row.getByLabel('SSH user').fill(node.user)
+    await row.getByRole('button', { name: 'Adopt and connect' }).click()
+    const trust = page.getByRole('dialog', { name: 'Trust this host?' })
+    await expect.poll(() => trust.getByTestId('fingerprint').textContent()).toBe(node.hostKeyFingerprint)
+    await trust.getByRole('button', { name: 'Trust' }).click()
+    const adopted = page.getByRole('list', { name: 'Hosts' }).locator(`[data-address="${node.address}"]`)
+    await expect
+      .poll(() => adopted.getByTestId('readiness').textContent(), { timeout: 20_000 })
+      .toContain('Control plane')
+    expect(await adopted.textContent()).toContain('Raspberry Pi 4 Model B Rev 1.5')
+    await adopted.getByRole('button', { name: /^Worker:/ }).click()
+    await expect
+      .poll(() => adopted.getByRole('list', { name: 'Worker readiness' }).textContent())
+      .toMatch(/Nothing to fix|Note:/)
+    await shot('hosts-adopted')
+  })
+
+  it('ignores a discovered host', async () => {
+    const node = lab.node('pi5')
+    const row = page.locator(`[data-address="${node.address}"]`)
+    await row.getByRole('button', { name: 'Ignore' }).click()
+    await expect.poll(() => row.count()).toBe(0)
+    await expect.poll(() => page.getByText('1 ignored machine(s) hidden.').count()).toBe(1)
+  })
+})
