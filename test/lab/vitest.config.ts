@@ -9,6 +9,8 @@ export default defineConfig({
   test: {
     root: fileURLToPath(new URL('../..', import.meta.url)),
     include: ['test/lab/**/*.test.ts', 'test/integration/**/*.test.ts'],
+    // The simulator's scenarios have their own run (npm run test:sim, test/lab/sim/run-tests.sh).
+    exclude: ['test/lab/sim/**', '**/node_modules/**'],
     environment: 'node',
     // Files share one LAN: one at a time, so a suite's mDNS view holds only its own nodes.
     fileParallelism: false,

@@ -9,7 +9,7 @@
 # node's init (node/init.sh) reads to build the host and `status --json` reads to describe it.
 
 readonly PROFILE_BASES="pi4 pi5 microos microos-pi debian-sudo-nopass ubuntu-sudo-nopass"
-readonly PROFILE_TRAITS="port=N password-only ssh-off no-mdns mdns-ssh old-cluster same-name name=HOST"
+readonly PROFILE_TRAITS="port=N password-only ssh-off no-mdns mdns-ssh old-cluster same-name name=HOST sim"
 # Awkward hosts by name (issue 3, "Awkward hosts").
 declare -rA PROFILE_ALIASES=(
   [ssh-port-2222]="debian-sudo-nopass+port=2222+mdns-ssh" # sshd on a non-standard port, advertised
@@ -58,6 +58,7 @@ profile_resolve() {
   NODE_MDNS_WORKSTATION=no
   NODE_MDNS_SSH=no
   NODE_OLD_CLUSTER=no
+  NODE_SIM=no
   NODE_SAME_NAME=no
   NODE_HOSTNAME=""
 
@@ -155,6 +156,7 @@ profile_resolve() {
       no-mdns) NODE_AVAHI=no ;;
       mdns-ssh) NODE_MDNS_SSH=yes ;;
       old-cluster) NODE_OLD_CLUSTER=yes ;;
+      sim) NODE_SIM=yes ;; # the simulator's stand-ins (systemctl, kubeadm...): test/lab/sim
       same-name) NODE_SAME_NAME=yes ;;
       name=*)
         NODE_HOSTNAME=${trait#name=}

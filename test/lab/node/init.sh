@@ -417,10 +417,24 @@ link_up() {
   ip route replace 224.0.0.0/4 dev eth0
 }
 
+# Boot hooks: executables a layer on top of the lab puts in the node (the simulator's boot.sh
+# plays systemd's part). Each runs twice: `early` before sshd (kernel modules and sysctls, which a
+# real boot applies before the network is up) and `late` after avahi (services). A failing hook
+# is reported, not fatal.
+run_boot_hooks() {
+  local hook
+  for hook in /etc/flotilla-lab/boot.d/*; do
+    [ -x "$hook" ] || continue
+    "$hook" "$1" || say "boot hook $hook $1 failed"
+  done
+}
+
 start_services() {
   link_up
+  run_boot_hooks early
   start_sshd
   start_avahi
+  run_boot_hooks late
   say "ready boot_id=$(cat /proc/sys/kernel/random/boot_id) hostname=$(hostname)"
 }
 
@@ -522,6 +536,9 @@ boot() {
   [ "$FIRST_BOOT" = no ] || provision
   hostname "$(cat "$ROOT/etc/hostname")"
   fake_kernel_files
+  # The simulator's stand-ins, refreshed from the checkout on every power-on (the checkout is
+  # hidden once the node's root is in place).
+  [ "${NODE_SIM:-no}" = no ] || bash "$LAB_DIR/sim/install.sh" "$ROOT" "$LAB_DIR/../.."
   # The control FIFO stays open across pivot_root: the only link back to lab.sh.
   exec 3<>"$NODE_DIR/control"
   cd "$ROOT"

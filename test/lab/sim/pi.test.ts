@@ -1,0 +1,103 @@
+/**
+ * A Raspberry Pi OS node as it comes: swap on, and a cmdline.txt without the memory cgroup. The
+ * stand-ins refuse it the way the real kubelet does, until the kubelet tolerates swap and
+ * cmdline.txt is fixed and the Pi rebooted (domain.md §6). Driven over SSH with sudo's password.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { useLab, waitUntil, type Lab, type LabNode } from '../harness'
+import { sshExec } from '../ssh'
+
+let lab: Lab
+let pi: LabNode
+
+beforeAll(async () => {
+  lab = await useLab({ profiles: ['pi5+sim'] })
+  pi = lab.nodes[0]!
+})
+afterAll(() => lab?.dispose())
+
+// The Pi's user must type its password for sudo: the script goes to a file first, then runs under
+// one `sudo -S` that reads the password from stdin.
+const asRoot = (script: string, timeoutMs = 60_000) =>
+  sshExec(
+    pi,
+    `printf %s ${Buffer.from(script).toString('base64')} | base64 -d >/tmp/sim-script.sh && sudo -S -p '' bash /tmp/sim-script.sh`,
+    { input: `${pi.password}\n`, timeoutMs },
+  )
+
+const PREPARE = [
+  'set -e',
+  'sim-pkg install containerd kubelet kubeadm >/dev/null',
+  'systemctl enable kubelet 2>/dev/null',
+  'echo br_netfilter > /etc/modules-load.d/k8s.conf',
+  'modprobe br_netfilter',
+  'echo net.ipv4.ip_forward=1 > /etc/sysctl.d/k8s.conf',
+  'sysctl -q -p /etc/sysctl.d/k8s.conf',
+  'mkdir -p /etc/containerd',
+  "containerd config default | sed 's/SystemdCgroup = false/SystemdCgroup = true/' > /etc/containerd/config.toml",
+  'systemctl restart containerd',
+].join('\n')
+
+const config = (kubelet: string) => `apiVersion: kubeadm.k8s.io/v1beta4
+kind: InitConfiguration
+localAPIEndpoint:
+  advertiseAddress: ${pi.address}
+---
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: ClusterConfiguration
+encryptionAlgorithm: ECDSA-P256
+---
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+${kubelet}`
+
+const init = (kubelet: string) =>
+  asRoot(
+    `kubeadm reset -f >/dev/null 2>&1\ncat > /tmp/kubeadm.yaml <<'EOF'\n${config(kubelet)}\nEOF\nkubeadm init --config /tmp/kubeadm.yaml; echo "rc=$?"; journalctl -u kubelet -n 2`,
+  )
+
+describe('a Raspberry Pi as it comes', () => {
+  it('warns about swap, and its kubelet refuses to run with swap on', async () => {
+    expect((await asRoot(PREPARE)).code).toBe(0)
+    const r = await init('cgroupDriver: systemd')
+    expect(r.stderr).toContain('[WARNING Swap]: swap is supported for cgroup v2 only')
+    expect(r.stdout).toContain('rc=1')
+    expect(r.stdout).toContain(
+      'running with swap on is not supported, please disable swap or set --fail-swap-on flag to false',
+    )
+  })
+
+  it('with swap tolerated, its kubelet still refuses: no memory cgroup', async () => {
+    const r = await init('failSwapOn: false')
+    expect(r.stdout).toContain('rc=1')
+    expect(r.stdout).toContain('Following Cgroup subsystem not mounted: [memory]')
+  })
+
+  it('after fixing cmdline.txt and rebooting, kubeadm init succeeds', async () => {
+    const before = pi.bootId
+    const fixed = await asRoot(
+      "sed -i '1 s/$/ cgroup_memory=1 cgroup_enable=memory/' /boot/firmware/cmdline.txt && (nohup sh -c 'sleep 1; systemctl reboot' >/dev/null 2>&1 &)",
+    )
+    expect(fixed.code).toBe(0)
+    await waitUntil(
+      'the Pi to come back',
+      async () => {
+        const r = await sshExec(pi, 'cat /proc/sys/kernel/random/boot_id', { timeoutMs: 3000, connectTimeoutS: 1 })
+        return r.code === 0 && r.stdout.trim() !== before
+      },
+      30_000,
+      500,
+    )
+    expect((await sshExec(pi, 'cat /proc/cmdline')).stdout).toContain('cgroup_enable=memory')
+    // containerd is enabled (its package did that), modules and sysctls come back from their files.
+    await waitUntil(
+      'containerd to be started',
+      async () => (await sshExec(pi, 'systemctl is-active containerd')).stdout === 'active\n',
+      15_000,
+      300,
+    )
+    const r = await init('failSwapOn: false')
+    expect(r.stdout).toContain('rc=0')
+    expect(r.stdout).toContain('Your Kubernetes control-plane has initialized successfully!')
+  }, 90_000)
+})

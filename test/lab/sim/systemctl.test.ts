@@ -1,0 +1,211 @@
+/**
+ * The service manager stand-in (systemctl, reboot, journalctl, modprobe, the boot hook), driven
+ * over real SSH the way an admin -- or Flotilla -- would. Each strictness check feeds it what
+ * systemd would refuse and expects systemd's kind of failure (message and exit status).
+ */
+import { readFileSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { useLab, waitUntil, type Lab, type LabNode } from '../harness'
+import { sshExec } from '../ssh'
+
+let lab: Lab
+let node: LabNode
+
+beforeAll(async () => {
+  lab = await useLab({ profiles: ['debian-sudo-nopass+sim'] })
+  node = lab.nodes[0]!
+})
+afterAll(() => lab?.dispose())
+
+const sh = (command: string) => sshExec(node, command, { timeoutMs: 30_000 })
+
+// A unit of the kind a package ships: a long-running process, enabled into multi-user.target.
+const unit = (name: string, body: string) =>
+  `sudo tee /etc/systemd/system/${name}.service >/dev/null <<'EOF'\n${body}\nEOF`
+const SLEEPER = `[Unit]
+Description=simulator test service
+[Service]
+ExecStart=/usr/bin/sleep 3600
+Restart=always
+[Install]
+WantedBy=multi-user.target`
+
+describe('systemctl stand-in', () => {
+  it('starts, reports, stops, enables and disables a unit like systemctl', async () => {
+    expect((await sh(unit('simtest', SLEEPER))).code).toBe(0)
+    const before = await sh('systemctl is-active simtest; echo "rc=$?"; systemctl is-enabled simtest; echo "rc=$?"')
+    expect(before.stdout).toBe('inactive\nrc=3\ndisabled\nrc=1\n')
+
+    const started = await sh(
+      'sudo systemctl enable --now simtest && systemctl is-active simtest && systemctl is-enabled simtest',
+    )
+    expect(started.code).toBe(0)
+    expect(started.stdout).toBe('active\nenabled\n')
+    expect(started.stderr).toContain('Created symlink /etc/systemd/system/multi-user.target.wants/simtest.service')
+
+    const status = await sh('systemctl status simtest; echo "rc=$?"')
+    expect(status.stdout).toMatch(/● simtest\.service - simulator test service/)
+    expect(status.stdout).toMatch(/Active: active \(running\)/)
+    expect(status.stdout).toMatch(/Main PID: \d+ \(sleep\)/)
+    expect(status.stdout).toMatch(/rc=0\n$/)
+
+    const stopped = await sh(
+      'sudo systemctl disable --now simtest; systemctl is-active simtest; pgrep -x sleep || echo none',
+    )
+    expect(stopped.stdout).toBe('inactive\nnone\n')
+    expect((await sh('systemctl status simtest; echo "rc=$?"')).stdout).toMatch(/rc=3\n$/)
+  })
+
+  it('refuses unknown verbs, units and options with systemctl exit codes', async () => {
+    const verb = await sh('systemctl frobnicate kubelet')
+    expect([verb.code, verb.stderr.trim()]).toEqual([1, "Unknown command verb 'frobnicate'."])
+    const start = await sh('sudo systemctl start no-such-unit')
+    expect([start.code, start.stderr.trim()]).toEqual([
+      5,
+      'Failed to start no-such-unit.service: Unit no-such-unit.service not found.',
+    ])
+    const enable = await sh('sudo systemctl enable no-such-unit')
+    expect([enable.code, enable.stderr.trim()]).toEqual([
+      1,
+      'Failed to enable unit: Unit file no-such-unit.service does not exist.',
+    ])
+    const isEnabled = await sh('systemctl is-enabled no-such-unit')
+    expect(isEnabled.code).toBe(1)
+    expect(isEnabled.stderr).toContain(
+      'Failed to get unit file state for no-such-unit.service: No such file or directory',
+    )
+    const status = await sh('systemctl status no-such-unit')
+    expect([status.code, status.stderr.trim()]).toEqual([4, 'Unit no-such-unit.service could not be found.'])
+    const option = await sh('systemctl --bogus status simtest')
+    expect([option.code, option.stderr.trim()]).toEqual([1, "systemctl: unrecognized option '--bogus'"])
+    const type = await sh('sudo systemctl start boot.mount')
+    expect(type.code).toBe(1)
+    expect(type.stderr).toContain('only .service units are simulated')
+  })
+
+  it('needs root to change anything, as systemctl without polkit does', async () => {
+    const r = await sh('systemctl start simtest')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('Failed to start simtest.service: Interactive authentication required.')
+  })
+
+  it('refuses unit files it cannot honour instead of ignoring directives', async () => {
+    await sh(unit('simbad', '[Service]\nExecStart=/usr/bin/sleep 3600\nProtectSystem=strict'))
+    const r = await sh('sudo systemctl start simbad')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('ProtectSystem= in [Service] is not understood by the simulator')
+    // systemd's own rule: several ExecStart= only for Type=oneshot.
+    await sh(unit('simtwo', '[Service]\nExecStart=/usr/bin/sleep 1\nExecStart=/usr/bin/sleep 2'))
+    const two = await sh('sudo systemctl start simtwo')
+    expect(two.code).toBe(1)
+    expect(two.stderr).toContain(
+      'Service has more than one ExecStart= setting, which is only allowed for Type=oneshot services.',
+    )
+    // The lab's init runs sshd; the simulator must not pretend to manage it.
+    const ssh = await sh('sudo systemctl restart ssh')
+    expect(ssh.code).toBe(1)
+    expect(ssh.stderr).toContain("is run by the lab's init")
+  })
+
+  it('keeps using the loaded unit until daemon-reload, with systemd warning', async () => {
+    await sh(unit('simedit', '[Service]\nExecStart=/usr/bin/sleep 1111'))
+    expect((await sh('sudo systemctl start simedit && sudo systemctl stop simedit')).code).toBe(0)
+    await sh(unit('simedit', '[Service]\nExecStart=/usr/bin/sleep 2222'))
+    const stale = await sh('sudo systemctl start simedit; pgrep -a sleep | grep -o "sleep [0-9]*"')
+    expect(stale.stderr).toContain(
+      "Warning: The unit file, source configuration file or drop-ins of simedit.service changed on disk. Run 'systemctl daemon-reload' to reload units.",
+    )
+    expect(stale.stdout).toContain('sleep 1111')
+    const fresh = await sh(
+      'sudo systemctl stop simedit; sudo systemctl daemon-reload; sudo systemctl start simedit; pgrep -a sleep | grep -o "sleep [0-9]*"',
+    )
+    expect(fresh.stderr).toBe('')
+    expect(fresh.stdout).toContain('sleep 2222')
+    await sh('sudo systemctl stop simedit')
+  })
+
+  it('applies drop-ins, with an empty ExecStart= resetting the list', async () => {
+    await sh(unit('simdrop', '[Service]\nExecStart=/usr/bin/sleep 3333'))
+    await sh(
+      'sudo mkdir -p /etc/systemd/system/simdrop.service.d && printf \'[Service]\\nEnvironment="SECS=4444"\\nExecStart=\\nExecStart=/usr/bin/sleep $SECS\\n\' | sudo tee /etc/systemd/system/simdrop.service.d/10-override.conf >/dev/null',
+    )
+    const r = await sh(
+      'sudo systemctl daemon-reload && sudo systemctl start simdrop && pgrep -a sleep | grep -o "sleep [0-9]*"',
+    )
+    expect(r.stdout).toContain('sleep 4444')
+    expect(r.stdout).not.toContain('sleep 3333')
+    await sh('sudo systemctl stop simdrop')
+  })
+
+  it('reports a crashing service as restarting, with its output in journalctl', async () => {
+    await sh(
+      unit(
+        'simcrash',
+        "[Service]\nExecStart=/bin/sh -c 'echo broken config >&2; exit 2'\nRestart=always\nRestartSec=30",
+      ),
+    )
+    const r = await sh(
+      'sudo systemctl start simcrash; sleep 0.5; systemctl status simcrash; echo "rc=$?"; journalctl -u simcrash',
+    )
+    expect(r.stdout).toMatch(/Active: activating \(auto-restart\)/)
+    expect(r.stdout).toMatch(/rc=3\n/)
+    expect(r.stdout).toContain('broken config')
+    await sh('sudo systemctl stop simcrash')
+  })
+
+  it('refuses to power off (the lab can only reboot a node)', async () => {
+    const r = await sh('sudo poweroff')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('poweroff is not simulated')
+  })
+
+  it('knows modules of this node only, and forgets them at reboot unless configured', async () => {
+    const unknown = await sh('sudo modprobe no_such_module')
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr).toMatch(/modprobe: FATAL: Module no_such_module not found in directory \/lib\/modules\//)
+    expect((await sh('lsmod | grep -c br_netfilter || true')).stdout.trim()).toBe('0')
+    expect((await sh('sudo modprobe br_netfilter && lsmod | grep -c br_netfilter')).stdout.trim()).toBe('1')
+  })
+
+  it('after a reboot runs enabled units only, and reapplies modules-load.d and sysctl.d', async () => {
+    // One command per line: a here-document ends only at a line of its own.
+    const setup = [
+      'set -e',
+      unit('simtest', SLEEPER),
+      'sudo systemctl enable --now simtest', // enabled: comes back
+      unit('simonce', '[Service]\nExecStart=/usr/bin/sleep 7777'),
+      'sudo systemctl start simonce', // started by hand: does not
+      'echo overlay | sudo tee /etc/modules-load.d/k8s.conf >/dev/null',
+      'sudo modprobe vxlan', // loaded by hand: forgotten
+      'echo net.ipv4.ip_forward=1 | sudo tee /etc/sysctl.d/k8s.conf >/dev/null',
+    ].join('\n')
+    expect((await sh(setup)).code).toBe(0)
+    const before = node.bootId
+    // What Flotilla runs: the session drops, so the command's own status does not matter.
+    await sh("sudo nohup sh -c 'sleep 1; systemctl reboot || reboot' >/dev/null 2>&1 &")
+    await waitUntil(
+      'the node to come back with a new boot id',
+      async () => {
+        const r = await sshExec(node, 'cat /proc/sys/kernel/random/boot_id', { timeoutMs: 3000, connectTimeoutS: 1 })
+        return r.code === 0 && r.stdout.trim() !== before
+      },
+      30_000,
+      500,
+    )
+    // Services start after sshd, as multi-user.target's units do after the network.
+    await waitUntil(
+      'the enabled unit to be started',
+      async () => (await sh('systemctl is-active simtest')).stdout === 'active\n',
+      15_000,
+      300,
+    ).catch((e: unknown) => {
+      // The node's console tells what its boot did.
+      console.error(readFileSync(`/tmp/flotilla-lab/${lab.prefix}/nodes/${node.index}/console.log`, 'utf8'))
+      throw e
+    })
+    const after = await sh(
+      'systemctl is-active simtest simonce; lsmod | cut -d" " -f1 | tail -n +2 | sort | tr "\\n" " "; echo; cat /proc/sys/net/ipv4/ip_forward',
+    )
+    expect(after.stdout).toBe('active\ninactive\noverlay \n1\n')
+  }, 90_000)
+})
