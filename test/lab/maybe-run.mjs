@@ -1,8 +1,10 @@
-// The last step of `npm test`: run the lab tests (`npm run test:lab`) where they can run -- as
-// root on Linux with network namespaces -- and exit with their result. Anywhere else, say loudly
-// on one line that they were NOT run and why, and exit 0: a skipped lab run must never pass
-// silently for a green one.
+// `npm test`'s lab steps: `node test/lab/maybe-run.mjs <npm script> <what>` runs that script
+// (test:lab, test:sim) where the lab can run -- as root on Linux with network namespaces -- and
+// exits with its result. Anywhere else it says loudly on one line that those tests were NOT run
+// and why, and exits 0: a skipped lab run must never pass silently for a green one.
 import { spawnSync } from 'node:child_process'
+
+const [script = 'test:lab', what = 'LAB TESTS'] = process.argv.slice(2)
 
 function whyNot() {
   if (process.platform !== 'linux') return `this is ${process.platform}; the lab needs Linux network namespaces`
@@ -18,8 +20,8 @@ function whyNot() {
 
 const reason = whyNot()
 if (reason) {
-  console.error(`\n*** LAB TESTS NOT RUN: ${reason}. Run \`sudo npm run test:lab\` on Linux to include them. ***\n`)
+  console.error(`\n*** ${what} NOT RUN: ${reason}. Run \`sudo npm run ${script}\` on Linux to include them. ***\n`)
   process.exit(0)
 }
-const run = spawnSync('npm', ['run', 'test:lab'], { stdio: 'inherit' })
+const run = spawnSync('npm', ['run', script], { stdio: 'inherit' })
 process.exit(run.status ?? 1)

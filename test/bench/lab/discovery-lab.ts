@@ -9,12 +9,12 @@
  *   every round) vs a bare ssh2 Promise.all running the same script.
  */
 import { spawnSync } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
-import ssh2 from 'ssh2'
+import { writeFileSync } from 'node:fs'
 import { probeScript } from '../../../src/main/services/identify/probe-script'
 import { installLabKey, testApp } from '../../integration/ssh-app'
 import { labStatus } from '../../lab/harness'
 import { median, round } from '../harness'
+import { rawFanOut } from './raw-ssh'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7)
 const status = await labStatus()
@@ -101,38 +101,8 @@ for (const node of nodes) {
   await app.api.ssh.trust(host.id, node.hostKeyFingerprint!)
   ids.push(host.id)
 }
-const key = readFileSync(status.keyPath)
 const script = probeScript().text
-function rawProbe(): Promise<string[]> {
-  return Promise.all(
-    nodes.map(
-      (node) =>
-        new Promise<string>((resolve, reject) => {
-          const client = new ssh2.Client()
-          client.on('error', reject)
-          client.on('ready', () =>
-            client.exec(script, (error, stream) => {
-              if (error) return reject(error)
-              let out = ''
-              stream.on('data', (d: Buffer) => (out += d.toString('utf8')))
-              stream.stderr.resume()
-              stream.on('close', () => {
-                client.end()
-                resolve(out)
-              })
-            }),
-          )
-          client.connect({
-            host: node.address,
-            port: node.port,
-            username: node.user,
-            privateKey: key,
-            hostVerifier: () => true,
-          })
-        }),
-    ),
-  )
-}
+const rawProbe = () => rawFanOut(nodes, status.keyPath, script)
 async function oursProbe(): Promise<void> {
   const results = await app.api.discovery.probe(ids)
   if (results.some((r) => !r.ok)) throw new Error(`probe failed: ${JSON.stringify(results.find((r) => !r.ok))}`)

@@ -3,45 +3,17 @@
  * over the contract) against a bare ssh2 Promise.all doing the same work: connect, run `true`,
  * disconnect. Fresh connections every round, so both pay the key exchange.
  */
-import { readFileSync } from 'node:fs'
-import ssh2 from 'ssh2'
 import { sh } from '../../../src/main/services/ssh/shell-command'
 import { installLabKey, testApp } from '../../integration/ssh-app'
 import { labStatus } from '../../lab/harness'
 import { median, round } from '../harness'
+import { rawFanOut } from './raw-ssh'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7)
 const status = await labStatus()
-const key = readFileSync(status.keyPath)
 const nodes = status.nodes
 
-function rawRound(): Promise<void[]> {
-  return Promise.all(
-    nodes.map(
-      (node) =>
-        new Promise<void>((resolve, reject) => {
-          const client = new ssh2.Client()
-          client.on('error', reject)
-          client.on('ready', () =>
-            client.exec('true', (error, stream) => {
-              if (error) return reject(error)
-              stream.resume().on('close', () => {
-                client.end()
-                resolve()
-              })
-            }),
-          )
-          client.connect({
-            host: node.address,
-            port: node.port,
-            username: node.user,
-            privateKey: key,
-            hostVerifier: () => true,
-          })
-        }),
-    ),
-  )
-}
+const rawRound = () => rawFanOut(nodes, status.keyPath, 'true')
 
 const app = testApp()
 installLabKey(app, status.keyPath)
