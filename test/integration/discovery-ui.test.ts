@@ -3,56 +3,31 @@
  * MicroOS badges; a discovered host is adopted through the SSH connect dialogs and identified,
  * and its readiness chips open their reasons.
  */
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync } from 'node:fs'
-import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startWebServer, type WebServer } from '../../src/main/web/web-server'
 import { useLab, type Lab } from '../lab/harness'
+import { openBrowserUi, type BrowserUi } from './browser-ui'
 import { installLabKey, testApp, type TestApp } from './ssh-app'
 
-const ROOT = join(import.meta.dirname, '../..')
-const SHOTS = process.env.FLOTILLA_SCREENSHOTS
 let lab: Lab
 let app: TestApp
-let server: WebServer
-let browser: Browser
+let ui: BrowserUi
 let page: Page
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'out/renderer/index.html'))) {
-    execFileSync('npx', ['electron-vite', 'build'], { cwd: ROOT, stdio: 'ignore' })
-  }
   lab = await useLab({ profiles: ['pi4', 'microos-pi', 'mdns-no-ssh', 'pi5'] })
   app = testApp()
   installLabKey(app, lab.keyPath)
-  server = await startWebServer({
-    dispatch: app.dispatch,
-    events: app.events,
-    log: app.log,
-    staticDir: join(ROOT, 'out/renderer'),
-    port: 0,
-  })
-  browser = await chromium.launch({
-    executablePath: process.env.FLOTILLA_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  })
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-  await page.goto(server.url)
+  ui = await openBrowserUi(app)
+  page = ui.page
 }, 180_000)
 
 afterAll(async () => {
-  await browser?.close()
-  await server?.close()
+  await ui?.close()
   app?.close()
 })
 
-const shot = async (name: string) => {
-  if (!SHOTS) return
-  mkdirSync(SHOTS, { recursive: true })
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
-}
+const shot = (name: string) => ui.shot(name, { fullPage: true })
 
 describe('Hosts screen with discovery', () => {
   it('lists machines while the scan runs, with their badges', async () => {

@@ -4,28 +4,21 @@
  * `npm run web`, inside the lab's desk so the browser-side services can reach the hosts.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startWebServer, type WebServer } from '../../src/main/web/web-server'
 import { useLab, type Lab, type LabNode } from '../lab/harness'
+import { openBrowserUi, type BrowserUi } from './browser-ui'
 import { testApp, type TestApp } from './ssh-app'
 
-const ROOT = join(import.meta.dirname, '../..')
-const SHOTS = process.env.FLOTILLA_SCREENSHOTS
 let lab: Lab
 let pi: LabNode
 let microos: LabNode
 let app: TestApp
-let server: WebServer
-let browser: Browser
+let ui: BrowserUi
 let page: Page
 
 beforeAll(async () => {
-  if (!existsSync(join(ROOT, 'out/renderer/index.html'))) {
-    execFileSync('npx', ['electron-vite', 'build'], { cwd: ROOT, stdio: 'ignore' })
-  }
   lab = await useLab({ profiles: ['pi5', 'microos'] })
   ;[pi, microos] = lab.nodes as [LabNode, LabNode]
   app = testApp()
@@ -35,31 +28,12 @@ beforeAll(async () => {
   const pub = execFileSync('cat', [`${keyFile}.pub`], { encoding: 'utf8' }).trim()
   const added = await lab.nodeExec(microos, `printf '%s\\n' '${pub}' >> /root/.ssh/authorized_keys`)
   expect(added.code).toBe(0)
-  server = await startWebServer({
-    dispatch: app.dispatch,
-    events: app.events,
-    log: app.log,
-    staticDir: join(ROOT, 'out/renderer'),
-    port: 0,
-  })
-  browser = await chromium.launch({
-    executablePath: process.env.FLOTILLA_CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  })
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-  await page.goto(server.url)
+  ui = await openBrowserUi(app)
+  page = ui.page
 }, 180_000)
 
 afterAll(async () => {
-  await browser?.close()
-  await server?.close()
+  await ui?.close()
   app?.close()
 })
 
@@ -72,7 +46,7 @@ async function addHost(node: LabNode, user: string) {
   return page.locator(`[data-address="${node.address}"]`)
 }
 
-const shot = async (name: string) => SHOTS && (await page.screenshot({ path: join(SHOTS, `${name}.png`) }))
+const shot = (name: string) => ui.shot(name)
 
 describe('connect flow in Chromium', () => {
   it('walks a Pi through fingerprint, key passphrase, login password and sudo password', async () => {

@@ -6,6 +6,8 @@
 # always tears the lab down again, whatever happened. Arguments go to vitest (e.g. a file name).
 #
 #   LAB_TEST_PREFIX / LAB_TEST_NET   override the prefix (labtest) and subnet (10.78.0.0/24)
+#   LAB_TEST_CONFIG                  the vitest config (test/lab/vitest.config.ts); the simulator's
+#                                    runner (test/lab/sim/run-tests.sh) sets its own
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -30,6 +32,6 @@ teardown() {
 
 lab up 0 >/dev/null
 rc=0
-lab exec node_modules/.bin/vitest run -c test/lab/vitest.config.ts "$@" || rc=$?
+lab exec node_modules/.bin/vitest run -c "${LAB_TEST_CONFIG:-test/lab/vitest.config.ts}" "$@" || rc=$?
 teardown || rc=$((rc == 0 ? 1 : rc))
 exit "$rc"
