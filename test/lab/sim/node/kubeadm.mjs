@@ -525,7 +525,19 @@ function leaf(cfg, ca, base, { cn, org, usage, dns = [], ips = [] }) {
     return
   }
   newKey(key, cfg.encryptionAlgorithm)
-  const subject = `${org ? `/O=${org}` : ''}/CN=${cn}`
+  fs.writeFileSync(crt, signLeaf(cfg, ca, key, { cn, org, usage, dns, ips }))
+  out(`[certs] Generating "${name}" certificate and key`)
+  if (dns.length || ips.length)
+    out(
+      `[certs] ${name} serving cert is signed for DNS names [${[...new Set(dns)].join(' ')}] and IPs [${[...new Set(ips)].join(' ')}]`,
+    )
+}
+
+/**
+ * Signs a leaf certificate for `keyPath` with the cluster CA, as kubeadm does: not a CA, digital
+ * signature + key encipherment, the given extended usage and SANs. Returns the PEM.
+ */
+function signLeaf(cfg, ca, keyPath, { cn, org, usage, dns = [], ips = [] }) {
   const ext = [
     '[leaf]',
     'basicConstraints = critical, CA:FALSE',
@@ -536,34 +548,30 @@ function leaf(cfg, ca, base, { cn, org, usage, dns = [], ips = [] }) {
   ].join('\n')
   const extFile = path.join(os.tmpdir(), `flotilla-sim-ext-${process.pid}`)
   fs.writeFileSync(extFile, ext)
-  const csr = openssl(['req', '-new', '-key', key, '-subj', subject])
-  openssl(
-    [
-      'x509',
-      '-req',
-      '-CA',
-      ca.crt,
-      '-CAkey',
-      ca.key,
-      '-set_serial',
-      `0x${randomBytes(8).toString('hex')}`,
-      '-days',
-      String(Math.ceil(cfg.certificateValidityHours / 24)),
-      '-extfile',
-      extFile,
-      '-extensions',
-      'leaf',
-      '-out',
-      crt,
-    ],
-    csr,
-  )
-  fs.rmSync(extFile)
-  out(`[certs] Generating "${name}" certificate and key`)
-  if (dns.length || ips.length)
-    out(
-      `[certs] ${name} serving cert is signed for DNS names [${[...new Set(dns)].join(' ')}] and IPs [${[...new Set(ips)].join(' ')}]`,
+  try {
+    const csr = openssl(['req', '-new', '-key', keyPath, '-subj', `${org ? `/O=${org}` : ''}/CN=${cn}`])
+    return openssl(
+      [
+        'x509',
+        '-req',
+        '-CA',
+        ca.crt,
+        '-CAkey',
+        ca.key,
+        '-set_serial',
+        `0x${randomBytes(8).toString('hex')}`,
+        '-days',
+        String(Math.ceil(cfg.certificateValidityHours / 24)),
+        '-extfile',
+        extFile,
+        '-extensions',
+        'leaf',
+      ],
+      csr,
     )
+  } finally {
+    fs.rmSync(extFile, { force: true })
+  }
 }
 
 function certsPhase(cfg) {
@@ -669,34 +677,9 @@ function kubeconfigsPhase(cfg, ca) {
     }
     const key = path.join(os.tmpdir(), `flotilla-sim-key-${process.pid}`)
     newKey(key, cfg.encryptionAlgorithm)
-    const ext = path.join(os.tmpdir(), `flotilla-sim-ext-${process.pid}`)
-    fs.writeFileSync(
-      ext,
-      '[leaf]\nbasicConstraints = critical, CA:FALSE\nkeyUsage = critical, digitalSignature, keyEncipherment\nextendedKeyUsage = clientAuth\nauthorityKeyIdentifier = keyid\n',
-    )
-    const csr = openssl(['req', '-new', '-key', key, '-subj', `${org ? `/O=${org}` : ''}/CN=${user}`])
-    const cert = openssl(
-      [
-        'x509',
-        '-req',
-        '-CA',
-        ca.crt,
-        '-CAkey',
-        ca.key,
-        '-set_serial',
-        `0x${randomBytes(8).toString('hex')}`,
-        '-days',
-        String(Math.ceil(cfg.certificateValidityHours / 24)),
-        '-extfile',
-        ext,
-        '-extensions',
-        'leaf',
-      ],
-      csr,
-    )
+    const cert = signLeaf(cfg, ca, key, { cn: user, org, usage: 'clientAuth' })
     const keyData = fs.readFileSync(key).toString('base64')
     fs.rmSync(key)
-    fs.rmSync(ext)
     const context = `${user}@${cfg.clusterName}`
     const text = [
       'apiVersion: v1',
