@@ -1,12 +1,16 @@
-// FLOTILLA SIMULATOR STAND-IN for the kubelet -- not the real one. Phase 1 of the simulator: it
-// checks what makes a real kubelet refuse to run on a node Flotilla prepared (its config file,
-// swap, the container runtime and its cgroup driver, the memory cgroup on a Pi) and then serves
-// /healthz on 127.0.0.1:10248 like the kubelet, which is what `kubeadm init` waits for. Node
-// registration and heartbeats come with the API server stand-in (phase 2).
+// FLOTILLA SIMULATOR STAND-IN for the kubelet -- not the real one. It checks what makes a real
+// kubelet refuse to run on a node Flotilla prepared (its config file, swap, the container runtime
+// and its cgroup driver, the memory cgroup on a Pi), serves /healthz on 127.0.0.1:10248 (what
+// `kubeadm init` waits for), runs the control-plane static pods from staticPodPath (the machine's
+// real etcd; the API server, controller-manager and scheduler stand-ins), and talks to the API
+// server through the node agent (node-agent.mjs): TLS bootstrap with --bootstrap-kubeconfig,
+// registration with --node-labels / --register-with-taints, heartbeats, pods.
 import fs from 'node:fs'
-import { spawn } from 'node:child_process'
+import os from 'node:os'
+import { spawn, execFileSync } from 'node:child_process'
 import http from 'node:http'
 import { parse } from 'yaml'
+import { startNodeAgent } from './node-agent.mjs'
 
 const VERSION = 'Kubernetes v1.32.4'
 const FLAGS = new Set([
@@ -21,8 +25,11 @@ const FLAGS = new Set([
   'register-with-taints',
   'fail-swap-on',
   'cgroup-driver',
+  'cert-dir',
+  'rotate-certificates',
   'v',
 ])
+const BOOL_FLAGS = new Set(['fail-swap-on', 'rotate-certificates'])
 
 // Errors are logged the way the kubelet logs its fatal "command failed" (klog structured line).
 function fatal(err) {
@@ -46,7 +53,7 @@ for (let i = 0; i < argv.length; i++) {
     console.error(`Error: unknown flag: --${m[1]}`)
     process.exit(1)
   }
-  flags[m[1]] = m[2] ?? argv[++i]
+  flags[m[1]] = m[2] ?? (BOOL_FLAGS.has(m[1]) ? 'true' : argv[++i])
 }
 
 const configPath = flags.config
@@ -108,12 +115,20 @@ if (driver !== runtimeDriver) {
   )
 }
 
-// Static pods: the kubelet runs what it finds in staticPodPath. Phase 1 runs etcd for real (the
-// machine's etcd binary with the manifest's command line); the other control-plane manifests
-// wait for their stand-ins (test/lab/sim/README.md, "Remaining").
+// Static pods: the kubelet runs what it finds in staticPodPath: etcd as the machine's real etcd,
+// the other control-plane components as the simulator's stand-ins, each with the manifest's
+// command line. A pod that exits is started again after a back-off, like a crashed container.
 const staticPodPath = config.staticPodPath
-const running = new Map() // manifest file -> { text, child }
-const RUNNABLE = { etcd: '/usr/bin/etcd' }
+const running = new Map() // manifest file -> { text, child, exitedAt }
+const LIB = '/usr/lib/flotilla-sim'
+const RUNNABLE = {
+  etcd: ['/usr/bin/etcd'],
+  'kube-apiserver': ['/usr/bin/node', `${LIB}/kube-apiserver.mjs`],
+  'kube-controller-manager': ['/usr/bin/node', `${LIB}/kube-controller-manager.mjs`],
+  'kube-scheduler': ['/usr/bin/node', `${LIB}/kube-scheduler.mjs`],
+}
+const BACKOFF_MS = 5000
+const warned = new Set()
 
 function syncStaticPods() {
   const seen = new Set()
@@ -128,29 +143,102 @@ function syncStaticPods() {
     }
     seen.add(file)
     const current = running.get(file)
-    if (current && current.text === text && current.child.exitCode === null) continue
+    if (current && current.text === text) {
+      if (current.child.exitCode === null && current.child.signalCode === null) continue
+      if (Date.now() - (current.exitedAt ?? 0) < BACKOFF_MS) continue
+    }
     if (current) stopPod(file)
-    const pod = parse(text)
+    let pod
+    try {
+      pod = parse(text)
+    } catch (e) {
+      console.error(`kubelet (flotilla-sim): could not parse static pod ${file}: ${e.message}`)
+      continue
+    }
     const command = pod?.spec?.containers?.[0]?.command ?? []
-    const binary = RUNNABLE[command[0]]
-    if (!binary) continue
-    const log = fs.openSync(`/var/log/flotilla-sim/static-pod-${pod.metadata?.name ?? name}.log`, 'a')
-    const child = spawn(binary, command.slice(1), { stdio: ['ignore', log, log] })
+    const runner = RUNNABLE[command[0]]
+    if (!runner || !fs.existsSync(runner[runner.length - 1])) {
+      if (!warned.has(file))
+        console.error(`kubelet (flotilla-sim): static pod ${file}: "${command[0]}" is not simulated`)
+      warned.add(file)
+      continue
+    }
+    const podName = pod.metadata?.name ?? name
+    const log = fs.openSync(`/var/log/flotilla-sim/static-pod-${podName}.log`, 'a')
+    const child = spawn(runner[0], [...runner.slice(1), ...command.slice(1)], { stdio: ['ignore', log, log] })
     fs.closeSync(log)
-    console.log(`kubelet (flotilla-sim): started static pod ${pod.metadata?.name} from ${file} (pid ${child.pid})`)
-    running.set(file, { text, child })
+    const entry = { text, child, name: podName }
+    child.on('exit', (code, signal) => {
+      entry.exitedAt = Date.now()
+      if (running.get(file) === entry)
+        console.error(
+          `kubelet (flotilla-sim): static pod ${podName} exited (${signal ?? code}); back-off ${BACKOFF_MS / 1000}s`,
+        )
+    })
+    console.log(`kubelet (flotilla-sim): started static pod ${podName} from ${file} (pid ${child.pid})`)
+    running.set(file, entry)
   }
   for (const file of running.keys()) if (!seen.has(file)) stopPod(file)
 }
 function stopPod(file) {
   const { child } = running.get(file)
   running.delete(file)
-  if (child.exitCode === null) child.kill('SIGTERM')
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
   console.log(`kubelet (flotilla-sim): stopped static pod from ${file}`)
 }
+
+// The node agent: registration, heartbeats, pods. kubeadm's drop-in passes --kubeconfig and
+// --bootstrap-kubeconfig; without either the kubelet runs standalone (static pods only).
+function labelsFlag(text) {
+  const labels = {}
+  for (const pair of (text ?? '').split(',').filter(Boolean)) {
+    const [k, v = ''] = pair.split('=')
+    labels[k] = v
+  }
+  return labels
+}
+function nodeAddress() {
+  if (flags['node-ip']) return flags['node-ip']
+  return Object.values(os.networkInterfaces())
+    .flat()
+    .find((a) => a.family === 'IPv4' && !a.internal)?.address
+}
+function osImage() {
+  const text = fs.existsSync('/etc/os-release') ? fs.readFileSync('/etc/os-release', 'utf8') : ''
+  return /^PRETTY_NAME="?([^"\n]*)"?/m.exec(text)?.[1] ?? 'Linux'
+}
+let agent
+const kubeconfigFlag = flags.kubeconfig
+if (kubeconfigFlag) {
+  let taints = []
+  try {
+    taints = (flags['register-with-taints'] ?? '').split(',').filter(Boolean)
+    const machine = execFileSync('uname', ['-m'], { encoding: 'utf8' }).trim()
+    agent = await startNodeAgent({
+      kubeconfig: kubeconfigFlag,
+      bootstrapKubeconfig: flags['bootstrap-kubeconfig'],
+      certDir: flags['cert-dir'] ? `${flags['cert-dir']}` : '/var/lib/kubelet/pki',
+      nodeName: (flags['hostname-override'] ?? os.hostname()).toLowerCase(),
+      labels: labelsFlag(flags['node-labels']),
+      taints,
+      address: nodeAddress(),
+      osImage: osImage(),
+      kernelVersion: os.release(),
+      arch: { aarch64: 'arm64', x86_64: 'amd64', armv7l: 'arm' }[machine] ?? machine,
+      kubeletVersion: VERSION.replace('Kubernetes ', ''),
+      containerRuntimeVersion: 'containerd://1.7.24',
+      heartbeatMs: Number(process.env.FLOTILLA_SIM_HEARTBEAT_MS ?? 10_000),
+      log: (line) => console.error(line),
+    })
+  } catch (e) {
+    fatal(`failed to run Kubelet: ${e.message}`)
+  }
+}
+
 // The simulator stops its static pods with the kubelet (the real ones would keep running in
 // containerd until `kubeadm reset` removes them): reset stops the kubelet first.
 function shutdown() {
+  agent?.stop()
   for (const file of [...running.keys()]) stopPod(file)
   process.exit(0)
 }
