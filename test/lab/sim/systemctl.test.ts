@@ -107,6 +107,37 @@ describe('systemctl stand-in', () => {
     expect(ssh.stderr).toContain("is run by the lab's init")
   })
 
+  it('reads what package scripts and install scripts pass: `--`, unit file paths, User=root', async () => {
+    // Debian's deb-systemd-invoke: `systemctl --system is-enabled -- name`.
+    await sh(unit('simdash', SLEEPER))
+    await sh('sudo systemctl enable simdash')
+    const dash = await sh('systemctl --system is-enabled -- simdash.service')
+    expect([dash.code, dash.stdout.trim()]).toEqual([0, 'enabled'])
+    await sh('sudo systemctl disable -- simdash')
+    // k3s's install script: `systemctl enable /etc/systemd/system/k3s.service`; a file outside the
+    // unit directories is linked into /etc/systemd/system first, as systemd does.
+    await sh(
+      `printf '%s\\n' '[Service]' 'User=root' 'ExecStart=/usr/bin/sleep 4444' '[Install]' 'WantedBy=multi-user.target' | sudo tee /opt/simpath.service >/dev/null`,
+    )
+    const linked = await sh(
+      'sudo systemctl enable /opt/simpath.service && readlink /etc/systemd/system/simpath.service && systemctl is-enabled simpath',
+    )
+    expect(linked.code, linked.stderr).toBe(0)
+    expect(linked.stdout).toBe('/opt/simpath.service\nenabled\n')
+    expect((await sh('sudo systemctl start simpath && systemctl is-active simpath')).stdout.trim()).toBe('active')
+    await sh('sudo systemctl disable --now simpath')
+    const missing = await sh('sudo systemctl enable /opt/nothing.service')
+    expect([missing.code, missing.stderr.trim()]).toEqual([
+      1,
+      'Failed to enable unit: Unit file /opt/nothing.service does not exist.',
+    ])
+    // Another user would need a credential switch the stand-in does not do: refused, not ignored.
+    await sh(unit('simuser', '[Service]\nUser=nobody\nExecStart=/usr/bin/sleep 3600'))
+    const user = await sh('sudo systemctl start simuser')
+    expect(user.code).toBe(1)
+    expect(user.stderr).toContain('User=nobody is not simulated (root only)')
+  })
+
   it('keeps using the loaded unit until daemon-reload, with systemd warning', async () => {
     await sh(unit('simedit', '[Service]\nExecStart=/usr/bin/sleep 1111'))
     expect((await sh('sudo systemctl start simedit && sudo systemctl stop simedit')).code).toBe(0)

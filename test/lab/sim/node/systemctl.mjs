@@ -53,6 +53,7 @@ const DIRECTIVES = {
       'Restart',
       'RestartSec',
       'RemainAfterExit',
+      'User',
     ],
     noEffect: [
       'KillMode',
@@ -119,6 +120,20 @@ function unitName(arg) {
   const name = /\.[a-z]+$/.test(arg) ? arg : `${arg}.service`
   if (!name.endsWith('.service')) {
     fail(1, `flotilla-sim: ${name}: only .service units are simulated (not ${path.extname(name)})`)
+  }
+  return name
+}
+
+function unitFromPath(arg) {
+  if (!arg.startsWith('/')) return unitName(arg)
+  const name = unitName(path.basename(arg))
+  if (!fs.existsSync(arg)) fail(1, `Failed to enable unit: Unit file ${arg} does not exist.`)
+  if (!UNIT_DIRS.includes(path.dirname(arg))) {
+    const link = path.join('/etc/systemd/system', name)
+    if (!isLinkTo(link)) {
+      fs.symlinkSync(arg, link)
+      console.error(`Created symlink ${link} → ${arg}.`)
+    }
   }
   return name
 }
@@ -359,6 +374,9 @@ function start(name) {
   if (!TYPES.includes(type)) fail(1, `flotilla-sim: ${name}: Type=${type} is not simulated`)
   const restart = one(unit, 'Restart', 'no')
   if (!RESTARTS.includes(restart)) fail(1, `flotilla-sim: ${name}: Restart=${restart} is not simulated`)
+  // Services run as root here; another User= would need credentials the stand-in does not switch.
+  const user = one(unit, 'User', 'root')
+  if (user !== 'root' && user !== '0') fail(1, `flotilla-sim: ${name}: User=${user} is not simulated (root only)`)
   const execStart = unit.sections.Service.ExecStart ?? []
   if (execStart.length === 0) {
     fail(
@@ -585,8 +603,11 @@ function main(argv0, args) {
   }
   const opts = new Set()
   const rest = []
+  let optionsEnded = false
   for (const a of args) {
-    if (a.startsWith('-')) {
+    // `--` ends the options, as in systemd (Debian's deb-systemd-invoke passes `is-enabled -- x`).
+    if (a === '--' && !optionsEnded) optionsEnded = true
+    else if (a.startsWith('-') && !optionsEnded) {
       if (!OPTIONS.includes(a)) fail(1, `systemctl: unrecognized option '${a}'`)
       opts.add(a)
     } else rest.push(a)
@@ -604,7 +625,10 @@ function main(argv0, args) {
   if (VERBS_NEED_UNITS.includes(verb) && names.length === 0) {
     fail(1, `Too few arguments.`)
   }
-  const units = names.map(unitName)
+  // enable/disable also take a unit file's absolute path (k3s's install script: `systemctl enable
+  // /etc/systemd/system/k3s.service`); systemd links a file from outside the unit directories
+  // into /etc/systemd/system first.
+  const units = ['enable', 'disable'].includes(verb) ? names.map(unitFromPath) : names.map(unitName)
   for (const u of units) {
     if (LAB_MANAGED.includes(u)) {
       fail(1, `flotilla-sim: ${u} is run by the lab's init (lab.sh faults kill-sshd/start-sshd), not by the simulator`)
