@@ -164,8 +164,16 @@ export async function tlsBootstrap({
   const boot = loadKubeconfig(bootstrapKubeconfig)
   const api = kubeClient(boot)
   try {
-    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
-    const keyPem = privateKey.export({ type: 'sec1', format: 'pem' })
+    // Like the kubelet, one key per bootstrap attempt series: kept in kubelet-client.key.tmp until
+    // a certificate for it arrives, so retries re-post the same CSR instead of new ones.
+    const tmpKey = path.join(certDir, 'kubelet-client.key.tmp')
+    let keyPem = fs.existsSync(tmpKey) ? fs.readFileSync(tmpKey, 'utf8') : undefined
+    if (!keyPem) {
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+      keyPem = privateKey.export({ type: 'sec1', format: 'pem' })
+      fs.mkdirSync(certDir, { recursive: true })
+      fs.writeFileSync(tmpKey, keyPem, { mode: 0o600 })
+    }
     const keyFile = path.join(os.tmpdir(), `node-agent-${process.pid}.key`)
     fs.writeFileSync(keyFile, keyPem, { mode: 0o600 })
     let csrPem
@@ -204,6 +212,7 @@ export async function tlsBootstrap({
       if (csr.status?.certificate) {
         const certPem = Buffer.from(csr.status.certificate, 'base64').toString('utf8')
         const current = storeCert(certDir, certPem, keyPem)
+        fs.rmSync(tmpKey, { force: true })
         const caData = (boot.ca ?? Buffer.alloc(0)).toString('base64')
         fs.mkdirSync(path.dirname(kubeconfig), { recursive: true })
         fs.writeFileSync(kubeconfig, kubeconfigText({ server: boot.server, caData }, current), { mode: 0o600 })
