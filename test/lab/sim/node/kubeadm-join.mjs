@@ -29,7 +29,7 @@ import {
   warn,
 } from './kubeadm-util.mjs'
 
-const DISCOVERY_WAIT_MS = 20_000 // kubeadm: 5m0s
+const DISCOVERY_WAIT_MS = 10_000 // kubeadm: 5m0s
 const TLS_BOOTSTRAP_WAIT_MS = 40_000 // kubeadm: 5m0s
 const ETCD_WAIT_MS = 40_000 // kubeadm: 40s
 const later = (ms) => new Promise((r) => setTimeout(r, ms))
@@ -573,14 +573,23 @@ async function joinEtcd(cfg, admin) {
       )
     let mine = members.find((m) => m.peerURLs.includes(peerURL))
     if (!mine) {
-      try {
-        const added = await etcd.memberAdd([peerURL])
-        members = added.members
-        mine = added.member
-      } catch (e) {
-        fatal(
-          `error execution phase control-plane-join/etcd: error creating local etcd static pod manifest file: ${e.message}`,
-        )
+      const started = Date.now()
+      for (;;) {
+        try {
+          const added = await etcd.memberAdd([peerURL])
+          members = added.members
+          mine = added.member
+          break
+        } catch (e) {
+          // etcd's strict reconfiguration check right after another member started: kubeadm retries.
+          if (Date.now() - started < 20_000 && /unhealthy|not enough started/i.test(e.message)) {
+            await later(1000)
+            continue
+          }
+          fatal(
+            `error execution phase control-plane-join/etcd: error creating local etcd static pod manifest file: ${e.message}`,
+          )
+        }
       }
     }
     out('[etcd] Announced new etcd member joining to the existing etcd cluster')

@@ -511,7 +511,18 @@ async function removeEtcdMember(manifest, certDir) {
     etcd.close()
     etcd = etcdClientFromFiles({ endpoints: others, ...files, timeoutMs: 3000 })
     out(`[etcd] removing etcd member: ${peerURL}, id: ${memberIdHex(mine.ID)}`)
-    await etcd.memberRemove(mine.ID)
+    // etcd refuses while the remaining members would lack quorum by its view (a member counts
+    // as active once connected for 5 s): kubeadm retries with a back-off, so does the simulator.
+    const started = Date.now()
+    for (;;) {
+      try {
+        await etcd.memberRemove(mine.ID)
+        break
+      } catch (e) {
+        if (Date.now() - started > 20_000 || !/unhealthy|not enough started/i.test(e.message)) throw e
+        await new Promise((r) => setTimeout(r, 1000))
+      }
+    }
   } catch (e) {
     warn(
       `[reset] Failed to remove etcd member: ${e.message}\n[reset] Please, manually remove this etcd member using etcdctl`,
