@@ -18,6 +18,10 @@
 #   ssh NODE [CMD...]          log in from the desk with the lab key as the node's user
 #   browse [SECONDS]           list what mDNS shows from the desk
 #   profiles                   list profiles, traits and aliases
+#   upstream [restart]         the simulator's upstream HTTPS host at NET.254 (started by itself
+#                              when the first node with the `sim` trait is added): start it if
+#                              needed and print its address, CA and logs; `restart` regenerates
+#                              its sites (test/lab/sim/upstream/README.md)
 #
 # Prefix and subnet also come from LAB_PREFIX / LAB_NET; defaults: lab, 10.77.0.0/24.
 # Needs root, Linux network namespaces and the packages listed in README.md.
@@ -71,12 +75,13 @@ add_nodes() {
   local spec
   for spec in "$@"; do (profile_resolve "$spec" 0 >/dev/null); done
 
-  local first=() second=() k name_owner=""
+  local first=() second=() k name_owner="" sim=no
   for spec in "$@"; do
     k=$(next_index)
     echo $((k + 1)) >"$STATE/next-index"
     CREATED+=("$k")
     node_create "$k" "$spec"
+    [ "$NODE_SIM" = no ] || sim=yes
     if [ "$NODE_SAME_NAME" = yes ]; then
       second+=("$k")
     else
@@ -91,6 +96,9 @@ add_nodes() {
     done
   fi
   for k in "${first[@]}" "${second[@]}"; do node_plug "$k"; done
+  # Simulator nodes download from the lab's upstream host: it must be up before they boot (their
+  # init copies its CA and address in).
+  [ "$sim" = no ] || upstream_start start
   if ((${#first[@]})); then
     for k in "${first[@]}"; do node_boot "$k"; done
     node_wait_ready "${first[@]}"
@@ -350,6 +358,34 @@ cmd_browse() {
   cmd_exec "$LAB_DIR/../../node_modules/.bin/tsx" "$LAB_DIR/mdns-browse.ts" "${1:-3}"
 }
 
+# The simulator's upstream HTTPS host (test/lab/sim/upstream): NET.254, a second address of the
+# desk, so `down` stops it with the desk's other processes.
+UPSTREAM_DIR_NAME=upstream
+upstream_addr() { printf '%s.254' "$NET_BASE"; }
+upstream_start() { # start|restart
+  local addr
+  addr=$(upstream_addr)
+  ip -n "$NS_DESK" -4 addr show dev eth0 | grep -q "inet $addr/" ||
+    ip -n "$NS_DESK" addr add "$addr/24" dev eth0
+  bash "$LAB_DIR/sim/upstream/start.sh" "$STATE/$UPSTREAM_DIR_NAME" "$addr" "$NS_DESK" "$1" ||
+    die "the upstream host did not start (see $STATE/$UPSTREAM_DIR_NAME/)"
+}
+
+cmd_upstream() {
+  local mode=start
+  case ${1:-} in
+    '') ;;
+    restart) mode=restart ;;
+    *) die "upstream: unexpected '$1' (upstream [restart])" ;;
+  esac
+  lab_lock
+  lab_is_up || die "lab '$PREFIX' is not up"
+  upstream_start "$mode"
+  local d="$STATE/$UPSTREAM_DIR_NAME"
+  printf 'address   %s:443 (in %s)\nnames     %s\nca        %s\nrequests  %s\ngenerated %s\n' \
+    "$(upstream_addr)" "$NS_DESK" "$(cut -d' ' -f2- "$d/etc-hosts")" "$d/ca.crt" "$d/requests.log" "$d/www"
+}
+
 cmd_profiles() {
   echo "bases:   $PROFILE_BASES"
   echo "traits:  $PROFILE_TRAITS   (BASE+TRAIT+TRAIT, e.g. pi5+port=2222)"
@@ -403,6 +439,7 @@ main() {
     node-exec) cmd_node_exec "$@" ;;
     ssh) cmd_ssh "$@" ;;
     browse) cmd_browse "$@" ;;
+    upstream) cmd_upstream "$@" ;;
     *) die "unknown command '$cmd' (try: lab.sh help)" ;;
   esac
 }

@@ -538,7 +538,8 @@ boot() {
   fake_kernel_files
   # The simulator's stand-ins, refreshed from the checkout on every power-on (the checkout is
   # hidden once the node's root is in place).
-  [ "${NODE_SIM:-no}" = no ] || bash "$LAB_DIR/sim/install.sh" "$ROOT" "$LAB_DIR/../.."
+  # The lab's upstream host (started by lab.sh before sim nodes boot) lends them its CA and names.
+  [ "${NODE_SIM:-no}" = no ] || bash "$LAB_DIR/sim/install.sh" "$ROOT" "$LAB_DIR/../.." "$NODE_DIR/../../upstream"
   # The control FIFO stays open across pivot_root: the only link back to lab.sh.
   exec 3<>"$NODE_DIR/control"
   cd "$ROOT"

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# FLOTILLA SIMULATOR: installs the simulator's stand-in packages on a lab node, laying out the
-# files the real packages would (binaries in /usr/bin, units in /usr/lib/systemd/system). Phase 2
-# of the simulator serves these as .deb from a signed apt repository; until then tests call
+# FLOTILLA SIMULATOR: the fast path to the simulator's packages on a lab node, for tests that are
+# not about installing. It installs, with the real dpkg, the very .deb files the lab's upstream
+# serves from its apt repositories (https://pkgs.k8s.io/core:/stable:/v1.32/deb/ and
+# https://download.docker.com/linux/...), copied to /usr/lib/flotilla-sim/debs at boot:
 #
 #   sim-pkg install containerd kubelet kubeadm
 #
-# As with the real packages, containerd's postinst enables and starts it; the kubelet is installed
-# but neither enabled nor started (the kubeadm install guide runs `systemctl enable --now kubelet`).
+# `containerd` means containerd.io (Docker's package, the one the guides install). Dependencies
+# found among those files come along (kubeadm brings cri-tools, kubelet kubernetes-cni). The
+# maintainer scripts are the packages' own: containerd.io's postinst enables and starts it; the
+# kubelet is installed but neither enabled nor started.
 set -euo pipefail
 
-LIB=/usr/lib/flotilla-sim
-UNITS=/usr/lib/systemd/system
+DEBS=/usr/lib/flotilla-sim/debs
 
 [ "$(id -u)" = 0 ] || { echo "sim-pkg: must be root" >&2 && exit 1; }
 if [ "${1:-}" != install ] || [ "$#" -lt 2 ]; then
@@ -18,32 +20,30 @@ if [ "${1:-}" != install ] || [ "$#" -lt 2 ]; then
   exit 1
 fi
 shift
-
-wrapper() { # NAME SCRIPT
-  printf '#!/bin/sh\n# FLOTILLA SIMULATOR STAND-IN for %s -- not the real tool (test/lab/sim).\nexec /usr/bin/node %s "$@"\n' \
-    "$1" "$LIB/$2" >"/usr/bin/$1"
-  chmod 755 "/usr/bin/$1"
+compgen -G "$DEBS/*.deb" >/dev/null || {
+  echo "sim-pkg: no packages in $DEBS (is the lab's upstream host running? lab.sh upstream)" >&2
+  exit 1
 }
 
-for pkg in "$@"; do
-  case $pkg in
-    containerd)
-      wrapper containerd containerd.mjs
-      install -m 644 "$LIB/units/containerd.service" "$UNITS/containerd.service"
-      mkdir -p /etc/systemd/system/multi-user.target.wants
-      ln -sfn "$UNITS/containerd.service" /etc/systemd/system/multi-user.target.wants/containerd.service
-      /usr/bin/systemctl start containerd.service # the postinst starts it (deb-systemd-invoke)
-      ;;
-    kubelet)
-      wrapper kubelet kubelet.mjs
-      install -m 644 "$LIB/units/kubelet.service" "$UNITS/kubelet.service"
-      ;;
-    kubeadm)
-      wrapper kubeadm kubeadm.mjs
-      mkdir -p "$UNITS/kubelet.service.d"
-      install -m 644 "$LIB/units/10-kubeadm.conf" "$UNITS/kubelet.service.d/10-kubeadm.conf"
-      ;;
-    *) echo "E: Unable to locate package $pkg" >&2 && exit 100 ;;
-  esac
-  echo "Setting up $pkg (flotilla-sim) ..."
-done
+deb_of() { # PACKAGE -> its .deb file, or nothing
+  local f
+  for f in "$DEBS/$1"_*.deb; do [ -f "$f" ] && echo "$f" && return; done
+  return 0
+}
+
+declare -A chosen=()
+order=()
+add() { # PACKAGE -- with the dependencies the repository has
+  local pkg=$1 deb dep
+  [ "$pkg" != containerd ] || pkg=containerd.io
+  [ -z "${chosen[$pkg]:-}" ] || return 0
+  deb=$(deb_of "$pkg")
+  [ -n "$deb" ] || { echo "E: Unable to locate package $1" >&2 && exit 100; }
+  chosen[$pkg]=$deb
+  for dep in $(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed -e 's/(.*)//' -e 's/[[:space:]]//g'); do
+    [ -z "$(deb_of "$dep")" ] || add "$dep"
+  done
+  order+=("$deb")
+}
+for pkg in "$@"; do add "$pkg"; done
+DEBIAN_FRONTEND=noninteractive dpkg --force-confold -i "${order[@]}"
