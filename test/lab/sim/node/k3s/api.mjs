@@ -7,30 +7,29 @@ export async function startApi(opts) {
   const { port, tlsCert, tlsKey, clientCA, handler, log } = opts
   let lib
   try {
-    lib = await import('../apiserver/server.mjs')
-  } catch {
+    lib = await import('../apiserver/index.mjs')
+  } catch (e) {
+    log.warn(`flotilla-sim: the API server stand-in does not load: ${e.message}`)
     lib = undefined
   }
   if (lib?.startApiServer) {
     const api = await lib.startApiServer({
       bindAddress: '0.0.0.0',
       port,
+      advertiseAddress: opts.nodeIP,
       tlsCert,
       tlsKey,
-      clientCA,
-      requestHeaderCA: opts.requestHeaderCA,
-      serviceAccountKey: opts.serviceKey,
-      serviceClusterIPRange: opts.serviceCIDR,
-      advertiseAddress: opts.nodeIP,
+      clientCAs: [clientCA],
       etcd: opts.etcd,
-      handler,
-      log,
+      serviceClusterIPRange: opts.serviceCIDR,
+      enableBootstrapTokenAuth: true,
+      anonymousAuth: true,
+      authorizationModes: ['Node', 'RBAC'],
+      admissionPlugins: ['NodeRestriction'],
+      extraRoutes: async (req, res) => handler(req, res),
+      log: (line) => log.info(`kube-apiserver: ${line}`),
     })
-    return {
-      close: () => api.close?.(),
-      checkBootstrapToken: (id, secret) => api.checkBootstrapToken?.(id, secret) ?? false,
-      checkNodePassword: () => true,
-    }
+    return { close: () => api.close() }
   }
   // No API server stand-in available: the supervisor alone (joins work, the API answers 503).
   log.warn(
@@ -54,7 +53,5 @@ export async function startApi(opts) {
   })
   return {
     close: () => new Promise((r) => server.close(r)),
-    checkBootstrapToken: () => false,
-    checkNodePassword: () => true,
   }
 }
