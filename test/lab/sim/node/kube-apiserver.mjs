@@ -128,7 +128,7 @@ const bool = (name, dflt) =>
 const read = (file) => {
   try {
     return fs.readFileSync(file)
-  } catch (e) {
+  } catch {
     fatal(`open ${file}: no such file or directory`)
   }
 }

@@ -369,9 +369,18 @@ async function bootstrapSigner() {
   }
   const data = { ...(cm.data ?? {}) }
   let changed = false
-  for (const k of Object.keys(data))
-    if (k.startsWith('jws-kubeconfig-') && data[k] !== want[k]) (delete data[k], (changed = true))
-  for (const [k, v] of Object.entries(want)) if (data[k] !== v) ((data[k] = v), (changed = true))
+  for (const k of Object.keys(data)) {
+    if (k.startsWith('jws-kubeconfig-') && !(k in want)) {
+      delete data[k]
+      changed = true
+    }
+  }
+  for (const [k, v] of Object.entries(want)) {
+    if (data[k] !== v) {
+      data[k] = v
+      changed = true
+    }
+  }
   if (changed) {
     cm.data = data
     await api.update('/api/v1/namespaces/kube-public/configmaps/cluster-info', cm)

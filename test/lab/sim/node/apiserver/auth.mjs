@@ -391,6 +391,8 @@ function podReferences(pod, resource, name) {
  */
 export function authorize(store, modes, a) {
   const reasons = []
+  // The real server always lets system:masters through, before any configured mode.
+  if (a.user.groups.includes('system:masters')) return { allowed: true }
   for (const mode of modes) {
     if (mode === 'AlwaysAllow') return { allowed: true }
     if (mode === 'AlwaysDeny') return { allowed: false }
