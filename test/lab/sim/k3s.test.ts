@@ -14,7 +14,7 @@ import { useLab, waitUntil, type Lab, type LabNode } from '../harness'
 import { sshExec } from '../ssh'
 
 let lab: Lab
-let lb: LabNode // HAProxy
+let lb: LabNode // HAProxy, on a MicroOS node
 let s1: LabNode
 let s2: LabNode
 let s3: LabNode
@@ -25,7 +25,7 @@ const INSTALL = 'curl -sfL https://get.k3s.io'
 const tmp = mkdtempSync(join(tmpdir(), 'k3s-test-'))
 
 beforeAll(async () => {
-  lab = await useLab({ profiles: Array(5).fill('debian-sudo-nopass+sim') })
+  lab = await useLab({ profiles: ['microos+sim', ...Array(4).fill('debian-sudo-nopass+sim')] })
   ;[lb, s1, s2, s3, ag] = lab.nodes as [LabNode, LabNode, LabNode, LabNode, LabNode]
 }, 120_000)
 afterAll(() => lab?.dispose())
@@ -105,6 +105,15 @@ describe('get.k3s.io install script', () => {
       "ExecStart=/usr/local/bin/k3s \\\n    server \\\n\t'--cluster-init' \\\n\t'--tls-san'",
     )
     expect(files.stdout).toContain('enabled')
+  })
+
+  it('does not pretend to install the k3s-selinux RPM through transactional-update (MicroOS)', async () => {
+    const r = await sh(lb, `${INSTALL} | sh -`)
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(
+      'flotilla-sim: installing the k3s-selinux RPM through transactional-update (rpm.rancher.io is not in the lab); use INSTALL_K3S_SKIP_SELINUX_RPM=true is not simulated',
+    )
+    expect((await sh(lb, 'test -e /etc/systemd/system/k3s.service; echo $?')).stdout.trim()).toBe('1')
   })
 
   it('skips the kubectl link when kubectl is already on the PATH', async () => {
@@ -244,7 +253,7 @@ backend k3s-backend
     // The short token works too, without CA validation (k3s warns).
     const r3 = await sh(
       s3,
-      `${INSTALL} | K3S_TOKEN=${SECRET} sh -s - server --server ${lbURL()} --tls-san ${lb.address} --node-ip ${s3.address}`,
+      `${INSTALL} | K3S_TOKEN=${SECRET} sh -s - server --server ${lbURL()} --tls-san ${lb.address} --node-ip ${s3.address} --node-taint CriticalAddonsOnly=true:NoExecute --node-label tier=edge`,
     )
     expect(r3.code, r3.stderr).toBe(0)
     expect(await journal(s3)).toContain('the token does not include a CA hash')
@@ -266,6 +275,12 @@ backend k3s-backend
       1000,
     )
     expect(members).toContain(`https://${s3.address}:2380`)
+    // A server restarted with another token: k3s cannot decrypt its bootstrap data.
+    const other = await sh(s2, `sudo k3s server --node-ip ${s2.address} --token another-secret`)
+    expect(other.code).toBe(1)
+    expect(other.stderr).toContain(
+      'failed to reconcile with local datastore: bootstrap data already found and encrypted with different token',
+    )
     // The joiners got the first server's CA: the same server token everywhere.
     expect((await sh(s3, 'sudo cat /var/lib/rancher/k3s/server/token')).stdout).toBe(
       (await sh(s1, 'sudo cat /var/lib/rancher/k3s/server/token')).stdout,
@@ -280,7 +295,24 @@ backend k3s-backend
       `Failed to validate connection to cluster at ${lbURL()}: token CA hash does not match the Cluster CA certificate hash: ${'1'.repeat(64)}`,
       'k3s-agent',
     )
-    const token = (await sh(s1, 'sudo cat /var/lib/rancher/k3s/server/token')).stdout.trim()
+    // A bootstrap token that was only generated, never created on the server: 401.
+    const generated = (await sh(s2, 'k3s token generate')).stdout.trim()
+    expect(generated).toMatch(/^[a-z0-9]{6}\.[a-z0-9]{16}$/)
+    await sh(ag, `${INSTALL} | K3S_URL=${lbURL()} K3S_TOKEN='${generated}' sh -s - --node-ip ${ag.address}`)
+    await journalHas(
+      ag,
+      /Failed to retrieve agent configuration: https:\/\/.*\/v1-k3s\/config: 401 Unauthorized/,
+      'k3s-agent',
+    )
+    // `k3s token create` on a server: a bootstrap token in the secure format; agents join with it.
+    const created = await sh(s2, 'sudo k3s token create --ttl 1h --description flotilla-test')
+    expect(created.code, created.stderr).toBe(0)
+    const token = created.stdout.trim()
+    const serverToken = (await sh(s1, 'sudo cat /var/lib/rancher/k3s/server/token')).stdout.trim()
+    expect(token).toMatch(new RegExp(`^${serverToken.split('::')[0]}::[a-z0-9]{6}\\.[a-z0-9]{16}$`))
+    const list = await sh(s3, 'sudo k3s token list')
+    expect(list.stdout).toContain(`${token.split('::')[1]!.split('.')[0]}.<redacted>`)
+    expect(list.stdout).toContain('flotilla-test')
     const r = await sh(ag, `${INSTALL} | K3S_URL=${lbURL()} K3S_TOKEN='${token}' sh -s - --node-ip ${ag.address}`)
     expect(r.code, r.stderr).toBe(0)
     const env = await sh(
@@ -312,6 +344,21 @@ backend k3s-backend
     )
     for (const n of [s1, s2, s3]) expect(out).toMatch(new RegExp(`${n.hostname} +Ready +control-plane,etcd,master `))
     expect(out).toMatch(new RegExp(`${ag.hostname} +Ready +<none> `))
+    const s3node = JSON.parse(kubectl(kubeconfig, 'get', 'node', s3.hostname, '-o', 'json').out)
+    expect(s3node.spec.taints).toEqual([{ key: 'CriticalAddonsOnly', value: 'true', effect: 'NoExecute' }])
+    expect(s3node.metadata.labels.tier).toBe('edge')
+    expect(JSON.parse(kubectl(kubeconfig, 'get', 'node', s2.hostname, '-o', 'json').out).spec.taints).toBeUndefined()
+  })
+
+  it("refuses a second node with an existing node's name (node password)", async () => {
+    const token = (await sh(s1, 'sudo cat /var/lib/rancher/k3s/server/token')).stdout.trim()
+    const r = await sh(
+      ag,
+      `sudo timeout 8 k3s agent --server ${lbURL()} --token '${token}' --node-name ${s2.hostname} --node-ip ${ag.address} --data-dir /tmp/k3s-dup`,
+    )
+    expect(r.stderr).toContain(
+      "Failed to retrieve agent configuration: Node password rejected, duplicate hostname or contents of '/etc/rancher/node/password' may not match server node-passwd entry",
+    )
   })
 
   it('keeps answering through the load balancer with one server powered off', async () => {
@@ -380,7 +427,7 @@ openssl genrsa -out service.key 2048 2>/dev/null`
     const token = `K10${hash}::server:${SECRET}`
     const r = await sh(
       ag,
-      `${INSTALL} | K3S_TOKEN='${token}' sh -s - server --cluster-init --node-ip ${ag.address} --write-kubeconfig-mode 644`,
+      `${INSTALL} | K3S_TOKEN='${token}' sh -s - server --cluster-init --node-ip ${ag.address} --write-kubeconfig-mode 644 --flannel-backend none`,
     )
     expect(r.code, r.stderr).toBe(0)
     expect((await sh(ag, 'sudo cat /var/lib/rancher/k3s/server/token')).stdout.trim()).toBe(token)
@@ -391,11 +438,19 @@ openssl genrsa -out service.key 2048 2>/dev/null`
     )
     expect(verify.stdout).toContain('644')
     expect(verify.stdout).toContain('Verify return code: 0 (ok)')
-    await waitUntil(
-      'the custom-CA server Ready',
-      async () => / Ready /.test((await sh(ag, 'kubectl get nodes')).stdout),
+    // --flannel-backend none: no CNI config, so the node stays NotReady with the kubelet's reason.
+    const ready = await waitUntil(
+      'the custom-CA server registered',
+      async () => {
+        const r = await sh(
+          ag,
+          `kubectl get node ${ag.hostname} -o jsonpath='{.status.conditions[?(@.type=="Ready")].message}'`,
+        )
+        return r.code === 0 && r.stdout
+      },
       30_000,
       1000,
     )
+    expect(ready).toContain('NetworkReady=false reason:NetworkPluginNotReady')
   })
 })

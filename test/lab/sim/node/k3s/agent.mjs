@@ -58,7 +58,10 @@ export async function runAgent(flags, args) {
       kubelet = { cert: pem.replace(key, ''), key }
       break
     } catch (e) {
-      log.error(`Failed to retrieve agent configuration: ${e.message}`)
+      const msg = / 403 Forbidden$/.test(e.message)
+        ? "Node password rejected, duplicate hostname or contents of '/etc/rancher/node/password' may not match server node-passwd entry, try enabling a unique node name with the --with-node-id flag"
+        : e.message
+      log.error(`Failed to retrieve agent configuration: ${msg}`)
       await sleep(5000)
     }
   }

@@ -10,7 +10,7 @@ import { PkiError, ensureCAs, ensureLeaf, tlsPaths, newKey, signLeaf } from './p
 import { validateToken, warnings } from './join.mjs'
 import { etcdPaths, isInitialized, localClient, startEtcd } from './etcd.mjs'
 import { supervisorHandler, readBootstrap, writeBootstrap } from './supervisor.mjs'
-import { DEFAULT_DATA_DIR, nodeIdentity, parseLabels, parseTaints, kubeconfigYaml, writeFileMode } from './common.mjs'
+import { DEFAULT_DATA_DIR, nodeIdentity, parseLabels, parseTaints, kubeconfigYaml, writeFileMode, nodePassword } from './common.mjs'
 import { startApi } from './api.mjs'
 import { startNode } from './node.mjs'
 import { kubeClient, loadKubeconfig } from '../kube-client.mjs'
@@ -374,6 +374,20 @@ export async function runServer(flags, args) {
   )
   log.info(`Wrote kubeconfig ${kubeconfigFile}`)
   admin = kubeClient(loadKubeconfig(kubeconfigFile))
+  // The server's own agent registers its node password like any agent (a later node of the same
+  // name with another /etc/rancher/node/password is refused).
+  ;(async () => {
+    const pw = nodePassword()
+    for (let i = 0; i < 60; i++) {
+      try {
+        if (await checkNodePassword(admin, nodeName, pw)) return
+        log.error(`Failed to register the node password of ${nodeName}: Node password rejected, duplicate hostname`)
+        return
+      } catch {
+        await new Promise((r) => setTimeout(r, 1000))
+      }
+    }
+  })()
 
   // ---- the server's node --------------------------------------------------------------------
   const node = await startNode({
