@@ -10,7 +10,15 @@ import { PkiError, ensureCAs, ensureLeaf, tlsPaths, newKey, signLeaf } from './p
 import { validateToken, warnings } from './join.mjs'
 import { etcdPaths, isInitialized, localClient, startEtcd } from './etcd.mjs'
 import { supervisorHandler, readBootstrap, writeBootstrap } from './supervisor.mjs'
-import { DEFAULT_DATA_DIR, nodeIdentity, parseLabels, parseTaints, kubeconfigYaml, writeFileMode, nodePassword } from './common.mjs'
+import {
+  DEFAULT_DATA_DIR,
+  nodeIdentity,
+  parseLabels,
+  parseTaints,
+  kubeconfigYaml,
+  writeFileMode,
+  nodePassword,
+} from './common.mjs'
 import { startApi } from './api.mjs'
 import { startNode } from './node.mjs'
 import { kubeClient, loadKubeconfig } from '../kube-client.mjs'
