@@ -101,7 +101,9 @@ function call(
         ...(cert ? { cert: fs.readFileSync(cert.crt), key: fs.readFileSync(cert.key) } : {}),
         headers: {
           accept: 'application/json',
-          ...(payload !== undefined ? { 'content-type': opts.contentType ?? 'application/json' } : {}),
+          ...(payload !== undefined
+            ? { 'content-type': opts.contentType ?? 'application/json', 'content-length': Buffer.byteLength(payload) }
+            : {}),
           ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
         },
       },
@@ -288,10 +290,14 @@ const node = (name: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 })
 
-/** Keeps a node's Ready heartbeat fresh (what the node agent does), so the lifecycle controller leaves it alone. */
-function heartbeat(name: string): () => void {
-  const beat = () =>
-    call('PATCH', `/api/v1/nodes/${name}/status`, {
+/**
+ * What a node's kubelet (the node agent) does towards the API, as far as these tests need: keeps
+ * its Ready heartbeat fresh (so the lifecycle controller leaves it alone) and removes its pods
+ * once they are marked for deletion (graceful deletion: drain and eviction wait for that).
+ */
+function kubelet(name: string): () => void {
+  const beat = async () => {
+    await call('PATCH', `/api/v1/nodes/${name}/status`, {
       user: name,
       contentType: 'application/strategic-merge-patch+json',
       body: {
@@ -308,7 +314,17 @@ function heartbeat(name: string): () => void {
         },
       },
     }).catch(() => undefined)
-  const t = setInterval(beat, 1000)
+    const pods = await call('GET', `/api/v1/pods?fieldSelector=spec.nodeName%3D${name}`, { user: name }).catch(
+      () => undefined,
+    )
+    for (const p of pods?.body?.items ?? [])
+      if (p.metadata.deletionTimestamp)
+        await call('DELETE', `/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}`, {
+          user: name,
+          body: { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0 },
+        }).catch(() => undefined)
+  }
+  const t = setInterval(() => void beat(), 1000)
   return () => clearInterval(t)
 }
 const stopBeats: Array<() => void> = []
@@ -517,10 +533,10 @@ describe('authorization', () => {
   it('a node registers itself, updates its status and lease, and is refused other nodes and restricted labels', async () => {
     let r = await call('POST', '/api/v1/nodes', { user: 'n1', body: node('n1') })
     expect(r.status, r.text).toBe(201)
-    stopBeats.push(heartbeat('n1'))
+    stopBeats.push(kubelet('n1'))
     r = await call('POST', '/api/v1/nodes', { user: 'n2', body: node('n2') })
     expect(r.status, r.text).toBe(201)
-    stopBeats.push(heartbeat('n2'))
+    stopBeats.push(kubelet('n2'))
     // another node
     r = await call('PATCH', '/api/v1/nodes/n2', {
       user: 'n1',
@@ -671,7 +687,7 @@ describe('kubectl against the stand-in', () => {
       .split('---')
       .find((d) => d.includes('kind: DaemonSet'))!
       .replace(/kube-flannel-ds/g, 'plain-ds')
-      .replace(/ {6}tolerations:\n(?: {6}- .*\n(?: {8}.*\n)*)+/, '')
+      .replace(/ {6}tolerations:\n(?: {8}.*\n)+/, '')
     expect(plain).not.toContain('tolerations')
     expect((await kubectl(confs.admin!, ['apply', '-f', '-'], plain)).code).toBe(0)
     await waitUntil(
@@ -787,6 +803,36 @@ describe('API semantics', () => {
     })
     expect(inMissingNs.status).toBe(404)
     expect(inMissingNs.body.message).toBe('namespaces "nope" not found')
+  })
+
+  it('validates names (RFC 1123 subdomain for most kinds)', async () => {
+    const r = await call('POST', '/api/v1/namespaces/default/configmaps', {
+      user: 'admin',
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'Bad_Name' } },
+    })
+    expect(r.status).toBe(422)
+    expect(r.body.reason).toBe('Invalid')
+    expect(r.body.message).toContain(
+      'ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain',
+    )
+  })
+
+  it('deletes a pod bound to a node gracefully: Terminating until its kubelet removes it (or --force --grace-period=0)', async () => {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'ghosted', namespace: 'default' },
+      spec: { nodeName: 'ghost', containers: [{ name: 'c', image: 'nginx' }] },
+    }
+    expect((await call('POST', '/api/v1/namespaces/default/pods', { user: 'admin', body: pod })).status).toBe(201)
+    const d = await call('DELETE', '/api/v1/namespaces/default/pods/ghosted', { user: 'admin' })
+    expect(d.status).toBe(200)
+    expect(d.body.metadata.deletionGracePeriodSeconds).toBe(30)
+    const still = await kubectl(confs.admin!, ['get', 'pod', 'ghosted'])
+    expect(still.stdout).toMatch(/\nghosted\s+0\/1\s+Terminating\s/)
+    const f = await kubectl(confs.admin!, ['delete', 'pod', 'ghosted', '--force', '--grace-period=0'])
+    expect(f.code, f.stderr).toBe(0)
+    expect((await call('GET', '/api/v1/namespaces/default/pods/ghosted', { user: 'admin' })).status).toBe(404)
   })
 
   it('refuses server-side apply (415) and unsupported field selectors (400)', async () => {
@@ -960,16 +1006,20 @@ describe('controller-manager', () => {
     expect((await submit('bad-usages', node3, { usages: ['digital signature', 'server auth'] })).status).toBe(201)
     expect((await submit('other-signer', node3, { signer: 'kubernetes.io/kube-apiserver-client' })).status).toBe(201)
     expect((await submit('wrong-org', csrPem('x', '/O=system:masters/CN=system:node:n3'), {})).status).toBe(201)
-    const good = await submit('node-csr-n3', node3, {})
+    // the kubelet's CSR names are base64url (upper case, '_'): path-segment names, as upstream
+    const good = await submit('node-csr-rjrsJeGe3Ia2pmU48xVrXqzZcRazZRnYXa_ReZrWcjo', node3, {})
     expect(good.status, good.text).toBe(201)
     expect(good.body.spec.username).toBe('system:bootstrap:aaaaaa')
     const get = async (name: string) =>
       (await call('GET', `/apis/certificates.k8s.io/v1/certificatesigningrequests/${name}`, { user: 'admin' })).body
-    await waitUntil(async () => Boolean((await get('node-csr-n3')).status?.certificate), {
-      timeoutMs: 15_000,
-      what: 'CSR signed',
-    })
-    const csr = await get('node-csr-n3')
+    await waitUntil(
+      async () => Boolean((await get('node-csr-rjrsJeGe3Ia2pmU48xVrXqzZcRazZRnYXa_ReZrWcjo')).status?.certificate),
+      {
+        timeoutMs: 15_000,
+        what: 'CSR signed',
+      },
+    )
+    const csr = await get('node-csr-rjrsJeGe3Ia2pmU48xVrXqzZcRazZRnYXa_ReZrWcjo')
     expect(csr.status.conditions[0]).toMatchObject({
       type: 'Approved',
       reason: 'AutoApproved',

@@ -497,13 +497,14 @@ async function daemonSets() {
   // garbage collector: pods whose DaemonSet is gone
   for (const p of pods) {
     const ref = owner(p)
-    if (ref && !dss.some((d) => d.metadata.uid === ref.uid))
+    if (ref && !p.metadata.deletionTimestamp && !dss.some((d) => d.metadata.uid === ref.uid))
       await api.delete(`/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}`).catch(() => {})
   }
   for (const ds of dss) {
     const ns = ds.metadata.namespace
     const gen = String(ds.metadata.generation ?? 1)
-    const mine = pods.filter((p) => owner(p)?.uid === ds.metadata.uid)
+    // pods being deleted (waiting for their kubelet) no longer count, as upstream
+    const mine = pods.filter((p) => owner(p)?.uid === ds.metadata.uid && !p.metadata.deletionTimestamp)
     const extra = [...(ds.spec.template.spec?.tolerations ?? []), ...DS_TOLERATIONS]
     if (ds.spec.template.spec?.hostNetwork)
       extra.push({ key: 'node.kubernetes.io/network-unavailable', operator: 'Exists', effect: 'NoSchedule' })

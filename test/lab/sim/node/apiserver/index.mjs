@@ -616,7 +616,9 @@ export async function startApiServer(options) {
       r.plural === 'namespaces' ? !LABEL.test(name) || name.length > 63 : !NAME.test(name) || name.length > 253
     ) {
       if (
-        !['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings'].includes(r.plural) ||
+        !['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings', 'certificatesigningrequests'].includes(
+          r.plural,
+        ) ||
         /[/%]/.test(name) ||
         name === '.' ||
         name === '..'
@@ -813,6 +815,8 @@ export async function startApiServer(options) {
     out.metadata.uid = cur.metadata.uid
     out.metadata.creationTimestamp = cur.metadata.creationTimestamp
     if (cur.metadata.deletionTimestamp) out.metadata.deletionTimestamp = cur.metadata.deletionTimestamp
+    if (cur.metadata.deletionGracePeriodSeconds !== undefined)
+      out.metadata.deletionGracePeriodSeconds = cur.metadata.deletionGracePeriodSeconds
     return out
   }
 
@@ -900,9 +904,31 @@ export async function startApiServer(options) {
       )
     if (o.admissionPlugins.includes('NodeRestriction')) nodeRestriction(user, ctx.attrs, undefined, cur)
     if (ctx.q.get('dryRun') === 'All') return sendJSON(response, 200, typed(r, cur))
+    const grace =
+      r.plural === 'pods' ? podGrace(cur, opts.gracePeriodSeconds ?? ctx.q.get('gracePeriodSeconds') ?? undefined) : 0
+    if (grace > 0) return sendJSON(response, 200, typed(r, await markTerminating(r, cur, grace)))
     const gone = await store.delete(r, ctx.namespace, ctx.name, { rv: cur.metadata.resourceVersion })
     if (r.plural === 'namespaces') await deleteNamespaceContents(ctx.name)
     sendJSON(response, 200, typed(r, gone))
+  }
+  /**
+   * Graceful pod deletion (the pod strategy's CheckGracefulDelete): a pod bound to a node and not
+   * finished only gets deletionTimestamp + deletionGracePeriodSeconds; its kubelet (the node agent)
+   * removes it with gracePeriodSeconds=0. Unbound or finished pods, and grace 0, go at once.
+   */
+  function podGrace(pod, requested) {
+    if (!pod.spec?.nodeName || ['Succeeded', 'Failed'].includes(pod.status?.phase)) return 0
+    const g = requested !== undefined ? Number(requested) : (pod.spec?.terminationGracePeriodSeconds ?? 30)
+    if (!Number.isFinite(g) || g < 0) return 1
+    return g
+  }
+  async function markTerminating(r, cur, grace) {
+    if (cur.metadata.deletionTimestamp && cur.metadata.deletionGracePeriodSeconds <= grace) return cur
+    return store.guaranteedUpdate(r, cur.metadata.namespace, cur.metadata.name, (pod) => {
+      pod.metadata.deletionTimestamp = new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d+Z$/, 'Z')
+      pod.metadata.deletionGracePeriodSeconds = grace
+      return pod
+    })
   }
   async function deleteNamespaceContents(ns) {
     for (const r of RESOURCES.filter((x) => x.namespaced && !x.virtual)) await etcd.delPrefix(store.collection(r, ns))
@@ -914,7 +940,9 @@ export async function startApiServer(options) {
     const gone = []
     for (const i of items.filter((x) => matches(sel, x))) {
       try {
-        gone.push(typed(r, await store.delete(r, i.metadata.namespace, i.metadata.name)))
+        const grace = r.plural === 'pods' ? podGrace(i, ctx.q.get('gracePeriodSeconds') ?? undefined) : 0
+        if (grace > 0) gone.push(typed(r, await markTerminating(r, i, grace)))
+        else gone.push(typed(r, await store.delete(r, i.metadata.namespace, i.metadata.name)))
       } catch (e) {
         if (e.reason !== 'NotFound') throw e
       }
@@ -970,9 +998,12 @@ export async function startApiServer(options) {
           )
       }
     }
-    await store.delete(r, ctx.namespace, ctx.name).catch((e) => {
-      if (e.reason !== 'NotFound') throw e
-    })
+    const grace = podGrace(pod, eviction?.deleteOptions?.gracePeriodSeconds ?? undefined)
+    if (grace > 0) await markTerminating(r, pod, grace)
+    else
+      await store.delete(r, ctx.namespace, ctx.name).catch((e) => {
+        if (e.reason !== 'NotFound') throw e
+      })
     sendJSON(response, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 })
   }
 
