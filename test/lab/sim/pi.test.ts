@@ -1,7 +1,9 @@
 /**
- * A Raspberry Pi OS node as it comes: swap on, and a cmdline.txt without the memory cgroup. The
- * stand-ins refuse it the way the real kubelet does, until the kubelet tolerates swap and
- * cmdline.txt is fixed and the Pi rebooted (domain.md §6). Driven over SSH with sudo's password.
+ * A Raspberry Pi OS 13 node as it comes: swap on (rpi-swap's zram), and a cmdline.txt without the
+ * memory cgroup. The stand-ins refuse it the way the real kubelet does; `swapoff -a` alone lasts
+ * until the next boot; swap disabled the rpi-swap way (swap.conf(5): a drop-in with
+ * Mechanism=none), cmdline.txt fixed and the Pi rebooted, kubeadm init succeeds with the kubelet's
+ * defaults (domain.md §6). Driven over SSH with sudo's password.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useLab, waitUntil, type Lab, type LabNode } from '../harness'
@@ -73,22 +75,45 @@ describe('a Raspberry Pi as it comes', () => {
     expect(r.stdout).toContain('Following Cgroup subsystem not mounted: [memory]')
   })
 
-  it('after fixing cmdline.txt and rebooting, kubeadm init succeeds', async () => {
+  const rebootAndWait = async () => {
+    await lab.refresh()
     const before = pi.bootId
-    const fixed = await asRoot(
-      "sed -i '1 s/$/ cgroup_memory=1 cgroup_enable=memory/' /boot/firmware/cmdline.txt && (nohup sh -c 'sleep 1; systemctl reboot' >/dev/null 2>&1 &)",
-    )
-    expect(fixed.code).toBe(0)
+    const r = await asRoot("(nohup sh -c 'sleep 1; systemctl reboot' >/dev/null 2>&1 &)")
+    expect(r.code).toBe(0)
     await waitUntil(
       'the Pi to come back',
       async () => {
-        const r = await sshExec(pi, 'cat /proc/sys/kernel/random/boot_id', { timeoutMs: 3000, connectTimeoutS: 1 })
-        return r.code === 0 && r.stdout.trim() !== before
+        const b = await sshExec(pi, 'cat /proc/sys/kernel/random/boot_id', { timeoutMs: 3000, connectTimeoutS: 1 })
+        return b.code === 0 && b.stdout.trim() !== before
       },
       30_000,
       500,
     )
+  }
+  const swapLines = async () => (await sshExec(pi, 'tail -n +2 /proc/swaps | wc -l')).stdout.trim()
+
+  it('swapoff -a lasts until the next boot: rpi-swap sets zram up again', async () => {
+    expect(await swapLines()).toBe('1')
+    expect((await asRoot('swapoff -a')).code).toBe(0)
+    expect(await swapLines()).toBe('0')
+    await rebootAndWait()
+    expect(await swapLines()).toBe('1')
+  }, 60_000)
+
+  it('with swap disabled the rpi-swap way and cmdline.txt fixed, after a reboot kubeadm init succeeds', async () => {
+    const fixed = await asRoot(
+      [
+        'set -e',
+        'swapoff -a',
+        'mkdir -p /etc/rpi/swap.conf.d',
+        "printf '[Main]\\nMechanism=none\\n' > /etc/rpi/swap.conf.d/90-disable-swap.conf",
+        "sed -i '1 s/$/ cgroup_memory=1 cgroup_enable=memory/' /boot/firmware/cmdline.txt",
+      ].join('\n'),
+    )
+    expect(fixed.code, fixed.stderr).toBe(0)
+    await rebootAndWait()
     expect((await sshExec(pi, 'cat /proc/cmdline')).stdout).toContain('cgroup_enable=memory')
+    expect(await swapLines()).toBe('0')
     // containerd is enabled (its package did that), modules and sysctls come back from their files.
     await waitUntil(
       'containerd to be started',
@@ -96,8 +121,9 @@ describe('a Raspberry Pi as it comes', () => {
       15_000,
       300,
     )
-    const r = await init('failSwapOn: false')
+    const r = await init('cgroupDriver: systemd')
     expect(r.stdout).toContain('rc=0')
+    expect(r.stderr).not.toContain('[WARNING Swap]')
     expect(r.stdout).toContain('Your Kubernetes control-plane has initialized successfully!')
   }, 90_000)
 })

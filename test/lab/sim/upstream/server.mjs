@@ -24,7 +24,6 @@ const hosts = new Set(
     .filter(Boolean),
 )
 const roots = [args.static, args.generated]
-const log = fs.createWriteStream(args.log, { flags: 'a' })
 
 const TYPES = {
   '.sh': 'text/x-sh',
@@ -71,8 +70,10 @@ function handle(req, res) {
   } catch {
     urlPath = undefined
   }
+  // Logged before the answer goes out: a client that has its answer finds it in the log.
   const done = (status, bytes) =>
-    log.write(
+    fs.appendFileSync(
+      args.log,
       `${JSON.stringify({
         time: new Date().toISOString(),
         client: req.socket.remoteAddress,
@@ -85,9 +86,9 @@ function handle(req, res) {
       })}\n`,
     )
   const plain = (status, text, extra = {}) => {
+    done(status, 0)
     res.writeHead(status, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text), ...extra })
     res.end(req.method === 'HEAD' ? undefined : text)
-    done(status, 0)
   }
   if (req.method !== 'GET' && req.method !== 'HEAD')
     return plain(405, '405 Method Not Allowed\n', { Allow: 'GET, HEAD' })
@@ -95,18 +96,14 @@ function handle(req, res) {
   if (!found) return plain(404, '404 Not Found\n')
   if (found.redirect) return plain(302, `Found: ${found.redirect}\n`, { Location: found.redirect })
   const stat = fs.statSync(found.file)
+  done(200, req.method === 'HEAD' ? 0 : stat.size)
   res.writeHead(200, {
     'Content-Type': typeOf(found.file),
     'Content-Length': stat.size,
     'Last-Modified': stat.mtime.toUTCString(),
   })
-  if (req.method === 'HEAD') {
-    res.end()
-    return done(200, 0)
-  }
-  fs.createReadStream(found.file)
-    .on('end', () => done(200, stat.size))
-    .pipe(res)
+  if (req.method === 'HEAD') return res.end()
+  fs.createReadStream(found.file).pipe(res)
 }
 
 const server = https.createServer({ cert: fs.readFileSync(args.cert), key: fs.readFileSync(args.key) }, handle)
