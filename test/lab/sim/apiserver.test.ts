@@ -222,6 +222,7 @@ beforeAll(async () => {
   users.admin = makeLeaf(pki, 'admin', ca, { cn: 'kubernetes-admin', orgs: ['kubeadm:cluster-admins'] })
   users.n1 = makeLeaf(pki, 'n1', ca, { cn: 'system:node:n1', orgs: ['system:nodes'] })
   users.n2 = makeLeaf(pki, 'n2', ca, { cn: 'system:node:n2', orgs: ['system:nodes'] })
+  users.n3 = makeLeaf(pki, 'n3', ca, { cn: 'system:node:n3', orgs: ['system:nodes'] })
   users.kcm = makeLeaf(pki, 'kcm', ca, { cn: 'system:kube-controller-manager' })
   users.kubeletClient = makeLeaf(pki, 'kubelet-client', ca, {
     cn: 'kube-apiserver-kubelet-client',
@@ -556,7 +557,38 @@ describe('authorization', () => {
     })
     expect(r.status).toBe(403)
     expect(r.body.message).toBe(
-      'nodes "n1" is forbidden: node "n1" is not allowed to modify labels: node-role.kubernetes.io/control-plane',
+      'nodes "n1" is forbidden: is not allowed to modify labels: node-role.kubernetes.io/control-plane',
+    )
+    // nor its own taints
+    r = await call('PATCH', '/api/v1/nodes/n1', {
+      user: 'n1',
+      contentType: 'application/merge-patch+json',
+      body: { spec: { taints: [{ key: 'x', effect: 'NoSchedule' }] } },
+    })
+    expect(r.status).toBe(403)
+    expect(r.body.message).toBe('nodes "n1" is forbidden: node "n1" is not allowed to modify taints')
+    // registering with a restricted label
+    r = await call('POST', '/api/v1/nodes', {
+      user: 'n3',
+      body: { ...node('n3'), metadata: { name: 'n3', labels: { 'node-role.kubernetes.io/worker': '' } } },
+    })
+    expect(r.status).toBe(403)
+    expect(r.body.message).toBe(
+      'nodes "n3" is forbidden: node "n3" is not allowed to set the following labels: node-role.kubernetes.io/worker',
+    )
+    // pods: only mirror pods, bound to itself
+    r = await call('POST', '/api/v1/namespaces/default/pods', {
+      user: 'n1',
+      body: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'p' },
+        spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'x' }] },
+      },
+    })
+    expect(r.status).toBe(403)
+    expect(r.body.message).toBe(
+      'pods "p" is forbidden: pod does not have "kubernetes.io/config.mirror" annotation, node "n1" can only create mirror pods',
     )
     r = await call('PATCH', '/api/v1/nodes/n1', {
       user: 'n1',

@@ -439,6 +439,9 @@ const KUBELET_LABELS = new Set([
   'failure-domain.beta.kubernetes.io/zone',
   'topology.kubernetes.io/region',
   'topology.kubernetes.io/zone',
+  'failure-domain.kubernetes.io/region',
+  'failure-domain.kubernetes.io/zone',
+  'kubernetes.io/instance-type',
 ])
 function kubeletMaySet(label) {
   if (KUBELET_LABELS.has(label)) return true
@@ -459,64 +462,96 @@ const admissionForbidden = (resLabel, name, message) =>
  * NodeRestriction: called for every write by a node identity. op: create|update|delete;
  * obj/old: the new and current object (as far as known).
  */
-export function nodeRestriction(user, a, obj, old) {
+export function nodeRestriction(user, a, obj, old, lookupNode) {
   const node = nodeIdentity(user)
   if (node === undefined) return
   const resLabel = a.group ? `${a.resource}.${a.group}` : a.resource
+  const deny = (name, message) => admissionForbidden(resLabel, name, message)
   if (a.group === '' && a.resource === 'nodes') {
     const name = a.name ?? obj?.metadata?.name
-    if (name !== node)
-      throw admissionForbidden(resLabel, name, `node "${node}" is not allowed to modify node "${name}"`)
-    if (a.verb === 'create' && !a.subresource) {
+    if (name !== node) throw deny(name, `node "${node}" is not allowed to modify node "${name}"`)
+    if (a.verb === 'create') {
       const bad = Object.keys(obj?.metadata?.labels ?? {}).filter((l) => !kubeletMaySet(l))
       if (bad.length)
-        throw admissionForbidden(
-          resLabel,
-          name,
-          `node "${node}" is not allowed to set the following labels: ${bad.sort().join(', ')}`,
-        )
+        throw deny(name, `node "${node}" is not allowed to set the following labels: ${bad.sort().join(', ')}`)
     }
-    if ((a.verb === 'update' || a.verb === 'patch') && !a.subresource) {
+    if (a.verb === 'update' || a.verb === 'patch') {
+      if (JSON.stringify(obj?.spec?.taints ?? []) !== JSON.stringify(old?.spec?.taints ?? []))
+        throw deny(name, `node "${node}" is not allowed to modify taints`)
       const before = old?.metadata?.labels ?? {}
       const after = obj?.metadata?.labels ?? {}
       const keys = new Set([...Object.keys(before), ...Object.keys(after)])
       const changed = [...keys].filter((k) => before[k] !== after[k] && !kubeletMaySet(k))
-      if (changed.length)
-        throw admissionForbidden(
-          resLabel,
-          name,
-          `node "${node}" is not allowed to modify labels: ${changed.sort().join(', ')}`,
-        )
+      // upstream's message has no subject here
+      if (changed.length) throw deny(name, `is not allowed to modify labels: ${changed.sort().join(', ')}`)
     }
     return
   }
   if (a.group === '' && a.resource === 'pods') {
     const target = old ?? obj
     const bound = target?.spec?.nodeName
-    if (a.verb === 'create' && !a.subresource) {
-      if (!obj?.metadata?.annotations?.['kubernetes.io/config.mirror'])
-        throw admissionForbidden(
-          resLabel,
-          obj?.metadata?.name,
-          `pod does not have "kubernetes.io/config.mirror" annotation, node "${node}" can only create mirror pods`,
-        )
-      if (obj.spec?.nodeName !== node)
-        throw admissionForbidden(
-          resLabel,
-          obj?.metadata?.name,
-          `node "${node}" can only create pods with spec.nodeName set to itself`,
-        )
+    if (a.subresource === 'status') {
+      if (bound !== node)
+        throw deny(a.name, `node "${node}" can only update pod status for pods with spec.nodeName set to itself`)
+      if (JSON.stringify(obj?.metadata?.labels ?? {}) !== JSON.stringify(old?.metadata?.labels ?? {}))
+        throw deny(a.name, `node "${node}" cannot update labels through pod status`)
       return
     }
-    if (a.subresource === 'status' && bound !== node)
-      throw admissionForbidden(
-        resLabel,
+    if (a.subresource === 'eviction') {
+      if (bound !== node) throw deny(a.name, `node ${node} can only evict pods with spec.nodeName set to itself`)
+      return
+    }
+    if (a.subresource)
+      throw deny(a.name, `unexpected pod subresource "${a.subresource}", only 'status' and 'eviction' are allowed`)
+    if (a.verb === 'delete') {
+      if (bound !== node) throw deny(a.name, `node "${node}" can only delete pods with spec.nodeName set to itself`)
+      return
+    }
+    if (a.verb !== 'create')
+      throw deny(
         a.name,
-        `node "${node}" can only update pod status for pods with spec.nodeName set to itself`,
+        `unexpected operation "${a.verb === 'patch' ? 'UPDATE' : a.verb.toUpperCase()}", node "${node}" can only create and delete mirror pods`,
       )
-    if (a.subresource === 'eviction' && bound !== node)
-      throw admissionForbidden(resLabel, a.name, `node "${node}" can only evict pods with spec.nodeName set to itself`)
-    if (a.verb === 'delete' && bound !== node)
-      throw admissionForbidden(resLabel, a.name, `node "${node}" can only delete pods with spec.nodeName set to itself`)
+    const name = obj?.metadata?.name
+    if (obj?.metadata?.annotations?.['kubernetes.io/config.mirror'] === undefined)
+      throw deny(
+        name,
+        `pod does not have "kubernetes.io/config.mirror" annotation, node "${node}" can only create mirror pods`,
+      )
+    if (obj.spec?.nodeName !== node)
+      throw deny(name, `node "${node}" can only create pods with spec.nodeName set to itself`)
+    const owners = obj.metadata.ownerReferences ?? []
+    if (owners.length > 1)
+      throw deny(name, `node "${node}" can only create pods with a single owner reference set to itself`)
+    const owner = owners[0]
+    if (!owner || owner.apiVersion !== 'v1' || owner.kind !== 'Node' || owner.name !== node)
+      throw deny(name, `node "${node}" can only create pods with an owner reference set to itself`)
+    if (owner.controller !== true)
+      throw deny(name, `node "${node}" can only create pods with a controller owner reference set to itself`)
+    if (owner.blockOwnerDeletion === true)
+      throw deny(name, `node "${node}" must not set blockOwnerDeletion on an owner reference`)
+    const uid = lookupNode?.(node)?.metadata?.uid
+    if (uid && owner.uid !== uid) throw deny(name, `node ${node} UID mismatch: expected ${owner.uid} got ${uid}`)
+    if (obj.spec?.serviceAccountName)
+      throw deny(name, `node "${node}" can not create pods that reference a service account`)
+    const refs = (r) => JSON.stringify(obj.spec ?? {}).includes(r)
+    if (
+      refs('"secretName"') ||
+      refs('"secretRef"') ||
+      refs('"secretKeyRef"') ||
+      (obj.spec?.imagePullSecrets ?? []).length
+    )
+      throw deny(name, `node "${node}" can not create pods that reference secrets`)
+    if (refs('"configMap"') || refs('"configMapRef"') || refs('"configMapKeyRef"'))
+      throw deny(name, `node "${node}" can not create pods that reference configmaps`)
+    if ((obj.spec?.volumes ?? []).some((v) => v.persistentVolumeClaim))
+      throw deny(name, `node "${node}" can not create pods that reference persistentvolumeclaims`)
+    return
+  }
+  if (a.group === 'coordination.k8s.io' && a.resource === 'leases') {
+    if (a.namespace !== 'kube-node-lease')
+      throw deny(a.name, 'can only access leases in the "kube-node-lease" system namespace')
+    const name = a.verb === 'create' ? obj?.metadata?.name : a.name
+    if (name !== node) throw deny(name, 'can only access node lease with the same name as the requesting node')
   }
 }

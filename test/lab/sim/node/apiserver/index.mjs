@@ -398,6 +398,7 @@ export async function startApiServer(options) {
     }
   }
 
+  const lookupNode = (name) => store.cachedGet(res('', 'nodes'), undefined, name)
   const authnCtx = {
     store,
     bootstrapTokens: o.enableBootstrapTokenAuth,
@@ -744,7 +745,7 @@ export async function startApiServer(options) {
     const { r, user, response, q } = ctx
     await prepareCreate(ctx, obj)
     if (o.admissionPlugins.includes('NodeRestriction'))
-      nodeRestriction(user, { ...ctx.attrs, name: obj.metadata.name }, obj)
+      nodeRestriction(user, { ...ctx.attrs, name: obj.metadata.name }, obj, undefined, lookupNode)
     if (q.get('dryRun') === 'All') return sendJSON(response, 201, obj)
     const created = await store.create(r, ctx.namespace, obj)
     sendJSON(response, 201, created)
