@@ -200,23 +200,29 @@ export function certsPhase(cfg) {
   })
   const fp = loadCA(cfg, 'front-proxy-ca', 'front-proxy-ca', 'front-proxy-ca')
   leaf(cfg, fp, 'front-proxy-client', { cn: 'front-proxy-client', usage: 'clientAuth' })
-  const etcd = loadCA(cfg, 'etcd/ca', 'etcd/ca', 'etcd-ca')
-  const etcdDNS = [cfg.nodeName, 'localhost']
-  const etcdIP = [cfg.advertiseAddress, '127.0.0.1', '0:0:0:0:0:0:0:1']
-  leaf(cfg, etcd, 'etcd/server', {
-    cn: cfg.nodeName,
-    usage: 'serverAuth, clientAuth',
-    dns: [...etcdDNS, ...(cfg.etcdLocal.serverCertSANs ?? [])],
-    ips: etcdIP,
-  })
-  leaf(cfg, etcd, 'etcd/peer', {
-    cn: cfg.nodeName,
-    usage: 'serverAuth, clientAuth',
-    dns: [...etcdDNS, ...(cfg.etcdLocal.peerCertSANs ?? [])],
-    ips: etcdIP,
-  })
-  leaf(cfg, etcd, 'etcd/healthcheck-client', { cn: 'kube-etcd-healthcheck-client', usage: 'clientAuth' })
-  leaf(cfg, etcd, 'apiserver-etcd-client', { cn: 'kube-apiserver-etcd-client', usage: 'clientAuth' })
+  if (cfg.etcdExternal) {
+    // External etcd: kubeadm makes no etcd CA or etcd certificates (certs/etcd-* are skipped).
+    for (const name of ['etcd-ca', 'etcd-server', 'etcd-peer', 'etcd-healthcheck-client', 'apiserver-etcd-client'])
+      out(`[certs] External etcd mode: Skipping ${name} certificate generation`)
+  } else {
+    const etcd = loadCA(cfg, 'etcd/ca', 'etcd/ca', 'etcd-ca')
+    const etcdDNS = [cfg.nodeName, 'localhost']
+    const etcdIP = [cfg.advertiseAddress, '127.0.0.1', '0:0:0:0:0:0:0:1']
+    leaf(cfg, etcd, 'etcd/server', {
+      cn: cfg.nodeName,
+      usage: 'serverAuth, clientAuth',
+      dns: [...etcdDNS, ...(cfg.etcdLocal.serverCertSANs ?? [])],
+      ips: etcdIP,
+    })
+    leaf(cfg, etcd, 'etcd/peer', {
+      cn: cfg.nodeName,
+      usage: 'serverAuth, clientAuth',
+      dns: [...etcdDNS, ...(cfg.etcdLocal.peerCertSANs ?? [])],
+      ips: etcdIP,
+    })
+    leaf(cfg, etcd, 'etcd/healthcheck-client', { cn: 'kube-etcd-healthcheck-client', usage: 'clientAuth' })
+    leaf(cfg, etcd, 'apiserver-etcd-client', { cn: 'kube-apiserver-etcd-client', usage: 'clientAuth' })
+  }
   const saKey = path.join(cfg.certificatesDir, 'sa.key')
   const saPub = path.join(cfg.certificatesDir, 'sa.pub')
   if (fs.existsSync(saKey)) {
@@ -502,7 +508,7 @@ function table(rows) {
 export function checkExpiration(certDir, { externalEtcd = false } = {}) {
   const rows = [['CERTIFICATE', 'EXPIRES', 'RESIDUAL TIME', 'CERTIFICATE AUTHORITY', 'EXTERNALLY MANAGED']]
   for (const [name, base, ca] of RENEWABLE) {
-    if (externalEtcd && ca === 'etcd/ca' && name !== 'apiserver-etcd-client') continue
+    if (externalEtcd && ca === 'etcd/ca') continue
     const pem = certOf(name, base, certDir)
     if (!pem) {
       out(`!MISSING! ${name}`)

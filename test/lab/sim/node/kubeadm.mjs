@@ -342,7 +342,7 @@ async function cmdCerts([sub, ...rest]) {
       out()
       const targets = what === 'all' ? RENEWABLE.map((r) => r[0]) : [what]
       for (const name of targets) {
-        if (cfg.etcdExternal && /^etcd-/.test(name)) continue
+        if (cfg.etcdExternal && (/^etcd-/.test(name) || name === 'apiserver-etcd-client')) continue
         renewOne(name, cfg.certificatesDir, {
           algorithm: cfg.encryptionAlgorithm,
           validityHours: cfg.certificateValidityHours,
@@ -450,7 +450,7 @@ async function cmdReset(args) {
   const isControlPlane = readText(`${ETC}/manifests/kube-apiserver.yaml`) !== null
   const dataDir = /--data-dir=(\S+)/.exec(etcdManifest ?? '')?.[1] ?? '/var/lib/etcd'
   if (etcdManifest !== null) await removeEtcdMember(etcdManifest, certDir)
-  if (etcdManifest !== null || (isControlPlane && fs.existsSync(dataDir))) {
+  if (etcdManifest !== null) {
     emptyDir(dataDir)
     out(`[reset] Deleted contents of the etcd data directory: ${dataDir}`)
   } else if (isControlPlane) {
