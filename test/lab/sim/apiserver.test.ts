@@ -646,6 +646,12 @@ describe('kubectl against the stand-in', () => {
     expect(Number(list.items[0].metadata.resourceVersion)).toBeGreaterThan(0)
   })
 
+  it('wait --for=condition=Ready (list, then a watch whose headers come at once)', async () => {
+    const r = await kubectl(confs.admin!, ['wait', '--for=condition=Ready', 'node/n1', '--timeout=10s'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout.trim()).toBe('node/n1 condition met')
+  })
+
   it('label, taint (add, remove), cordon and uncordon', async () => {
     const k = (...a: string[]) => kubectl(confs.admin!, a)
     expect((await k('label', 'nodes', 'n1', 'node-role.kubernetes.io/control-plane=')).code).toBe(0)

@@ -521,6 +521,7 @@ export async function startApiServer(options) {
       'transfer-encoding': 'chunked',
       'cache-control': 'no-cache',
     })
+    response.flushHeaders()
     const send = (type, obj) => {
       const object =
         type === 'ERROR'
