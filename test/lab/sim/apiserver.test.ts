@@ -981,6 +981,26 @@ describe('@kubernetes/client-node', () => {
     })
     req.abort()
     await expect(core.readNode({ name: 'nope' })).rejects.toMatchObject({ code: 404 })
+    // drain as a program would do it: list the node's pods, evict, wait for the kubelet to remove it
+    await core.createNamespacedPod({
+      namespace: 'default',
+      body: { metadata: { name: 'evictme' }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'nginx' }] } },
+    })
+    const onNode = await core.listPodForAllNamespaces({ fieldSelector: 'spec.nodeName=n1' })
+    expect(onNode.items.map((p) => p.metadata?.name)).toContain('evictme')
+    await core.createNamespacedPodEviction({
+      name: 'evictme',
+      namespace: 'default',
+      body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'evictme', namespace: 'default' } },
+    })
+    await waitUntil(
+      async () =>
+        core.readNamespacedPod({ name: 'evictme', namespace: 'default' }).then(
+          () => false,
+          (e: { code?: number }) => e.code === 404,
+        ),
+      { timeoutMs: 10_000, what: 'evicted pod gone' },
+    )
   })
 })
 
