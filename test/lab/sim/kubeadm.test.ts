@@ -3,6 +3,10 @@
  * session from the kubeadm install guide would drive it. One negative test per strictness check:
  * each feeds what the real kubeadm (or the kubelet behind it) refuses and expects that failure.
  */
+import { execFile } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useLab, waitUntil, type Lab, type LabNode } from '../harness'
 import { sshExec } from '../ssh'
@@ -10,6 +14,7 @@ import { sshExec } from '../ssh'
 let lab: Lab
 let cp: LabNode // a prepared control plane
 let old: LabNode // a host with leftovers of an earlier cluster
+const scratch = mkdtempSync(join(tmpdir(), 'kubeadm-sim-'))
 
 beforeAll(async () => {
   lab = await useLab({ profiles: ['debian-sudo-nopass+sim', 'debian-sudo-nopass+old-cluster+sim'] })
@@ -19,6 +24,9 @@ beforeAll(async () => {
       timeoutMs: 30_000,
     })
     expect(r.code, r.stderr).toBe(0)
+    // The controlPlaneEndpoint of the configs below, as a LAN's DNS would resolve it.
+    const hosts = await sshExec(node, `echo "${cp.address} cp.flotilla.lab" | sudo tee -a /etc/hosts >/dev/null`)
+    expect(hosts.code).toBe(0)
   }
 })
 afterAll(() => lab?.dispose())
@@ -243,7 +251,10 @@ describe('kubeadm stand-in: init with the CA files Flotilla placed, tokens, rese
         'sudo openssl verify -CAfile ca.crt apiserver.crt apiserver-kubelet-client.crt',
         'sudo openssl verify -CAfile etcd/ca.crt etcd/server.crt etcd/peer.crt apiserver-etcd-client.crt',
         'sudo openssl verify -CAfile front-proxy-ca.crt front-proxy-client.crt',
-        'for c in admin super-admin kubelet; do sudo grep client-certificate-data /etc/kubernetes/$c.conf | sed "s/.*: //" | base64 -d | openssl x509 -noout -subject; done',
+        'for c in admin super-admin; do sudo grep client-certificate-data /etc/kubernetes/$c.conf | sed "s/.*: //" | base64 -d | openssl x509 -noout -subject; done',
+        // kubelet.conf points at the kubelet's rotatable certificate after kubelet-finalize.
+        'sudo grep -q "client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem" /etc/kubernetes/kubelet.conf',
+        'sudo openssl x509 -noout -subject -in /var/lib/kubelet/pki/kubelet-client-current.pem',
         'sudo grep -h "server:" /etc/kubernetes/admin.conf /etc/kubernetes/scheduler.conf',
       ].join(' && '),
     )
@@ -303,6 +314,481 @@ describe('kubeadm stand-in: init with the CA files Flotilla placed, tokens, rese
     expect(unset.stdout).toContain(
       `[mark-control-plane] Marking the node ${cp.hostname} as control-plane by adding the taints [node-role.kubernetes.io/control-plane:NoSchedule]`,
     )
+  }, 90_000)
+
+  // kubectl on the desk with a kubeconfig fetched from the control plane; the endpoint's name only
+  // resolves on the nodes, so the desk talks to the control plane's address (a SAN of apiserver.crt).
+  async function kubectl(conf: string, args: string[], input?: string) {
+    const file = join(scratch, conf.replace(/\//g, '_'))
+    writeFileSync(file, (await sh(`sudo cat ${conf}`)).stdout)
+    return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(
+        'kubectl',
+        ['--kubeconfig', file, '--server', `https://${cp.address}:6443`, '--request-timeout=10s', ...args],
+        { timeout: 30_000 },
+        (err, stdout, stderr) =>
+          resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+      )
+      if (input !== undefined) child.stdin?.end(input)
+    })
+  }
+  const admin = (...args: string[]) => kubectl('/etc/kubernetes/admin.conf', args)
+  const superAdmin = (...args: string[]) => kubectl('/etc/kubernetes/super-admin.conf', args)
+  const caHash = async () =>
+    `sha256:${(
+      await sh(
+        'sudo openssl x509 -in /etc/kubernetes/pki/ca.crt -pubkey -noout | openssl pkey -pubin -outform der | sha256sum | cut -d" " -f1',
+      )
+    ).stdout.trim()}`
+  const SHARED = 'ca.crt ca.key sa.key sa.pub front-proxy-ca.crt front-proxy-ca.key etcd/ca.crt etcd/ca.key'
+  const etcdctl =
+    'sudo ETCDCTL_API=3 etcdctl --dial-timeout=2s --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt ' +
+    '--cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt --key=/etc/kubernetes/pki/etcd/healthcheck-client.key'
+
+  it('stores its configuration, RBAC and bootstrap tokens in the API, as kubeadm init does', async () => {
+    const cms = await admin('-n', 'kube-system', 'get', 'configmap', 'kubeadm-config', 'kubelet-config', '-o', 'name')
+    expect(cms.stdout).toBe('configmap/kubeadm-config\nconfigmap/kubelet-config\n')
+    const cluster = await admin(
+      '-n',
+      'kube-system',
+      'get',
+      'cm',
+      'kubeadm-config',
+      '-o',
+      'jsonpath={.data.ClusterConfiguration}',
+    )
+    expect(cluster.stdout).toContain('controlPlaneEndpoint: cp.flotilla.lab:6443')
+    const crbs = await admin(
+      'get',
+      'clusterrolebinding',
+      '-o',
+      'custom-columns=NAME:.metadata.name,ROLE:.roleRef.name,SUBJECT:.subjects[0].name',
+      '--no-headers',
+    )
+    for (const [name, role, subject] of [
+      ['kubeadm:cluster-admins', 'cluster-admin', 'kubeadm:cluster-admins'],
+      ['kubeadm:kubelet-bootstrap', 'system:node-bootstrapper', 'system:bootstrappers:kubeadm:default-node-token'],
+      [
+        'kubeadm:node-autoapprove-bootstrap',
+        'system:certificates.k8s.io:certificatesigningrequests:nodeclient',
+        'system:bootstrappers:kubeadm:default-node-token',
+      ],
+      [
+        'kubeadm:node-autoapprove-certificate-rotation',
+        'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient',
+        'system:nodes',
+      ],
+      ['kubeadm:get-nodes', 'kubeadm:get-nodes', 'system:bootstrappers:kubeadm:default-node-token'],
+    ])
+      expect(crbs.stdout).toMatch(new RegExp(`^${name}\\s+${role}\\s+${subject}$`, 'm'))
+    const info = await admin(
+      '-n',
+      'kube-public',
+      'get',
+      'rolebinding',
+      'kubeadm:bootstrap-signer-clusterinfo',
+      '-o',
+      'jsonpath={.subjects[0].name}',
+    )
+    expect(info.stdout).toBe('system:anonymous')
+    // The token of init is a Secret; `kubeadm token` reads it from there.
+    const secrets = await admin(
+      '-n',
+      'kube-system',
+      'get',
+      'secrets',
+      '--field-selector',
+      'type=bootstrap.kubernetes.io/token',
+      '-o',
+      'name',
+    )
+    const list = await sh('sudo kubeadm token list')
+    const id = /^([a-z0-9]{6})\.[a-z0-9]{16}\s/m.exec(list.stdout)?.[1]
+    expect(id).toBeDefined()
+    expect(secrets.stdout).toContain(`secret/bootstrap-token-${id}`)
+    // mark-control-plane went through the API: labels, and the taint (taints unset in this init).
+    const node = await admin('get', 'node', cp.hostname, '-o', 'jsonpath={.metadata.labels} {.spec.taints}')
+    expect(node.stdout).toContain('"node-role.kubernetes.io/control-plane":""')
+    expect(node.stdout).toContain('{"effect":"NoSchedule","key":"node-role.kubernetes.io/control-plane"}')
+    // admin.conf works only through the kubeadm:cluster-admins binding (super-admin.conf made it).
+    expect((await superAdmin('delete', 'clusterrolebinding', 'kubeadm:cluster-admins')).code).toBe(0)
+    const forbidden = await admin('get', 'nodes')
+    expect(forbidden.code).toBe(1)
+    expect(forbidden.stderr).toContain('is forbidden: User "kubernetes-admin" cannot list resource "nodes"')
+    const binding = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'kubeadm:cluster-admins' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'kubeadm:cluster-admins' }],
+    }
+    const back = await kubectl('/etc/kubernetes/super-admin.conf', ['create', '-f', '-'], JSON.stringify(binding))
+    expect(back.code, back.stderr).toBe(0)
+    await waitUntil('admin.conf to work again', async () => (await admin('get', 'nodes')).code === 0, 10_000, 500)
+  })
+
+  it("gives every leaf and kubeconfig client certificate kubeadm's key usages", async () => {
+    // kubeadm (pki_helpers.go): leaves digitalSignature + keyEncipherment, CA:FALSE, and the
+    // extended usage of their role; CAs keyCertSign as well. openssl prints them.
+    const SERVER = 'TLS Web Server Authentication'
+    const CLIENT = 'TLS Web Client Authentication'
+    const leaves: [string, string][] = [
+      ['sudo cat /etc/kubernetes/pki/apiserver.crt', SERVER],
+      ['sudo cat /etc/kubernetes/pki/apiserver-kubelet-client.crt', CLIENT],
+      ['sudo cat /etc/kubernetes/pki/apiserver-etcd-client.crt', CLIENT],
+      ['sudo cat /etc/kubernetes/pki/front-proxy-client.crt', CLIENT],
+      ['sudo cat /etc/kubernetes/pki/etcd/server.crt', `${SERVER}, ${CLIENT}`],
+      ['sudo cat /etc/kubernetes/pki/etcd/peer.crt', `${SERVER}, ${CLIENT}`],
+      ['sudo cat /etc/kubernetes/pki/etcd/healthcheck-client.crt', CLIENT],
+      ...['admin', 'super-admin', 'controller-manager', 'scheduler'].map(
+        (c) =>
+          [`sudo grep client-certificate-data /etc/kubernetes/${c}.conf | sed "s/.*: //" | base64 -d`, CLIENT] as [
+            string,
+            string,
+          ],
+      ),
+    ]
+    // Each entry prints a PEM; openssl reads it from stdin.
+    const ext = (pem: string) => sh(`${pem} | openssl x509 -noout -ext basicConstraints,keyUsage,extendedKeyUsage`)
+    for (const [file, eku] of leaves) {
+      const r = await ext(file)
+      expect(r.code, `${file}: ${r.stderr}`).toBe(0)
+      expect(r.stdout, file).toMatch(/X509v3 Basic Constraints: critical\n\s+CA:FALSE/)
+      expect(r.stdout, file).toMatch(/X509v3 Key Usage: critical\n\s+Digital Signature, Key Encipherment\n/)
+      expect(r.stdout, file).toMatch(new RegExp(`X509v3 Extended Key Usage: \\n\\s+${eku}\\n`))
+    }
+    for (const ca of ['ca', 'front-proxy-ca', 'etcd/ca']) {
+      const r = await ext(`sudo cat /etc/kubernetes/pki/${ca}.crt`)
+      expect(r.stdout, ca).toMatch(/CA:TRUE/)
+      expect(r.stdout, ca).toContain('Certificate Sign')
+    }
+    // The kubelet's own client certificate came from the CSR signer: client auth, CA:FALSE.
+    const kubelet = await ext('sudo cat /var/lib/kubelet/pki/kubelet-client-current.pem')
+    expect(kubelet.stdout).toMatch(new RegExp(`X509v3 Extended Key Usage: \\n\\s+${CLIENT}\\n`))
+  })
+
+  it('checks expiration and renews a certificate with the same subject, SANs and usages', async () => {
+    const check = await sh('sudo kubeadm certs check-expiration')
+    expect(check.code, check.stderr).toBe(0)
+    expect(check.stdout).toMatch(
+      /^CERTIFICATE\s+EXPIRES\s+RESIDUAL TIME\s+CERTIFICATE AUTHORITY\s+EXTERNALLY MANAGED$/m,
+    )
+    expect(check.stdout).toMatch(/^apiserver\s+\w{3} \d\d, \d{4} \d\d:\d\d UTC\s+36[45]d\s+ca\s+no$/m)
+    expect(check.stdout).toMatch(/^etcd-peer\s+.*\s+etcd-ca\s+no$/m)
+    expect(check.stdout).toMatch(/^front-proxy-ca\s+\w{3} \d\d, \d{4} \d\d:\d\d UTC\s+9y\s+no$/m)
+    const x =
+      'sudo openssl x509 -noout -serial -ext subjectAltName,extendedKeyUsage -in /etc/kubernetes/pki/apiserver.crt'
+    const before = await sh(x)
+    const renew = await sh('sudo kubeadm certs renew apiserver')
+    expect(renew.code, renew.stderr).toBe(0)
+    expect(renew.stdout).toContain('certificate for serving the Kubernetes API renewed')
+    expect(renew.stdout).toContain('Done renewing certificates. You must restart the kube-apiserver')
+    const after = await sh(x)
+    expect(after.stdout.split('\n')[0]).not.toBe(before.stdout.split('\n')[0])
+    expect(after.stdout.split('\n').slice(1)).toEqual(before.stdout.split('\n').slice(1))
+    expect(
+      (await sh('sudo openssl verify -CAfile /etc/kubernetes/pki/ca.crt /etc/kubernetes/pki/apiserver.crt')).stdout,
+    ).toContain(': OK')
+    const bad = await sh('sudo kubeadm certs renew apiserver-foo')
+    expect([bad.code, bad.stderr.split('\n')[0]]).toEqual([
+      1,
+      'unknown command "apiserver-foo" for "kubeadm certs renew"',
+    ])
+  })
+
+  it('refuses discovery with a wrong CA hash, an unknown or expired token, or no pinning at all', async () => {
+    expect((await sh(`sudo kubeadm reset -f >/dev/null 2>&1; ${PREPARE}`, old)).code).toBe(0)
+    const hash = await caHash()
+    const token = (await sh('sudo kubeadm token create --ttl 1h')).stdout.trim()
+    const join = (args: string) => sh(`sudo kubeadm join cp.flotilla.lab:6443 ${args}`, old)
+    const unpinned = await join(`--token ${token}`)
+    expect(unpinned.code).toBe(1)
+    expect(unpinned.stderr).toContain(
+      'discovery.bootstrapToken.caCertHashes: Invalid value: []string(nil): using token-based discovery without caCertHashes can be unsafe.',
+    )
+    const wrong = await join(`--token ${token} --discovery-token-ca-cert-hash sha256:${'0'.repeat(64)}`)
+    expect(wrong.code).toBe(1)
+    expect(wrong.stderr).toContain(
+      `error execution phase preflight: couldn't validate the identity of the API Server: cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "${hash}" are pinned`,
+    )
+    const unknown = await join(`--token zzzzzz.zzzzzzzzzzzzzzzz --discovery-token-ca-cert-hash ${hash}`)
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr).toContain(
+      'could not find a JWS signature in the cluster-info ConfigMap for token ID "zzzzzz"',
+    )
+    const expiring = (await sh('sudo kubeadm token create --ttl 1s')).stdout.trim()
+    await new Promise((r) => setTimeout(r, 2500))
+    const expired = await join(`--token ${expiring} --discovery-token-ca-cert-hash ${hash}`)
+    expect(expired.code).toBe(1)
+    expect(expired.stderr).toContain(
+      `could not find a JWS signature in the cluster-info ConfigMap for token ID "${expiring.slice(0, 6)}"`,
+    )
+    const mixed = await sh(
+      `printf 'apiVersion: kubeadm.k8s.io/v1beta4\\nkind: JoinConfiguration\\n' > /tmp/join.yaml && sudo kubeadm join --config /tmp/join.yaml --certificate-key ${'a'.repeat(64)}`,
+      old,
+    )
+    expect([mixed.code, mixed.stderr.split('\n')[0]]).toEqual([
+      1,
+      "can not mix '--config' with arguments [certificate-key]",
+    ])
+    // Nothing was left behind by the refused joins.
+    expect(
+      (
+        await sh('sudo ls -A /etc/kubernetes/manifests /var/lib/kubelet 2>/dev/null | grep -c yaml || true', old)
+      ).stdout.trim(),
+    ).toBe('0')
+  }, 90_000)
+
+  it('refuses a control-plane join without every shared CA file or without a stable controlPlaneEndpoint', async () => {
+    const hash = await caHash()
+    const token = (await sh('sudo kubeadm token create --ttl 1h')).stdout.trim()
+    const tar = await sh(`cd /etc/kubernetes/pki && sudo tar cf - ${SHARED} | base64 -w0`)
+    const join = `sudo kubeadm join cp.flotilla.lab:6443 --token ${token} --discovery-token-ca-cert-hash ${hash} --control-plane --apiserver-advertise-address ${old.address}`
+    const missing = await sh(
+      `sudo mkdir -p /etc/kubernetes/pki && echo ${tar.stdout.trim()} | base64 -d | sudo tar -C /etc/kubernetes/pki -xf - && sudo rm /etc/kubernetes/pki/etcd/ca.key && ${join}`,
+      old,
+    )
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain(
+      'One or more conditions for hosting a new control plane instance is not satisfied.',
+    )
+    expect(missing.stderr).toContain(
+      "[failure loading key for etcd CA: couldn't load the private key file /etc/kubernetes/pki/etcd/ca.key: open /etc/kubernetes/pki/etcd/ca.key: no such file or directory]",
+    )
+    // A cluster without controlPlaneEndpoint (edited in kubeadm-config) cannot take another control plane.
+    const cm = await admin('-n', 'kube-system', 'get', 'cm', 'kubeadm-config', '-o', 'json')
+    const edited = JSON.parse(cm.stdout)
+    const original = edited.data.ClusterConfiguration as string
+    edited.data.ClusterConfiguration = original.replace(/^controlPlaneEndpoint: .*\n/m, '')
+    expect((await kubectl('/etc/kubernetes/admin.conf', ['replace', '-f', '-'], JSON.stringify(edited))).code).toBe(0)
+    const unstable = await sh(
+      `echo ${tar.stdout.trim()} | base64 -d | sudo tar -C /etc/kubernetes/pki -xf - && ${join}`,
+      old,
+    )
+    const current = JSON.parse((await admin('-n', 'kube-system', 'get', 'cm', 'kubeadm-config', '-o', 'json')).stdout)
+    current.data.ClusterConfiguration = original
+    expect((await kubectl('/etc/kubernetes/admin.conf', ['replace', '-f', '-'], JSON.stringify(current))).code).toBe(0)
+    expect(unstable.code).toBe(1)
+    expect(unstable.stderr).toContain(
+      "[unable to add a new control plane instance to a cluster that doesn't have a stable controlPlaneEndpoint address]",
+    )
+    expect((await sh('sudo rm -rf /etc/kubernetes/pki', old)).code).toBe(0)
+  }, 60_000)
+
+  it('joins a worker: TLS bootstrap through an approved CSR, NotReady until a CNI config exists', async () => {
+    const hash = await caHash()
+    const token = (await sh('sudo kubeadm token create --ttl 1h')).stdout.trim()
+    // The old cluster's CNI config is still there (kubeadm reset leaves /etc/cni/net.d): remove it.
+    const r = await sh(
+      `sudo rm -rf /etc/cni/net.d && sudo kubeadm join cp.flotilla.lab:6443 --token ${token} --discovery-token-ca-cert-hash ${hash}`,
+      old,
+    )
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0)
+    expect(r.stdout).toContain('[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap')
+    expect(r.stdout).toContain('This node has joined the cluster:')
+    const files = await sh(
+      'sudo grep "client-certificate:" /etc/kubernetes/kubelet.conf; sudo openssl x509 -noout -subject -in /var/lib/kubelet/pki/kubelet-client-current.pem; sudo test -e /etc/kubernetes/bootstrap-kubelet.conf || echo no-bootstrap-conf',
+      old,
+    )
+    expect(files.stdout).toContain('client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem')
+    expect(files.stdout).toContain(`subject=O = system:nodes, CN = system:node:${old.hostname}`)
+    expect(files.stdout).toContain('no-bootstrap-conf')
+    const csr = await admin(
+      'get',
+      'csr',
+      '-o',
+      'jsonpath={range .items[*]}{.spec.username} {.spec.signerName} {.status.conditions[0].type}{"\\n"}{end}',
+    )
+    expect(csr.stdout).toMatch(/system:bootstrap:[a-z0-9]{6} kubernetes\.io\/kube-apiserver-client-kubelet Approved/)
+    const ready = (n: string) =>
+      admin(
+        'get',
+        'node',
+        n,
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.conditions[?(@.type=="Ready")].message}',
+      )
+    const before = await waitUntil(
+      'the worker to register',
+      async () => ((await ready(old.hostname)).code === 0 ? ready(old.hostname) : false),
+      20_000,
+      500,
+    )
+    expect(before.stdout).toBe(
+      'False container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized',
+    )
+    expect(
+      (
+        await sh(
+          `sudo mkdir -p /etc/cni/net.d && echo '{"cniVersion":"0.3.1","name":"sim","plugins":[{"type":"bridge"}]}' | sudo tee /etc/cni/net.d/10-sim.conflist >/dev/null`,
+          old,
+        )
+      ).code,
+    ).toBe(0)
+    await waitUntil(
+      'the worker to turn Ready',
+      async () => (await ready(old.hostname)).stdout.startsWith('True '),
+      20_000,
+      500,
+    )
+    // Joining again over a Ready node of that name is refused by kubeadm's preflight.
+    const again = await sh(
+      `sudo kubeadm reset -f >/dev/null 2>&1; sudo kubeadm join cp.flotilla.lab:6443 --token ${token} --discovery-token-ca-cert-hash ${hash}`,
+      old,
+    )
+    expect(again.code).toBe(1)
+    expect(again.stderr).toContain(
+      `a Node with name "${old.hostname}" and status "Ready" already exists in the cluster`,
+    )
+    expect((await admin('delete', 'node', old.hostname)).code).toBe(0)
+    expect((await sh('sudo kubeadm reset -f >/dev/null 2>&1; sudo rm -rf /etc/cni/net.d', old)).code).toBe(0)
+  }, 90_000)
+
+  it('uploads the certificates and joins a control plane with --certificate-key; reset removes its etcd member', async () => {
+    const upload = await sh('sudo kubeadm init phase upload-certs --upload-certs')
+    expect(upload.code, upload.stderr).toBe(0)
+    expect(upload.stdout).toContain(
+      '[upload-certs] Storing the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace',
+    )
+    const key = /\[upload-certs\] Using certificate key:\n([0-9a-f]{64})\n/.exec(upload.stdout)?.[1]
+    expect(key).toBeDefined()
+    const hash = await caHash()
+    const token = (await sh('sudo kubeadm token create --ttl 1h')).stdout.trim()
+    const join = (k: string) =>
+      sh(
+        `sudo kubeadm join cp.flotilla.lab:6443 --token ${token} --discovery-token-ca-cert-hash ${hash} --control-plane --certificate-key ${k} --apiserver-advertise-address ${old.address}`,
+        old,
+      )
+    const wrong = await join('0'.repeat(64))
+    expect(wrong.code).toBe(1)
+    expect(wrong.stderr).toContain(
+      'error decoding secret data with provided key: cipher: message authentication failed',
+    )
+    expect((await sh('sudo kubeadm reset -f >/dev/null 2>&1', old)).code).toBe(0)
+    const r = await join(key!)
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0)
+    expect(r.stdout).toContain(
+      '[download-certs] Downloading the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace',
+    )
+    expect(r.stdout).toContain('[etcd] Announced new etcd member joining to the existing etcd cluster')
+    // The downloaded CA is the cluster's; the new etcd runs with the full initial cluster.
+    const same = await sh(
+      'sudo sha256sum /etc/kubernetes/pki/ca.key /etc/kubernetes/pki/etcd/ca.crt | cut -d" " -f1',
+      old,
+    )
+    expect(same.stdout).toBe(
+      (await sh('sudo sha256sum /etc/kubernetes/pki/ca.key /etc/kubernetes/pki/etcd/ca.crt | cut -d" " -f1')).stdout,
+    )
+    const manifest = await sh('sudo grep -e --initial-cluster /etc/kubernetes/manifests/etcd.yaml', old)
+    expect(manifest.stdout).toContain('--initial-cluster-state=existing')
+    expect(manifest.stdout).toContain(`${cp.hostname}=https://${cp.address}:2380`)
+    expect(manifest.stdout).toContain(`${old.hostname}=https://${old.address}:2380`)
+    const members = await sh(`${etcdctl} member list`)
+    expect(members.stdout.trim().split('\n')).toHaveLength(2)
+    // reset removes the member through the cluster before wiping the data directory.
+    const reset = await sh('sudo kubeadm reset -f', old)
+    expect(reset.code, reset.stderr).toBe(0)
+    expect(reset.stdout).toContain(`[etcd] removing etcd member: https://${old.address}:2380`)
+    const left = await sh(`${etcdctl} member list`)
+    expect(left.stdout.trim().split('\n')).toHaveLength(1)
+    expect(left.stdout).not.toContain(old.hostname)
+    // etcdctl 3.4 prints endpoint health on stderr.
+    expect((await sh(`${etcdctl} endpoint health 2>&1`)).stdout).toContain('is healthy')
+    expect((await admin('delete', 'node', old.hostname)).code).toBe(0)
+  }, 150_000)
+
+  it('node agent: a kubeconfig whose client certificate comes from another CA registers nothing', async () => {
+    // What a kubelet with a foreign kubelet.conf would do: the API server refuses the certificate.
+    const script = [
+      'set -e',
+      'cd /tmp',
+      'openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -subj /CN=foreign-ca -addext basicConstraints=critical,CA:TRUE -keyout fca.key -out fca.crt 2>/dev/null',
+      'openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/O=system:nodes/CN=system:node:intruder" -keyout in.key -out in.csr 2>/dev/null',
+      'openssl x509 -req -in in.csr -CA fca.crt -CAkey fca.key -days 30 -out in.crt 2>/dev/null',
+      `CA=${(await sh('sudo base64 -w0 /etc/kubernetes/pki/ca.crt')).stdout.trim()}`,
+      'printf "apiVersion: v1\\nkind: Config\\nclusters:\\n- name: c\\n  cluster:\\n    server: https://cp.flotilla.lab:6443\\n    certificate-authority-data: %s\\nusers:\\n- name: u\\n  user:\\n    client-certificate: /tmp/in.crt\\n    client-key: /tmp/in.key\\ncontexts:\\n- name: x\\n  context: {cluster: c, user: u}\\ncurrent-context: x\\n" "$CA" > foreign.conf',
+      // A foreign CA for the server too: the API server's certificate cannot be verified.
+      'FCA=$(base64 -w0 fca.crt); sed "s|certificate-authority-data: .*|certificate-authority-data: $FCA|" foreign.conf > foreign-ca.conf',
+      `cat > agent.mjs <<'EOF'
+import { startNodeAgent } from '/usr/lib/flotilla-sim/node-agent.mjs'
+const agent = await startNodeAgent({ kubeconfig: process.argv[2], certDir: '/tmp/agent-pki', nodeName: 'intruder', address: '10.0.0.1', heartbeatMs: 1000 })
+setTimeout(() => { agent.stop(); process.exit(0) }, 3000)
+EOF`,
+      'sudo node agent.mjs /tmp/foreign.conf 2>&1; sudo node agent.mjs /tmp/foreign-ca.conf 2>&1',
+    ].join('\n')
+    const r = await sh(`printf %s ${Buffer.from(script).toString('base64')} | base64 -d | bash`, old)
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain('"Unable to register node with API server" err="Unauthorized" node="intruder"')
+    expect(r.stdout).toContain(
+      '"Unable to register node with API server" err="tls: failed to verify certificate: x509: certificate signed by unknown authority" node="intruder"',
+    )
+    const node = await admin('get', 'node', 'intruder')
+    expect(node.code).toBe(1)
+    expect(node.stderr).toContain('nodes "intruder" not found')
+  }, 30_000)
+
+  it('uses an external etcd: no etcd static pod, the API server on the given endpoints', async () => {
+    // An etcd outside the cluster, with a CA of its own (as an external etcd has), on the other node.
+    const setup = [
+      'set -e',
+      'sudo kubeadm reset -f >/dev/null 2>&1 || true',
+      'sudo rm -rf /tmp/ext && mkdir -p /tmp/ext && cd /tmp/ext',
+      'openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -subj /CN=ext-etcd-ca -addext basicConstraints=critical,CA:TRUE -keyout ca.key -out ca.crt 2>/dev/null',
+      `openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=ext-etcd -keyout server.key -out server.csr 2>/dev/null`,
+      `printf 'subjectAltName=IP:${old.address},IP:127.0.0.1\\nextendedKeyUsage=serverAuth,clientAuth\\n' > server.ext`,
+      'openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -days 30 -extfile server.ext -out server.crt 2>/dev/null',
+      'openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=apiserver -keyout client.key -out client.csr 2>/dev/null',
+      "printf 'extendedKeyUsage=clientAuth\\n' > client.ext",
+      'openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -days 30 -extfile client.ext -out client.crt 2>/dev/null',
+      'sudo chmod 644 /tmp/ext/*',
+      `setsid nohup /usr/bin/etcd --name ext --data-dir /tmp/ext/data --listen-client-urls https://${old.address}:2379 --advertise-client-urls https://${old.address}:2379 --listen-peer-urls http://127.0.0.1:2390 --initial-advertise-peer-urls http://127.0.0.1:2390 --initial-cluster ext=http://127.0.0.1:2390 --cert-file server.crt --key-file server.key --trusted-ca-file ca.crt --client-cert-auth >/tmp/ext/etcd.log 2>&1 < /dev/null & echo $! > /tmp/ext/pid`,
+    ].join('\n')
+    expect((await sh(`printf %s ${Buffer.from(setup).toString('base64')} | base64 -d | bash`, old)).code).toBe(0)
+    const cfg = (external: string) => `apiVersion: kubeadm.k8s.io/v1beta4
+kind: InitConfiguration
+localAPIEndpoint:
+  advertiseAddress: ${old.address}
+nodeRegistration:
+  taints: []
+---
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: ClusterConfiguration
+etcd:
+  external:
+${external}`
+    const good = `    endpoints: ["https://${old.address}:2379"]\n    caFile: /tmp/ext/ca.crt\n    certFile: /tmp/ext/client.crt\n    keyFile: /tmp/ext/client.key`
+    // Validation first: a certFile without its keyFile, and a file that is not there.
+    await writeConfig(
+      cfg(
+        `    endpoints: ["https://${old.address}:2379"]\n    caFile: /tmp/ext/nope.crt\n    certFile: /tmp/ext/client.crt`,
+      ),
+      old,
+    )
+    const bad = await sh('sudo kubeadm init --config /tmp/kubeadm.yaml', old)
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toContain('both etcd.external.certFile and etcd.external.keyFile must be specified')
+    expect(bad.stderr).toContain('etcd.external.caFile: Invalid value: "/tmp/ext/nope.crt": the file does not exist')
+    await writeConfig(cfg(good), old)
+    const r = await sh('sudo kubeadm init --config /tmp/kubeadm.yaml', old)
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0)
+    expect(r.stdout).toContain('[certs] External etcd mode: Skipping etcd-ca certificate generation')
+    expect(r.stdout).not.toContain('[etcd] Creating static Pod manifest')
+    const files = await sh(
+      'sudo ls /etc/kubernetes/manifests; sudo grep -e "--etcd-" /etc/kubernetes/manifests/kube-apiserver.yaml; sudo ls /etc/kubernetes/pki/etcd 2>&1 | head -1',
+      old,
+    )
+    expect(files.stdout).not.toContain('etcd.yaml')
+    expect(files.stdout).toContain(`- --etcd-servers=https://${old.address}:2379`)
+    expect(files.stdout).toContain('- --etcd-cafile=/tmp/ext/ca.crt')
+    expect(files.stdout).toContain('- --etcd-certfile=/tmp/ext/client.crt')
+    // The cluster's objects are in the external etcd.
+    const keys = await sh(
+      `ETCDCTL_API=3 etcdctl --endpoints=https://${old.address}:2379 --cacert=/tmp/ext/ca.crt --cert=/tmp/ext/client.crt --key=/tmp/ext/client.key get /registry/configmaps/kube-system/kubeadm-config --keys-only`,
+      old,
+    )
+    expect(keys.stdout).toContain('/registry/configmaps/kube-system/kubeadm-config')
+    const reset = await sh('sudo kubeadm reset -f; kill "$(cat /tmp/ext/pid)"', old)
+    expect(reset.stdout).toContain('[reset] No etcd config found. Assuming external etcd')
   }, 90_000)
 
   it('reset needs -f without a TTY, then cleans up what kubeadm cleans', async () => {
