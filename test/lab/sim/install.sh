@@ -118,6 +118,10 @@ if [ "${first_install:-no}" = yes ]; then
   # The swap this machine comes with (the lab's /proc/swaps at first boot): boot.sh turns it on
   # at each boot the way the OS would, unless configured off.
   tail -n +2 "$ROOT/proc/swaps" >"$ROOT/var/lib/flotilla-sim/swap-devices"
+  # A Pi's dpkg says arm64 (the lab's wrapper) while apt and dpkg are the host's amd64 builds:
+  # arm64 as a foreign architecture lets the guides' `deb [arch=$(dpkg --print-architecture) ...]`
+  # lines find arm64 packages, as on a Pi.
+  if [ -x "$ROOT/usr/bin/dpkg.real" ]; then chroot "$ROOT" /usr/bin/dpkg.real --add-architecture arm64; fi
   if [ "$RASPIOS" = yes ] && [ "$OS_CODENAME" = bookworm ]; then
     # Raspberry Pi OS 12: dphys-swapfile's service sets the swap file up at boot.
     mkdir -p "$ROOT/etc/systemd/system/multi-user.target.wants"

@@ -209,7 +209,7 @@ describe('apt: the kubeadm install guide against pkgs.k8s.io, containerd.io from
   it('sim-pkg installs the very .deb files the repository serves', async () => {
     const r = await sh(
       deb,
-      'sha256sum /usr/lib/flotilla-sim/debs/kubeadm_*.deb | cut -d" " -f1; sudo apt-get download kubeadm >/dev/null 2>&1 && sha256sum kubeadm_*.deb | cut -d" " -f1',
+      'sha256sum /usr/lib/flotilla-sim/debs/kubeadm_*_amd64.deb | cut -d" " -f1; sudo apt-get download kubeadm >/dev/null 2>&1 && sha256sum kubeadm_*.deb | cut -d" " -f1',
     )
     const [local, served] = r.stdout.trim().split('\n')
     expect(local).toMatch(/^[0-9a-f]{64}$/)

@@ -27,9 +27,19 @@ const asRoot = (script: string, timeoutMs = 60_000) =>
     { input: `${pi.password}\n`, timeoutMs },
   )
 
+// The install guides' commands, against the lab's upstream: kubelet/kubeadm/kubectl from
+// pkgs.k8s.io, containerd.io from Docker's repository with the Pi's architecture (arm64).
+const K8S = 'https://pkgs.k8s.io/core:/stable:/v1.32/deb/'
 const PREPARE = [
   'set -e',
-  'sim-pkg install containerd kubelet kubeadm >/dev/null',
+  'mkdir -p -m 755 /etc/apt/keyrings',
+  `curl -fsSL ${K8S}Release.key | gpg --dearmor -o /etc/apt/keyrings/kubernetes-apt-keyring.gpg`,
+  `echo 'deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] ${K8S} /' > /etc/apt/sources.list.d/kubernetes.list`,
+  'curl -fsSL https://download.docker.com/linux/debian/gpg -o /etc/apt/keyrings/docker.asc',
+  'echo "deb [arch=$(dpkg --print-architecture) signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/debian $(. /etc/os-release && echo "$VERSION_CODENAME") stable" > /etc/apt/sources.list.d/docker.list',
+  'apt-get update -qq',
+  'DEBIAN_FRONTEND=noninteractive apt-get install -y -qq containerd.io kubelet kubeadm kubectl >/dev/null',
+  'apt-mark hold kubelet kubeadm kubectl >/dev/null',
   'systemctl enable kubelet 2>/dev/null',
   'echo br_netfilter > /etc/modules-load.d/k8s.conf',
   'modprobe br_netfilter',
@@ -60,7 +70,11 @@ const init = (kubelet: string) =>
 
 describe('a Raspberry Pi as it comes', () => {
   it('warns about swap, and its kubelet refuses to run with swap on', async () => {
-    expect((await asRoot(PREPARE)).code).toBe(0)
+    const prepared = await asRoot(PREPARE)
+    expect(prepared.code, prepared.stderr).toBe(0)
+    expect((await sshExec(pi, "dpkg-query -W -f '${Package}:${Architecture}\\n' containerd.io")).stdout).toBe(
+      'containerd.io:arm64\n',
+    )
     const r = await init('cgroupDriver: systemd')
     expect(r.stderr).toContain('[WARNING Swap]: swap is supported for cgroup v2 only')
     expect(r.stdout).toContain('rc=1')

@@ -25,9 +25,13 @@ compgen -G "$DEBS/*.deb" >/dev/null || {
   exit 1
 }
 
+# The native architecture of the node's dpkg (amd64: the host's build, also on Pi profiles whose
+# `dpkg --print-architecture` wrapper says arm64), as apt would choose.
+ARCH=$( (command -v dpkg.real >/dev/null && dpkg.real --print-architecture) || dpkg --print-architecture)
+
 deb_of() { # PACKAGE -> its .deb file, or nothing
   local f
-  for f in "$DEBS/$1"_*.deb; do [ -f "$f" ] && echo "$f" && return; done
+  for f in "$DEBS/$1"_*_"$ARCH".deb; do [ -f "$f" ] && echo "$f" && return; done
   return 0
 }
 

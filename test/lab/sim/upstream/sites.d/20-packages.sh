@@ -4,7 +4,7 @@
 #
 #   https://pkgs.k8s.io/core:/stable:/v1.32/deb/   flat apt repository ("/" suite), as upstream:
 #       Release, InRelease, Release.gpg (signed with the lab key), Release.key (armored key),
-#       Packages(.gz), amd64/*.deb: kubeadm kubelet kubectl cri-tools kubernetes-cni
+#       Packages(.gz), {amd64,arm64}/*.deb: kubeadm kubelet kubectl cri-tools kubernetes-cni
 #   https://pkgs.k8s.io/core:/stable:/v1.32/rpm/   rpm-md repository: repodata/repomd.xml (+ .asc
 #       signature, .key), primary.xml.gz, x86_64/ and aarch64/ packages. The payload is NOT an rpm
 #       (no rpm tools here): a gzip'd tar of the package's files, read by the zypper stand-in.
@@ -188,14 +188,20 @@ fi
 EOF
 }
 
-build_deb() { # NAME VERSION SECTION DEPENDS DESCRIPTION [EXTRA-CONTROL]
+build_deb() { # NAME VERSION SECTION DEPENDS DESCRIPTION [EXTRA-CONTROL] -- for amd64 and arm64
+  local arch
+  for arch in amd64 arm64; do build_deb_arch "$arch" "$@"; done
+}
+build_deb_arch() { # ARCH NAME VERSION SECTION DEPENDS DESCRIPTION [EXTRA-CONTROL]
+  local arch=$1
+  shift
   local name=$1 version=$2 section=$3 depends=$4 description=$5 extra=${6:-} dir
-  dir=$WORK/deb-$name
+  dir=$WORK/deb-$name-$arch
   rm -rf "$dir"
   cp -a "$(tree "$name")" "$dir"
   mkdir -p "$dir/DEBIAN"
   {
-    printf 'Package: %s\nVersion: %s\nArchitecture: amd64\n' "$name" "$version"
+    printf 'Package: %s\nVersion: %s\nArchitecture: %s\n' "$name" "$version" "$arch"
     printf 'Maintainer: %s\n' "${MAINT:-$MAINTAINER}"
     printf 'Installed-Size: %s\n' "$(du -sk --exclude=DEBIAN "$dir" | cut -f1)"
     [ -z "$depends" ] || printf 'Depends: %s\n' "$depends"
@@ -210,7 +216,7 @@ build_deb() { # NAME VERSION SECTION DEPENDS DESCRIPTION [EXTRA-CONTROL]
   for script in postinst prerm postrm; do
     if [ -f "$WORK/scripts/$name.$script" ]; then install -m 755 "$WORK/scripts/$name.$script" "$dir/DEBIAN/$script"; fi
   done
-  dpkg-deb --root-owner-group -Zgzip --build "$dir" "$DEBS/${name}_${version}_amd64.deb" >/dev/null
+  dpkg-deb --root-owner-group -Zgzip --build "$dir" "$DEBS/${name}_${version}_$arch.deb" >/dev/null
 }
 
 mkdir -p "$WORK/scripts"
@@ -236,16 +242,18 @@ sign_release() { # DIR -- InRelease and Release.gpg next to DIR/Release, as repr
 
 # pkgs.k8s.io: one flat repository per minor version.
 K8S_DEB="$OUT/pkgs.k8s.io/core:/stable:/v1.32/deb"
-mkdir -p "$K8S_DEB/amd64"
-for p in kubeadm kubelet kubectl cri-tools kubernetes-cni; do cp "$DEBS/${p}_"*.deb "$K8S_DEB/amd64/"; done
+mkdir -p "$K8S_DEB/amd64" "$K8S_DEB/arm64"
+for p in kubeadm kubelet kubectl cri-tools kubernetes-cni; do
+  for arch in amd64 arm64; do cp "$DEBS/${p}_"*"_$arch.deb" "$K8S_DEB/$arch/"; done
+done
 (
   cd "$K8S_DEB"
-  apt-ftparchive packages amd64 >Packages 2>/dev/null
+  apt-ftparchive packages amd64 arm64 >Packages 2>/dev/null
   gzip -9nk Packages
   apt-ftparchive release \
     -o APT::FTPArchive::Release::Origin=obs://build.opensuse.org/isv:kubernetes:core:stable:v1.32/deb \
     -o APT::FTPArchive::Release::Label=isv:kubernetes:core:stable:v1.32 \
-    -o APT::FTPArchive::Release::Architectures=amd64 . >"$WORK/Release"
+    -o APT::FTPArchive::Release::Architectures="amd64 arm64" . >"$WORK/Release"
   mv "$WORK/Release" Release
 )
 sign_release "$K8S_DEB"
@@ -256,17 +264,20 @@ docker_repo() { # DISTRO CODENAME...
   local distro=$1 base
   shift
   base="$OUT/download.docker.com/linux/$distro"
-  mkdir -p "$base/pool/stable/amd64"
-  cp "$DEBS"/containerd.io_*.deb "$base/pool/stable/amd64/"
+  mkdir -p "$base/pool/stable/amd64" "$base/pool/stable/arm64"
+  cp "$DEBS"/containerd.io_*_amd64.deb "$base/pool/stable/amd64/"
+  cp "$DEBS"/containerd.io_*_arm64.deb "$base/pool/stable/arm64/"
   gpg --batch --armor --export "$KEY_ID" >"$base/gpg"
   local codename
   for codename in "$@"; do
-    mkdir -p "$base/dists/$codename/stable/binary-amd64"
-    (cd "$base" && apt-ftparchive packages pool/stable 2>/dev/null) >"$base/dists/$codename/stable/binary-amd64/Packages"
-    gzip -9nk "$base/dists/$codename/stable/binary-amd64/Packages"
+    for arch in amd64 arm64; do
+      mkdir -p "$base/dists/$codename/stable/binary-$arch"
+      (cd "$base" && apt-ftparchive packages "pool/stable/$arch" 2>/dev/null) >"$base/dists/$codename/stable/binary-$arch/Packages"
+      gzip -9nk "$base/dists/$codename/stable/binary-$arch/Packages"
+    done
     (cd "$base/dists/$codename" && apt-ftparchive release -o APT::FTPArchive::Release::Origin=Docker \
       -o APT::FTPArchive::Release::Label=Docker -o APT::FTPArchive::Release::Suite="$codename" \
-      -o APT::FTPArchive::Release::Codename="$codename" -o APT::FTPArchive::Release::Architectures=amd64 \
+      -o APT::FTPArchive::Release::Codename="$codename" -o APT::FTPArchive::Release::Architectures="amd64 arm64" \
       -o APT::FTPArchive::Release::Components=stable . >"$WORK/Release")
     mv "$WORK/Release" "$base/dists/$codename/Release"
     sign_release "$base/dists/$codename"
