@@ -195,6 +195,7 @@ function startControllerManager(name: string, extra: string[] = []): ChildProces
       '--service-cluster-ip-range=10.96.0.0/12',
       '--use-service-account-credentials=true',
       '--node-monitor-grace-period=6s',
+      '--secure-port=27257',
       ...extra,
     ],
     { stdio: ['ignore', log, log] },
@@ -224,6 +225,7 @@ beforeAll(async () => {
   users.n2 = makeLeaf(pki, 'n2', ca, { cn: 'system:node:n2', orgs: ['system:nodes'] })
   users.n3 = makeLeaf(pki, 'n3', ca, { cn: 'system:node:n3', orgs: ['system:nodes'] })
   users.kcm = makeLeaf(pki, 'kcm', ca, { cn: 'system:kube-controller-manager' })
+  users.sched = makeLeaf(pki, 'sched', ca, { cn: 'system:kube-scheduler' })
   users.kubeletClient = makeLeaf(pki, 'kubelet-client', ca, {
     cn: 'kube-apiserver-kubelet-client',
     orgs: ['kubeadm:cluster-admins'],
@@ -235,7 +237,8 @@ beforeAll(async () => {
   })
   const other = makeCA(pki, 'other', 'kubernetes')
   users.foreign = makeLeaf(pki, 'foreign', other, { cn: 'kubernetes-super-admin', orgs: ['system:masters'] })
-  for (const u of ['super', 'admin', 'n1', 'n2', 'kcm', 'foreign']) confs[u] = kubeconfig(u, PORT_A, { user: u })
+  for (const u of ['super', 'admin', 'n1', 'n2', 'kcm', 'sched', 'foreign'])
+    confs[u] = kubeconfig(u, PORT_A, { user: u })
   confs.superB = kubeconfig('super', PORT_B, { user: 'super' })
   confs.anonymous = kubeconfig('anonymous', PORT_A)
   startApiserver(PORT_A)
@@ -1001,6 +1004,76 @@ describe('@kubernetes/client-node', () => {
         ),
       { timeoutMs: 10_000, what: 'evicted pod gone' },
     )
+  })
+})
+
+describe('scheduler', () => {
+  it('serves /healthz over HTTPS (like the controller-manager) and binds pods to a node whose taints they tolerate', async () => {
+    const log = fs.openSync(`${dir}/scheduler.log`, 'a')
+    procs.push(
+      spawn(
+        'node',
+        [
+          `${NODE_DIR}kube-scheduler.mjs`,
+          `--authentication-kubeconfig=${confs.sched}`,
+          `--authorization-kubeconfig=${confs.sched}`,
+          '--bind-address=127.0.0.1',
+          `--kubeconfig=${confs.sched}`,
+          '--leader-elect=true',
+          '--secure-port=27259',
+        ],
+        { stdio: ['ignore', log, log] },
+      ),
+    )
+    const healthz = (port: number) =>
+      new Promise<string>((resolve, reject) =>
+        https
+          .get({ host: '127.0.0.1', port, path: '/healthz', rejectUnauthorized: false }, (res) => {
+            let t = ''
+            res.on('data', (c) => (t += c))
+            res.on('end', () => resolve(`${res.statusCode} ${t}`))
+          })
+          .on('error', reject),
+      )
+    await waitUntil(async () => (await healthz(27259).catch(() => '')) === '200 ok', {
+      timeoutMs: 15_000,
+      what: 'scheduler healthz',
+    })
+    expect(await healthz(27257)).toBe('200 ok')
+    // n1 carries dedicated=infra:NoSchedule, n2 nothing
+    const pod = (name: string, spec: Record<string, unknown> = {}) =>
+      call('POST', '/api/v1/namespaces/default/pods', {
+        user: 'admin',
+        body: {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name },
+          spec: { containers: [{ name: 'c', image: 'nginx' }], ...spec },
+        },
+      })
+    expect((await pod('sched-plain')).status).toBe(201)
+    expect((await pod('sched-nowhere', { nodeSelector: { disk: 'ssd' } })).status).toBe(201)
+    const get = async (name: string) =>
+      (await call('GET', `/api/v1/namespaces/default/pods/${name}`, { user: 'admin' })).body
+    await waitUntil(async () => (await get('sched-plain')).spec.nodeName === 'n2', {
+      timeoutMs: 15_000,
+      what: 'pod bound to n2',
+    })
+    await waitUntil(async () => Boolean((await get('sched-nowhere')).status.conditions?.length), {
+      timeoutMs: 15_000,
+      what: 'unschedulable condition',
+    })
+    const cond = (await get('sched-nowhere')).status.conditions[0]
+    expect(cond).toMatchObject({ type: 'PodScheduled', status: 'False', reason: 'Unschedulable' })
+    expect(cond.message).toBe(
+      "0/2 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) had untolerated taint {dedicated: infra}. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.",
+    )
+    expect((await get('sched-nowhere')).spec.nodeName).toBeUndefined()
+    for (const name of ['sched-plain', 'sched-nowhere'])
+      await call('DELETE', `/api/v1/namespaces/default/pods/${name}`, {
+        user: 'admin',
+        body: { gracePeriodSeconds: 0 },
+      })
   })
 })
 

@@ -3,7 +3,8 @@
 // writes, serves HTTPS /healthz on --secure-port (10259), elects a leader through the
 // kube-system/kube-scheduler Lease, and the leader binds pending pods (schedulerName
 // default-scheduler, no spec.nodeName) to a node that is not cordoned, whose NoSchedule/NoExecute
-// taints the pod tolerates and whose labels match its nodeSelector (fewest pods first), polling
+// taints the pod tolerates and whose labels match its nodeSelector (filters in the default
+// plugins' order: NodeUnschedulable, TaintToleration, NodeAffinity) (fewest pods first), polling
 // once a second. Unschedulable pods get the PodScheduled=False condition with the scheduler's text.
 import fs from 'node:fs'
 import { kubeClient, loadKubeconfig } from './kube-client.mjs'
@@ -63,12 +64,12 @@ async function schedule() {
     const fits = nodes.filter((n) => {
       const why = (r) => ((reasons[r] = (reasons[r] ?? 0) + 1), false)
       if (n.spec?.unschedulable) return why(`node(s) were unschedulable`)
-      for (const [k, v] of Object.entries(pod.spec?.nodeSelector ?? {}))
-        if (n.metadata.labels?.[k] !== v) return why(`node(s) didn't match Pod's node affinity/selector`)
       const bad = (n.spec?.taints ?? []).find(
         (t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(pod.spec?.tolerations, t),
       )
       if (bad) return why(`node(s) had untolerated taint {${bad.key}: ${bad.value ?? ''}}`)
+      for (const [k, v] of Object.entries(pod.spec?.nodeSelector ?? {}))
+        if (n.metadata.labels?.[k] !== v) return why(`node(s) didn't match Pod's node affinity/selector`)
       return true
     })
     const ns = pod.metadata.namespace
