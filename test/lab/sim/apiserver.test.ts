@@ -1274,6 +1274,33 @@ describe('controller-manager', () => {
   })
 })
 
+describe('compaction', () => {
+  it('a watch from a compacted resourceVersion gets 410 Expired; the server keeps working after it', async () => {
+    const etcdctl = (...args: string[]) =>
+      spawnSync(
+        'etcdctl',
+        [`--endpoints=${etcd.endpoint}`, `--cacert=${etcd.ca}`, `--cert=${etcd.cert}`, `--key=${etcd.key}`, ...args],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, ETCDCTL_API: '3' },
+        },
+      )
+    const status = JSON.parse(etcdctl('endpoint', 'status', '-w', 'json').stdout)
+    const rev = status[0].Status.header.revision
+    expect(etcdctl('compact', String(rev)).status).toBe(0)
+    const w = await call('GET', '/api/v1/nodes?watch=true&resourceVersion=5&timeoutSeconds=2', { user: 'admin' })
+    expect(w.status).toBe(200)
+    const ev = JSON.parse(w.text.trim().split('\n')[0]!)
+    expect(ev).toMatchObject({ type: 'ERROR', object: { kind: 'Status', reason: 'Expired', code: 410 } })
+    expect(ev.object.message).toBe(`too old resource version: 5 (${rev})`)
+    // writes, reads and RBAC (cache) still work
+    expect((await kubectl(confs.admin!, ['label', 'nodes', 'n1', 'after=compaction'])).code).toBe(0)
+    expect((await kubectl(confs.admin!, ['get', 'node', 'n1', '-o', 'jsonpath={.metadata.labels.after}'])).stdout).toBe(
+      'compaction',
+    )
+  })
+})
+
 describe('two API servers', () => {
   it('stopping one loses nothing', async () => {
     const b = procs[1]!

@@ -125,14 +125,26 @@ export class Store {
   /** Loads everything and follows etcd, for cachedList(). Resolves once loaded. */
   async startCache() {
     const r = await this.etcd.range(`${this.prefix}/`)
-    for (const kv of r.kvs) this.cache.set(kv.key, this.decode(kv))
+    this.cache = new Map(r.kvs.map((kv) => [kv.key, this.decode(kv)]))
     this.cacheRevision = r.revision
-    this.cacheWatch = this.etcd.watch(`${this.prefix}/`, r.revision + 1, (ev) => {
-      if (ev.type === 'DELETE') this.cache.delete(ev.key)
-      else this.cache.set(ev.key, this.decode({ value: ev.value, modRevision: ev.modRevision }))
-      this.cacheRevision = ev.modRevision
-      for (const l of this.listeners) l(ev)
-    })
+    this.cacheWatch = this.etcd.watch(
+      `${this.prefix}/`,
+      r.revision + 1,
+      (ev) => {
+        if (ev.type === 'DELETE') this.cache.delete(ev.key)
+        else this.cache.set(ev.key, this.decode({ value: ev.value, modRevision: ev.modRevision }))
+        this.cacheRevision = ev.modRevision
+        for (const l of this.listeners) l(ev)
+      },
+      {
+        // etcd compacted past what the cache saw: relist, as an informer does
+        onError: () => {
+          if (this.stopped) return
+          const retry = () => this.startCache().catch(() => setTimeout(retry, 1000))
+          retry()
+        },
+      },
+    )
   }
   cachedList(res, ns) {
     const p = this.collection(res, ns)
@@ -149,6 +161,7 @@ export class Store {
     while (this.cacheRevision < revision && Date.now() < end) await new Promise((r) => setTimeout(r, 20))
   }
   stop() {
+    this.stopped = true
     this.cacheWatch?.close()
   }
 }
