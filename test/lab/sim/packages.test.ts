@@ -250,6 +250,38 @@ describe('MicroOS: zypper and transactional-update', () => {
     expect(after.stdout).toBe('v1.32.4\nkubeadm-1.32.4-150500.1.1.x86_64\ncri-tools-1.32.0-150500.1.1.x86_64\n')
   }, 90_000)
 
+  it('keeps only the last of two transactions made without a reboot in between (no --continue)', async () => {
+    const r = await sh(
+      suse,
+      'transactional-update -n pkg install kubectl >/dev/null && transactional-update -n pkg install kubelet >/dev/null; echo "rc=$?"',
+    )
+    expect(r.stdout).toBe('rc=0\n')
+    await lab.reboot(suse, { downForSeconds: 1, wait: true })
+    const after = await sh(suse, 'rpm -q kubelet kubernetes-cni kubectl kubeadm')
+    expect(after.stdout).toBe(
+      [
+        'kubelet-1.32.4-150500.1.1.x86_64',
+        'kubernetes-cni-1.6.0-150500.1.1.x86_64',
+        'package kubectl is not installed',
+        'kubeadm-1.32.4-150500.1.1.x86_64',
+        '',
+      ].join('\n'),
+    )
+  }, 90_000)
+
+  it('refuses repository metadata that does not match its signature', async () => {
+    const copy = join(upstreamDir(), 'www/pkgs.k8s.io/flotilla-test/rpm')
+    cpSync(join(upstreamDir(), 'www/pkgs.k8s.io/core:/stable:/v1.32/rpm'), copy, { recursive: true })
+    const repomd = join(copy, 'repodata/repomd.xml')
+    writeFileSync(repomd, readFileSync(repomd, 'utf8').replace('<revision>', '<revision>1'))
+    const r = await sh(
+      suse,
+      'zypper addrepo https://pkgs.k8s.io/flotilla-test/rpm/ tampered >/dev/null && zypper -n refresh tampered; echo "rc=$?"; zypper removerepo tampered >/dev/null',
+    )
+    expect(r.stdout).toContain("Signature verification failed for file 'repomd.xml' from repository 'tampered'.")
+    expect(r.stdout).toContain('rc=4')
+  })
+
   it('does not find a package the repository does not have', async () => {
     const r = await sh(suse, 'transactional-update -n pkg install kubeadmm; echo "rc=$?"')
     expect(r.stderr).toContain("Package 'kubeadmm' not found.")
