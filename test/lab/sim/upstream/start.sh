@@ -19,6 +19,17 @@ REPO=$(cd "$SIM/../../.." && pwd)
 
 say() { printf 'upstream: %s\n' "$*" >&2; }
 
+# What the generators and the nodes' package tools need on this machine, by Debian package.
+missing=""
+for entry in apt-ftparchive:apt-utils gpg:gnupg gpgv:gpgv dpkg-deb:dpkg update-ca-certificates:ca-certificates \
+  curl:curl openssl:openssl node:nodejs; do
+  command -v "${entry%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${entry%%:*}" ] || missing+=" ${entry#*:}"
+done
+if [ -n "$missing" ]; then
+  say "missing packages:$missing (apt-get install -y --no-install-recommends ...)"
+  exit 1
+fi
+
 running() {
   local pid
   [ -f "$UPDIR/server.pid" ] && read -r pid <"$UPDIR/server.pid" && kill -0 "$pid" 2>/dev/null
