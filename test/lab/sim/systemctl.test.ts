@@ -114,6 +114,17 @@ describe('systemctl stand-in', () => {
     const dash = await sh('systemctl --system is-enabled -- simdash.service')
     expect([dash.code, dash.stdout.trim()]).toEqual([0, 'enabled'])
     await sh('sudo systemctl disable -- simdash')
+    // deb-systemd-helper on a package's first install (what enables containerd after apt-get).
+    const preset = await sh(
+      'sudo systemctl --root=/ --system --preset-mode=enable-only preset simdash.service && systemctl is-enabled simdash',
+    )
+    expect([preset.code, preset.stdout.trim()]).toEqual([0, 'enabled'])
+    await sh('sudo systemctl disable simdash')
+    const otherRoot = await sh('sudo systemctl --root=/mnt preset simdash.service')
+    expect([otherRoot.code, otherRoot.stderr.trim()]).toEqual([
+      1,
+      'flotilla-sim: systemctl --root=/mnt is not simulated',
+    ])
     // k3s's install script: `systemctl enable /etc/systemd/system/k3s.service`; a file outside the
     // unit directories is linked into /etc/systemd/system first, as systemd does.
     await sh(

@@ -566,6 +566,7 @@ function reboot() {
 }
 
 const VERBS_NEED_UNITS = [
+  'preset',
   'start',
   'stop',
   'restart',
@@ -579,6 +580,7 @@ const VERBS_NEED_UNITS = [
   'unmask',
 ]
 const ROOT_VERBS = [
+  'preset',
   'start',
   'stop',
   'restart',
@@ -608,7 +610,13 @@ function main(argv0, args) {
     // `--` ends the options, as in systemd (Debian's deb-systemd-invoke passes `is-enabled -- x`).
     if (a === '--' && !optionsEnded) optionsEnded = true
     else if (a.startsWith('-') && !optionsEnded) {
-      if (!OPTIONS.includes(a)) fail(1, `systemctl: unrecognized option '${a}'`)
+      // deb-systemd-helper runs `systemctl --root=/ --system --preset-mode=enable-only preset x`
+      // on a package's first install; another root or preset mode is not simulated.
+      if (a.startsWith('--root=') && a !== '--root=/') fail(1, `flotilla-sim: systemctl ${a} is not simulated`)
+      if (a.startsWith('--preset-mode=') && !['--preset-mode=enable-only', '--preset-mode=full'].includes(a))
+        fail(1, `flotilla-sim: systemctl ${a} is not simulated`)
+      if (!OPTIONS.includes(a) && !a.startsWith('--root=') && !a.startsWith('--preset-mode='))
+        fail(1, `systemctl: unrecognized option '${a}'`)
       opts.add(a)
     } else rest.push(a)
   }
@@ -648,6 +656,10 @@ function main(argv0, args) {
         stop(u)
         start(u)
       }
+      return 0
+    case 'preset':
+      // Debian's preset policy is "enable *" (no preset files): preset = enable per [Install].
+      units.forEach(enable)
       return 0
     case 'enable':
     case 'disable':
