@@ -1053,12 +1053,35 @@ describe('scheduler', () => {
       })
     expect((await pod('sched-plain')).status).toBe(201)
     expect((await pod('sched-nowhere', { nodeSelector: { disk: 'ssd' } })).status).toBe(201)
+    const affinity = {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [
+            { matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['n1'] }] },
+          ],
+        },
+      },
+    }
+    const tolerations = [{ key: 'dedicated', operator: 'Equal', value: 'infra', effect: 'NoSchedule' }]
+    expect(
+      (await pod('sched-n1', { affinity, tolerations, priorityClassName: 'system-cluster-critical' })).status,
+    ).toBe(201)
+    const unknownClass = await pod('sched-badclass', { priorityClassName: 'gold' })
+    expect(unknownClass.status).toBe(403)
+    expect(unknownClass.body.message).toBe(
+      'pods "sched-badclass" is forbidden: no PriorityClass with name gold was found',
+    )
     const get = async (name: string) =>
       (await call('GET', `/api/v1/namespaces/default/pods/${name}`, { user: 'admin' })).body
     await waitUntil(async () => (await get('sched-plain')).spec.nodeName === 'n2', {
       timeoutMs: 15_000,
       what: 'pod bound to n2',
     })
+    await waitUntil(async () => (await get('sched-n1')).spec.nodeName === 'n1', {
+      timeoutMs: 15_000,
+      what: 'pod bound to n1',
+    })
+    expect((await get('sched-n1')).spec.priority).toBe(2000000000)
     await waitUntil(async () => Boolean((await get('sched-nowhere')).status.conditions?.length), {
       timeoutMs: 15_000,
       what: 'unschedulable condition',
@@ -1069,7 +1092,7 @@ describe('scheduler', () => {
       "0/2 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) had untolerated taint {dedicated: infra}. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.",
     )
     expect((await get('sched-nowhere')).spec.nodeName).toBeUndefined()
-    for (const name of ['sched-plain', 'sched-nowhere'])
+    for (const name of ['sched-plain', 'sched-nowhere', 'sched-n1'])
       await call('DELETE', `/api/v1/namespaces/default/pods/${name}`, {
         user: 'admin',
         body: { gracePeriodSeconds: 0 },

@@ -13,6 +13,7 @@ import crypto from 'node:crypto'
 import { spawnSync } from 'node:child_process'
 import { kubeClient, loadKubeconfig } from './kube-client.mjs'
 import { isTrue, klog, klogFatal, leaderElect, parseFlags, serveHealthz } from './apiserver/component.mjs'
+import { nodeMatches, untoleratedTaint } from './apiserver/scheduling.mjs'
 
 const flags = parseFlags(process.argv.slice(2), {
   command: 'kube-controller-manager',
@@ -465,13 +466,6 @@ async function nodeLifecycle() {
 
 // ---------------------------------------------------------------------------------------------
 // DaemonSets (+ garbage collection of their pods)
-export function tolerates(tolerations, taint) {
-  return (tolerations ?? []).some((t) => {
-    if (t.effect && t.effect !== taint.effect) return false
-    if (t.operator === 'Exists') return !t.key || t.key === taint.key
-    return t.key === taint.key && (t.value ?? '') === (taint.value ?? '')
-  })
-}
 const DS_TOLERATIONS = [
   { key: NOT_READY, operator: 'Exists', effect: 'NoExecute' },
   { key: UNREACHABLE, operator: 'Exists', effect: 'NoExecute' },
@@ -481,11 +475,8 @@ const DS_TOLERATIONS = [
   { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' },
 ]
 function shouldRun(ds, node, tolerations) {
-  const sel = ds.spec.template.spec?.nodeSelector ?? {}
-  for (const [k, v] of Object.entries(sel)) if (node.metadata.labels?.[k] !== v) return false
-  return (node.spec?.taints ?? [])
-    .filter((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute')
-    .every((t) => tolerates(tolerations, t))
+  const spec = ds.spec.template.spec ?? {}
+  return nodeMatches(spec, node) && !untoleratedTaint({ tolerations }, node)
 }
 async function daemonSets() {
   const [dss, nodes, pods] = await Promise.all([

@@ -9,6 +9,7 @@
 import fs from 'node:fs'
 import { kubeClient, loadKubeconfig } from './kube-client.mjs'
 import { isTrue, klog, klogFatal, leaderElect, parseFlags, serveHealthz } from './apiserver/component.mjs'
+import { nodeMatches, tolerates, untoleratedTaint } from './apiserver/scheduling.mjs'
 
 const flags = parseFlags(process.argv.slice(2), {
   command: 'kube-scheduler',
@@ -41,13 +42,6 @@ await serveHealthz({
 klog('I', `Serving securely on ${flags['bind-address'] ?? '0.0.0.0'}:${flags['secure-port'] ?? 10259}`)
 process.on('SIGTERM', () => process.exit(0))
 
-const tolerates = (tolerations, taint) =>
-  (tolerations ?? []).some((t) => {
-    if (t.effect && t.effect !== taint.effect) return false
-    if (t.operator === 'Exists') return !t.key || t.key === taint.key
-    return t.key === taint.key && (t.value ?? '') === (taint.value ?? '')
-  })
-
 async function schedule() {
   const [nodes, pods] = await Promise.all([
     api.get('/api/v1/nodes').then((l) => l.items),
@@ -63,13 +57,14 @@ async function schedule() {
     const reasons = {}
     const fits = nodes.filter((n) => {
       const why = (r) => ((reasons[r] = (reasons[r] ?? 0) + 1), false)
-      if (n.spec?.unschedulable) return why(`node(s) were unschedulable`)
-      const bad = (n.spec?.taints ?? []).find(
-        (t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(pod.spec?.tolerations, t),
+      if (
+        n.spec?.unschedulable &&
+        !tolerates(pod.spec?.tolerations, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' })
       )
+        return why(`node(s) were unschedulable`)
+      const bad = untoleratedTaint(pod.spec, n)
       if (bad) return why(`node(s) had untolerated taint {${bad.key}: ${bad.value ?? ''}}`)
-      for (const [k, v] of Object.entries(pod.spec?.nodeSelector ?? {}))
-        if (n.metadata.labels?.[k] !== v) return why(`node(s) didn't match Pod's node affinity/selector`)
+      if (!nodeMatches(pod.spec, n)) return why(`node(s) didn't match Pod's node affinity/selector`)
       return true
     })
     const ns = pod.metadata.namespace

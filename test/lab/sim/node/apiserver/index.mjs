@@ -183,6 +183,26 @@ export async function startApiServer(options) {
         spec: { finalizers: ['kubernetes'] },
         status: { phase: 'Active' },
       })
+    for (const [name, value, description] of [
+      [
+        'system-node-critical',
+        2000001000,
+        'Used for system critical pods that must not be moved from their current node.',
+      ],
+      [
+        'system-cluster-critical',
+        2000000000,
+        'Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.',
+      ],
+    ])
+      await ensure(res('scheduling.k8s.io', 'priorityclasses'), {
+        apiVersion: 'scheduling.k8s.io/v1',
+        kind: 'PriorityClass',
+        metadata: { name },
+        value,
+        description,
+        preemptionPolicy: 'PreemptLowerPriority',
+      })
     const { roles, bindings } = bootstrapPolicy()
     for (const r of roles) await ensure(res('rbac.authorization.k8s.io', 'clusterroles'), r)
     for (const b of bindings) await ensure(res('rbac.authorization.k8s.io', 'clusterrolebindings'), b)
@@ -665,6 +685,26 @@ export async function startApiServer(options) {
         break
       case 'pods':
         obj.spec ??= {}
+        // the Priority admission plugin (on by default in the real server)
+        if (obj.spec.priorityClassName) {
+          const pc = await store.find(
+            res('scheduling.k8s.io', 'priorityclasses'),
+            undefined,
+            obj.spec.priorityClassName,
+          )
+          if (!pc)
+            throw new ApiError(
+              403,
+              'Forbidden',
+              `pods "${md.name}" is forbidden: no PriorityClass with name ${obj.spec.priorityClassName} was found`,
+              {
+                name: md.name,
+                kind: 'pods',
+              },
+            )
+          obj.spec.priority = pc.value
+          obj.spec.preemptionPolicy ??= pc.preemptionPolicy ?? 'PreemptLowerPriority'
+        } else obj.spec.priority ??= 0
         obj.spec.schedulerName ??= 'default-scheduler'
         obj.spec.restartPolicy ??= 'Always'
         obj.spec.serviceAccountName ??= 'default'
