@@ -309,5 +309,9 @@ describe('swap on Raspberry Pi OS 12 (dphys-swapfile)', () => {
     expect(r.code, r.stderr).toBe(0)
     await lab.reboot(pi, { downForSeconds: 1, wait: true })
     expect(await swaps()).toBe('0\n0\n')
+    // and after a power cut: the machine's swap is decided at boot, not by the lab's description
+    await lab.powerCut(pi)
+    await lab.powerOn(pi)
+    expect(await swaps()).toBe('0\n0\n')
   }, 60_000)
 })
