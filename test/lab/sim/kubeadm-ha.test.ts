@@ -49,7 +49,8 @@ echo net.ipv4.ip_forward=1 > /etc/sysctl.d/k8s.conf
 sysctl -q -p /etc/sysctl.d/k8s.conf
 mkdir -p /etc/containerd
 containerd config default | sed 's/SystemdCgroup = false/SystemdCgroup = true/' > /etc/containerd/config.toml
-systemctl restart containerd`
+systemctl restart containerd
+systemctl enable containerd 2>/dev/null`
 
 // kubeadm's ha-considerations.md HAProxy example (domain.md §8), health-checking /healthz.
 const haproxyCfg = (servers: LabNode[]) => `global
