@@ -156,6 +156,16 @@ describe('k3s command line', () => {
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('invalid taint effect: Sometimes, unsupported taint effect')
   })
+
+  it('reads flags from a config file, and refuses keys that are no flag', async () => {
+    await sh(s1, "printf 'node-ip: 10.0.0.1\\nbogus-key: 1\\n' > /tmp/k3s-config.yaml")
+    const r = await sh(s1, 'sudo k3s server --config /tmp/k3s-config.yaml')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('level=fatal msg="flag provided but not defined: -bogus-key"')
+    await sh(s1, "printf 'node-ip: 10.0.0.1\\n' > /tmp/k3s-config.yaml")
+    const ip = await sh(s1, 'sudo k3s server --config /tmp/k3s-config.yaml')
+    expect(ip.stderr).toContain('node-ip 10.0.0.1 is not an address of this node')
+  })
 })
 
 describe('k3s HA with embedded etcd behind HAProxy', () => {
@@ -250,10 +260,11 @@ backend k3s-backend
       `${INSTALL} | K3S_TOKEN='${token}' sh -s - server --server ${lbURL()} --tls-san ${lb.address} --node-ip ${s2.address}`,
     )
     expect(r2.code, r2.stderr).toBe(0)
-    // The short token works too, without CA validation (k3s warns).
+    // The short token works too, without CA validation (k3s warns); INSTALL_K3S_EXEC and the
+    // script's arguments make one command line.
     const r3 = await sh(
       s3,
-      `${INSTALL} | K3S_TOKEN=${SECRET} sh -s - server --server ${lbURL()} --tls-san ${lb.address} --node-ip ${s3.address} --node-taint CriticalAddonsOnly=true:NoExecute --node-label tier=edge`,
+      `${INSTALL} | K3S_TOKEN=${SECRET} INSTALL_K3S_EXEC="server --server ${lbURL()} --tls-san ${lb.address}" sh -s - --node-ip ${s3.address} --node-taint CriticalAddonsOnly=true:NoExecute --node-label tier=edge`,
     )
     expect(r3.code, r3.stderr).toBe(0)
     expect(await journal(s3)).toContain('the token does not include a CA hash')
@@ -321,6 +332,11 @@ backend k3s-backend
     )
     expect(env.stdout).toContain(`K3S_URL='${lbURL()}'`)
     expect(env.stdout).toContain(`K3S_TOKEN='${token}'`)
+    await journalHas(ag, 'k3s agent is up and running', 'k3s-agent')
+    const id = token.split('::')[1]!.split('.')[0]!
+    const del = await sh(s2, `sudo k3s token delete ${id}; sudo k3s token delete ${id}`)
+    expect(del.stdout).toContain(`bootstrap token "${id}" deleted`)
+    expect(del.stderr).toContain(`bootstrap token \\"${id}\\" not found`)
     expect(env.stdout).toContain('ExecStart=/usr/local/bin/k3s \\\n    agent \\')
   })
 
@@ -373,6 +389,21 @@ backend k3s-backend
     )
     const r = kubectl(kubeconfig, 'get', 'nodes', '--no-headers')
     expect(r.out).toContain(s2.hostname)
+  })
+
+  it('brings the server back at power-on: k3s restarts from its data and rejoins', async () => {
+    await lab.powerOn(s1)
+    // The enabled unit starts at boot; the initialized etcd data is reused (no bootstrap, no join).
+    await journalHas(s1, 'Managed etcd cluster bootstrap already complete and initialized')
+    await waitUntil(
+      `${s1.hostname}'s own API answering with every node`,
+      async () => {
+        const r = await sh(s1, 'sudo kubectl get nodes --no-headers')
+        return r.code === 0 && r.stdout.trim().split('\n').length === 4
+      },
+      60_000,
+      1000,
+    )
   })
 })
 

@@ -37,7 +37,10 @@ export function nodeIdentity(flags) {
       .flat()
       .map((a) => a.address)
     if (!/^\d+\.\d+\.\d+\.\d+$/.test(nodeIP)) log.fatal(`Error: invalid node-ip: ${nodeIP}`)
-    if (!mine.includes(nodeIP)) log.fatal(`Error: unable to find interface with specified node ip ${nodeIP}`)
+    if (!mine.includes(nodeIP))
+      log.fatal(
+        `Error: flotilla-sim: node-ip ${nodeIP} is not an address of this node (k3s would start and its flannel would then fail to find the interface)`,
+      )
   } else {
     nodeIP = defaultIP()
     if (!nodeIP) log.fatal('Error: no default routes found in "/proc/net/route" or "/proc/net/ipv6_route"')
