@@ -415,6 +415,11 @@ describe('health, version, discovery', () => {
     expect(c.code, c.stderr).toBe(0)
     expect(c.stdout).toContain(`Kubernetes control plane`)
     expect(c.stdout).toContain(`https://127.0.0.1:${PORT_A}`)
+    // the default/kubernetes Service, printed with the real server's columns
+    const svc = await kubectl(confs.super!, ['get', 'svc', 'kubernetes'])
+    expect(svc.stdout).toMatch(
+      /^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE\nkubernetes\s+ClusterIP\s+10\.96\.0\.1\s+<none>\s+443\/TCP\s+\S+\n$/,
+    )
   })
 
   it('answers 404 for unknown resources and groups, like the real server', async () => {

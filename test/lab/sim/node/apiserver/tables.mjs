@@ -159,6 +159,196 @@ const TABLES = {
     },
   },
 }
+
+// More of the real server's printers (pkg/printers/internalversion), the commonly listed kinds.
+const ports = (svc) =>
+  (svc.spec?.ports ?? [])
+    .map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`)
+    .join(',') || '<none>'
+const selectorText = (sel) => {
+  if (!sel) return '<none>'
+  const parts = Object.entries(sel.matchLabels ?? (sel.matchExpressions ? {} : sel)).map(([k, v]) => `${k}=${v}`)
+  for (const e of sel.matchExpressions ?? [])
+    parts.push(`${e.key} ${e.operator.toLowerCase()} (${(e.values ?? []).join(',')})`)
+  return parts.length ? parts.join(',') : '<none>'
+}
+const containersOf = (tpl) => (tpl?.spec?.containers ?? []).map((c) => c.name).join(',')
+const imagesOf = (tpl) => (tpl?.spec?.containers ?? []).map((c) => c.image).join(',')
+const subjectsOf = (b, kind) =>
+  (b.subjects ?? [])
+    .filter((x) => x.kind === kind)
+    .map((x) => (kind === 'ServiceAccount' ? `${x.namespace ?? ''}/${x.name}` : x.name))
+    .join(', ')
+const bindingColumns = [
+  col('Name', 'string', 0, 'name'),
+  col('Role'),
+  col('Age'),
+  col('Users', 'string', 1),
+  col('Groups', 'string', 1),
+  col('ServiceAccounts', 'string', 1),
+]
+const bindingRow = (b) => [
+  b.metadata.name,
+  `${b.roleRef?.kind}/${b.roleRef?.name}`,
+  age(b.metadata.creationTimestamp),
+  subjectsOf(b, 'User'),
+  subjectsOf(b, 'Group'),
+  subjectsOf(b, 'ServiceAccount'),
+]
+Object.assign(TABLES, {
+  services: {
+    columns: [
+      col('Name', 'string', 0, 'name'),
+      col('Type'),
+      col('Cluster-IP'),
+      col('External-IP'),
+      col('Port(s)'),
+      col('Age'),
+      col('Selector', 'string', 1),
+    ],
+    row: (o) => [
+      o.metadata.name,
+      o.spec?.type ?? 'ClusterIP',
+      o.spec?.clusterIP ?? '<none>',
+      (o.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? i.hostname).join(',') ||
+        (o.spec?.externalIPs ?? []).join(',') ||
+        '<none>',
+      ports(o),
+      age(o.metadata.creationTimestamp),
+      o.spec?.selector
+        ? Object.entries(o.spec.selector)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(',')
+        : '<none>',
+    ],
+  },
+  endpoints: {
+    columns: [col('Name', 'string', 0, 'name'), col('Endpoints'), col('Age')],
+    row: (o) => {
+      const eps = (o.subsets ?? []).flatMap((s) =>
+        (s.addresses ?? []).flatMap((a) => (s.ports ?? [{}]).map((p) => (p.port ? `${a.ip}:${p.port}` : a.ip))),
+      )
+      return [o.metadata.name, eps.length ? eps.join(',') : '<none>', age(o.metadata.creationTimestamp)]
+    },
+  },
+  serviceaccounts: {
+    columns: [col('Name', 'string', 0, 'name'), col('Secrets', 'integer'), col('Age')],
+    row: (o) => [o.metadata.name, (o.secrets ?? []).length, age(o.metadata.creationTimestamp)],
+  },
+  deployments: {
+    columns: [
+      col('Name', 'string', 0, 'name'),
+      col('Ready'),
+      col('Up-to-date', 'integer'),
+      col('Available', 'integer'),
+      col('Age'),
+      col('Containers', 'string', 1),
+      col('Images', 'string', 1),
+      col('Selector', 'string', 1),
+    ],
+    row: (o) => [
+      o.metadata.name,
+      `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 1}`,
+      o.status?.updatedReplicas ?? 0,
+      o.status?.availableReplicas ?? 0,
+      age(o.metadata.creationTimestamp),
+      containersOf(o.spec?.template),
+      imagesOf(o.spec?.template),
+      selectorText(o.spec?.selector),
+    ],
+  },
+  replicasets: {
+    columns: [
+      col('Name', 'string', 0, 'name'),
+      col('Desired', 'integer'),
+      col('Current', 'integer'),
+      col('Ready', 'integer'),
+      col('Age'),
+      col('Containers', 'string', 1),
+      col('Images', 'string', 1),
+      col('Selector', 'string', 1),
+    ],
+    row: (o) => [
+      o.metadata.name,
+      o.spec?.replicas ?? 1,
+      o.status?.replicas ?? 0,
+      o.status?.readyReplicas ?? 0,
+      age(o.metadata.creationTimestamp),
+      containersOf(o.spec?.template),
+      imagesOf(o.spec?.template),
+      selectorText(o.spec?.selector),
+    ],
+  },
+  statefulsets: {
+    columns: [
+      col('Name', 'string', 0, 'name'),
+      col('Ready'),
+      col('Age'),
+      col('Containers', 'string', 1),
+      col('Images', 'string', 1),
+    ],
+    row: (o) => [
+      o.metadata.name,
+      `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 1}`,
+      age(o.metadata.creationTimestamp),
+      containersOf(o.spec?.template),
+      imagesOf(o.spec?.template),
+    ],
+  },
+  clusterrolebindings: { columns: bindingColumns, row: bindingRow },
+  rolebindings: { columns: bindingColumns, row: bindingRow },
+  clusterroles: {
+    columns: [col('Name', 'string', 0, 'name'), col('Created At', 'date')],
+    row: (o) => [o.metadata.name, o.metadata.creationTimestamp],
+  },
+  roles: {
+    columns: [col('Name', 'string', 0, 'name'), col('Created At', 'date')],
+    row: (o) => [o.metadata.name, o.metadata.creationTimestamp],
+  },
+  priorityclasses: {
+    columns: [
+      col('Name', 'string', 0, 'name'),
+      col('Value', 'integer'),
+      col('Global-Default', 'boolean'),
+      col('Age'),
+      col('PreemptionPolicy'),
+    ],
+    row: (o) => [
+      o.metadata.name,
+      o.value,
+      o.globalDefault === true,
+      age(o.metadata.creationTimestamp),
+      o.preemptionPolicy ?? 'PreemptLowerPriority',
+    ],
+  },
+  events: {
+    columns: [
+      col('Last Seen'),
+      col('Type'),
+      col('Reason'),
+      col('Object'),
+      col('Subobject', 'string', 1),
+      col('Source', 'string', 1),
+      col('Message'),
+      col('First Seen', 'string', 1),
+      col('Count', 'integer', 1),
+      col('Name', 'string', 1),
+    ],
+    row: (o) => [
+      age(o.lastTimestamp ?? o.eventTime ?? o.metadata.creationTimestamp),
+      o.type ?? '',
+      o.reason ?? '',
+      `${(o.involvedObject?.kind ?? '').toLowerCase()}/${o.involvedObject?.name ?? ''}`,
+      o.involvedObject?.fieldPath ?? '',
+      [o.source?.component, o.source?.host].filter(Boolean).join(', '),
+      o.message ?? '',
+      age(o.firstTimestamp ?? o.metadata.creationTimestamp),
+      o.count ?? 1,
+      o.metadata.name,
+    ],
+  },
+})
+
 const GENERIC = {
   columns: [col('Name', 'string', 0, 'name'), col('Age')],
   row: (o) => [o.metadata.name, age(o.metadata.creationTimestamp)],
