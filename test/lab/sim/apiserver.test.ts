@@ -881,6 +881,30 @@ describe('API semantics', () => {
     expect((await call('GET', '/api/v1/namespaces/default/pods/ghosted', { user: 'admin' })).status).toBe(404)
   })
 
+  it('field validation: kubectl (Strict) gets the strict decoding error; Warn drops the field with a warning', async () => {
+    const bad =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: typo\n  namespace: default\n  lables: {a: b}\ndta: {x: "1"}\n'
+    const strict = await kubectl(confs.admin!, ['apply', '-f', '-'], bad)
+    expect(strict.code).toBe(1)
+    expect(strict.stderr).toContain(
+      'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "dta", unknown field "metadata.lables"',
+    )
+    const ds = fs.readFileSync(new URL('./apiserver-fixtures/flannel.yaml', import.meta.url), 'utf8')
+    const typo = ds
+      .split('---')
+      .find((d) => d.includes('kind: DaemonSet'))!
+      .replace('hostNetwork: true', 'hostNetwrok: true')
+    const r = await kubectl(confs.admin!, ['apply', '-f', '-'], typo)
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('strict decoding error: unknown field "spec.template.spec.hostNetwrok"')
+    const warn = await kubectl(confs.admin!, ['apply', '--validate=warn', '-f', '-'], bad)
+    expect(warn.code, warn.stderr).toBe(0)
+    expect(warn.stderr).toContain('Warning: unknown field "dta"')
+    const cm = JSON.parse((await kubectl(confs.admin!, ['get', 'cm', 'typo', '-o', 'json'])).stdout)
+    expect(cm.dta).toBeUndefined()
+    expect(cm.metadata.lables).toBeUndefined()
+  })
+
   it('refuses server-side apply (415) and unsupported field selectors (400)', async () => {
     const r = await call('PATCH', '/api/v1/nodes/n1?fieldManager=x', {
       user: 'admin',

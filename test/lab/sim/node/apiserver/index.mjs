@@ -35,6 +35,7 @@ import { jsonPatch, mergePatch, strategicMerge } from './patch.mjs'
 import { RESOURCES, SUBRESOURCE_KINDS, GROUPS, findResource, apiVersionOf } from './resources.mjs'
 import { decodeAccessReview } from './protobuf.mjs'
 import { openapiV3 } from './openapi.mjs'
+import { unknownFields } from './schema.mjs'
 import { Store } from './store.mjs'
 import { toTable } from './tables.mjs'
 import {
@@ -782,8 +783,28 @@ export async function startApiServer(options) {
     if (causes.length) throw invalid(r, obj.metadata.name, causes)
   }
 
+  /** fieldValidation: Strict → 400, Warn (default) → Warning header + dropped, Ignore → dropped. */
+  function validateFields(ctx, obj) {
+    const mode = ctx.q.get('fieldValidation') ?? 'Warn'
+    if (!['Strict', 'Warn', 'Ignore'].includes(mode))
+      throw badRequest(`fieldValidation parameter unsupported: ${mode}, must be one of Ignore, Warn, Strict`)
+    const unknown = unknownFields(ctx.r.kind, obj)
+    if (!unknown.length) return
+    if (mode === 'Strict')
+      throw badRequest(
+        `${ctx.r.kind} in version "${ctx.r.version}" cannot be handled as a ${ctx.r.kind}: strict decoding error: ${unknown.map((u) => `unknown field "${u.path}"`).join(', ')}`,
+      )
+    if (mode === 'Warn')
+      ctx.response.setHeader(
+        'Warning',
+        unknown.map((u) => `299 - "unknown field \\"${u.path}\\""`),
+      )
+    for (const u of unknown) delete u.parent[u.key]
+  }
+
   async function doCreate(ctx, obj) {
     const { r, user, response, q } = ctx
+    if (obj && typeof obj === 'object' && !Array.isArray(obj)) validateFields(ctx, obj)
     await prepareCreate(ctx, obj)
     if (o.admissionPlugins.includes('NodeRestriction'))
       nodeRestriction(user, { ...ctx.attrs, name: obj.metadata.name }, obj, undefined, lookupNode)
@@ -876,6 +897,7 @@ export async function startApiServer(options) {
   async function doUpdate(ctx, next) {
     const { r, response } = ctx
     const cur = await store.get(r, ctx.namespace, ctx.name)
+    if (next && typeof next === 'object' && !Array.isArray(next)) validateFields(ctx, next)
     const wanted = next?.metadata?.resourceVersion
     if (wanted && wanted !== cur.metadata.resourceVersion) throw conflictOf(ctx)
     const out = prepareUpdate(ctx, next, cur)
@@ -915,6 +937,7 @@ export async function startApiServer(options) {
       if (type === 'application/json-patch+json') next = jsonPatch(base, patch)
       else if (type === 'application/merge-patch+json') next = mergePatch(base, patch)
       else next = strategicMerge(base, patch)
+      if (next && typeof next === 'object' && !Array.isArray(next)) validateFields(ctx, next)
       const wanted = next?.metadata?.resourceVersion
       if (wanted && wanted !== cur.metadata.resourceVersion) throw conflictOf(ctx)
       const out = prepareUpdate(ctx, next, cur)
