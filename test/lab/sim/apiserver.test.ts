@@ -321,12 +321,36 @@ function kubelet(name: string): () => void {
     const pods = await call('GET', `/api/v1/pods?fieldSelector=spec.nodeName%3D${name}`, { user: name }).catch(
       () => undefined,
     )
-    for (const p of pods?.body?.items ?? [])
+    for (const p of pods?.body?.items ?? []) {
+      const path = `/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}`
       if (p.metadata.deletionTimestamp)
-        await call('DELETE', `/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}`, {
+        await call('DELETE', path, {
           user: name,
           body: { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0 },
         }).catch(() => undefined)
+      else if (p.status?.phase !== 'Running' && p.metadata.namespace === 'kube-flannel') {
+        // "runs" the DaemonSet's pods (hostNetwork: the node's address)
+        const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z')
+        await call('PATCH', `${path}/status`, {
+          user: name,
+          contentType: 'application/merge-patch+json',
+          body: {
+            status: {
+              phase: 'Running',
+              podIP: name === 'n1' ? '10.84.0.11' : '10.84.0.12',
+              conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }],
+              containerStatuses: p.spec.containers.map((c: { name: string; image: string }) => ({
+                name: c.name,
+                image: c.image,
+                ready: true,
+                restartCount: 0,
+                state: { running: { startedAt: now } },
+              })),
+            },
+          },
+        }).catch(() => undefined)
+      }
+    }
   }
   const t = setInterval(() => void beat(), 1000)
   return () => clearInterval(t)
@@ -728,6 +752,16 @@ describe('kubectl against the stand-in', () => {
           blockOwnerDeletion: true,
         },
       ])
+    const rollout = await kubectl(confs.admin!, [
+      'rollout',
+      'status',
+      'ds/kube-flannel-ds',
+      '-n',
+      'kube-flannel',
+      '--timeout=20s',
+    ])
+    expect(rollout.code, rollout.stderr).toBe(0)
+    expect(rollout.stdout).toContain('daemon set "kube-flannel-ds" successfully rolled out')
     // a DaemonSet without tolerations skips the tainted node
     const plain = manifest
       .split('---')
@@ -763,13 +797,21 @@ describe('kubectl against the stand-in', () => {
   })
 
   it('get pods -A -o wide', async () => {
+    await waitUntil(
+      async () =>
+        /1\/1\s+Running[^\n]*\sn1\s/.test((await kubectl(confs.admin!, ['get', 'pods', '-A', '-o', 'wide'])).stdout),
+      {
+        timeoutMs: 10_000,
+        what: 'flannel pod on n1 running',
+      },
+    )
     const r = await kubectl(confs.admin!, ['get', 'pods', '-A', '-o', 'wide'])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(
       /^NAMESPACE\s+NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES\n/,
     )
     expect(r.stdout).toMatch(
-      /\nkube-flannel\s+kube-flannel-ds-\S+\s+0\/1\s+Pending\s+0\s+\S+\s+<none>\s+n1\s+<none>\s+<none>/,
+      /\nkube-flannel\s+kube-flannel-ds-\S+\s+1\/1\s+Running\s+0\s+\S+\s+10\.84\.0\.11\s+n1\s+<none>\s+<none>/,
     )
   })
 

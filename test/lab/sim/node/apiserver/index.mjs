@@ -127,6 +127,61 @@ function ipRange(cidr) {
   return { first: toIp(base + 1), at: (i) => toIp(base + 1 + i), size }
 }
 
+/** The defaults the real server's SetDefaults_PodSpec / SetDefaults_Container apply (the common ones). */
+export function podSpecDefaults(spec) {
+  if (!spec || typeof spec !== 'object') return
+  spec.restartPolicy ??= 'Always'
+  spec.terminationGracePeriodSeconds ??= 30
+  spec.dnsPolicy ??= 'ClusterFirst'
+  spec.schedulerName ??= 'default-scheduler'
+  spec.securityContext ??= {}
+  if (spec.serviceAccountName && !spec.serviceAccount) spec.serviceAccount = spec.serviceAccountName
+  spec.enableServiceLinks ??= true
+  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
+    if (!c || typeof c !== 'object') continue
+    c.terminationMessagePath ??= '/dev/termination-log'
+    c.terminationMessagePolicy ??= 'File'
+    const tag = /:([^/:@]+)$/.exec(c.image ?? '')?.[1]
+    c.imagePullPolicy ??=
+      !tag || tag === 'latest' ? (/@sha256:/.test(c.image ?? '') ? 'IfNotPresent' : 'Always') : 'IfNotPresent'
+    c.resources ??= {}
+    for (const port of c.ports ?? []) port.protocol ??= 'TCP'
+  }
+}
+/** apps/v1 defaults (SetDefaults_DaemonSet, _Deployment, _ReplicaSet, _StatefulSet). */
+function appsDefaults(plural, spec) {
+  podSpecDefaults(spec.template?.spec)
+  spec.revisionHistoryLimit ??= 10
+  if (plural === 'daemonsets') {
+    spec.updateStrategy ??= { type: 'RollingUpdate' }
+    if (spec.updateStrategy.type === 'RollingUpdate')
+      spec.updateStrategy.rollingUpdate = {
+        maxUnavailable: 1,
+        maxSurge: 0,
+        ...(spec.updateStrategy.rollingUpdate ?? {}),
+      }
+  }
+  if (plural === 'deployments') {
+    spec.replicas ??= 1
+    spec.progressDeadlineSeconds ??= 600
+    spec.strategy ??= { type: 'RollingUpdate' }
+    if (spec.strategy.type === 'RollingUpdate')
+      spec.strategy.rollingUpdate = { maxUnavailable: '25%', maxSurge: '25%', ...(spec.strategy.rollingUpdate ?? {}) }
+  }
+  if (plural === 'replicasets') {
+    spec.replicas ??= 1
+    delete spec.revisionHistoryLimit
+  }
+  if (plural === 'statefulsets') {
+    spec.replicas ??= 1
+    spec.podManagementPolicy ??= 'OrderedReady'
+    spec.updateStrategy ??= { type: 'RollingUpdate' }
+    if (spec.updateStrategy.type === 'RollingUpdate')
+      spec.updateStrategy.rollingUpdate = { partition: 0, ...(spec.updateStrategy.rollingUpdate ?? {}) }
+    spec.persistentVolumeClaimRetentionPolicy ??= { whenDeleted: 'Retain', whenScaled: 'Retain' }
+  }
+}
+
 export async function startApiServer(options) {
   const o = {
     bindAddress: '0.0.0.0',
@@ -686,6 +741,7 @@ export async function startApiServer(options) {
         break
       case 'pods':
         obj.spec ??= {}
+        podSpecDefaults(obj.spec)
         // the Priority admission plugin (on by default in the real server)
         if (obj.spec.priorityClassName) {
           const pc = await store.find(
@@ -757,6 +813,7 @@ export async function startApiServer(options) {
               message: `Invalid value: ${JSON.stringify(obj.spec.template?.metadata?.labels ?? {})}: \`selector\` does not match template \`labels\``,
             },
           ])
+        appsDefaults(r.plural, obj.spec)
         break
     }
     return obj
@@ -870,6 +927,9 @@ export async function startApiServer(options) {
         for (const [k, v] of Object.entries(out.stringData)) out.data[k] = Buffer.from(String(v)).toString('base64')
         delete out.stringData
       }
+      if (['daemonsets', 'deployments', 'replicasets', 'statefulsets'].includes(r.plural) && out.spec)
+        appsDefaults(r.plural, out.spec)
+      if (r.plural === 'pods') podSpecDefaults(out.spec)
       if (GENERATION.has(r.plural)) {
         out.metadata.generation = cur.metadata.generation ?? 1
         if (JSON.stringify(out.spec) !== JSON.stringify(cur.spec)) out.metadata.generation++
