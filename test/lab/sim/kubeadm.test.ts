@@ -523,6 +523,26 @@ describe('kubeadm stand-in: init with the CA files Flotilla placed, tokens, rese
     expect(expired.stderr).toContain(
       `could not find a JWS signature in the cluster-info ConfigMap for token ID "${expiring.slice(0, 6)}"`,
     )
+    // A JoinConfiguration is read as strictly as init's.
+    const strict = await sh(
+      `printf 'apiVersion: kubeadm.k8s.io/v1beta4\\nkind: JoinConfiguration\\ndiscovery:\\n  bootstrapToken:\\n    tokn: x\\n' > /tmp/join.yaml && sudo kubeadm join --config /tmp/join.yaml`,
+      old,
+    )
+    expect(strict.code).toBe(1)
+    expect(strict.stderr).toContain('strict decoding error: unknown field "discovery.bootstrapToken.tokn"')
+    // File discovery with a CA that did not sign the API server's certificate.
+    const foreign = await sh(
+      [
+        'cd /tmp && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=elsewhere -keyout e.key -out e.crt 2>/dev/null',
+        `printf 'apiVersion: v1\\nkind: Config\\nclusters:\\n- name: c\\n  cluster:\\n    server: https://cp.flotilla.lab:6443\\n    certificate-authority-data: %s\\n' "$(base64 -w0 e.crt)" > foreign-discovery.conf`,
+        `sudo kubeadm join --discovery-file /tmp/foreign-discovery.conf --tls-bootstrap-token ${token}`,
+      ].join(' && '),
+      old,
+    )
+    expect(foreign.code).toBe(1)
+    expect(foreign.stderr).toContain(
+      "error execution phase preflight: couldn't validate the identity of the API Server: tls: failed to verify certificate: x509: certificate signed by unknown authority",
+    )
     const mixed = await sh(
       `printf 'apiVersion: kubeadm.k8s.io/v1beta4\\nkind: JoinConfiguration\\n' > /tmp/join.yaml && sudo kubeadm join --config /tmp/join.yaml --certificate-key ${'a'.repeat(64)}`,
       old,
@@ -632,8 +652,10 @@ describe('kubeadm stand-in: init with the CA files Flotilla placed, tokens, rese
       500,
     )
     // Joining again over a Ready node of that name is refused by kubeadm's preflight.
+    // This time with file discovery: cluster-info's kubeconfig as the discovery file.
+    const info = await admin('-n', 'kube-public', 'get', 'cm', 'cluster-info', '-o', 'jsonpath={.data.kubeconfig}')
     const again = await sh(
-      `sudo kubeadm reset -f >/dev/null 2>&1; sudo kubeadm join cp.flotilla.lab:6443 --token ${token} --discovery-token-ca-cert-hash ${hash}`,
+      `sudo kubeadm reset -f >/dev/null 2>&1; printf %s ${Buffer.from(info.stdout).toString('base64')} | base64 -d > /tmp/discovery.conf && sudo kubeadm join --discovery-file /tmp/discovery.conf --tls-bootstrap-token ${token}`,
       old,
     )
     expect(again.code).toBe(1)
