@@ -990,6 +990,34 @@ describe('API semantics', () => {
       body: { status: { conditions: [{ type: 'MemoryPressure', status: 'False' }] } },
     })
     expect(r.body.status.conditions.map((c: { type: string }) => c.type).sort()).toEqual(['MemoryPressure', 'Ready'])
+    // taint validation (upstream validateNodeTaints)
+    r = await call('PATCH', path, {
+      user: 'admin',
+      contentType: sm,
+      body: {
+        spec: {
+          taints: [
+            { key: 'a', effect: 'Bogus' },
+            { key: 'c', effect: 'NoSchedule' },
+            { key: 'c', effect: 'NoSchedule' },
+          ],
+        },
+      },
+    })
+    expect(r.status).toBe(422)
+    expect(r.body.message).toBe(
+      'Node "n2" is invalid: [spec.taints[0].effect: Unsupported value: "Bogus": supported values: "NoSchedule", "PreferNoSchedule", "NoExecute", spec.taints[2]: Duplicate value: core.Taint{Key:"c", Value:"", Effect:"NoSchedule", TimeAdded:(*v1.Time)(nil)}: taints must be unique by key and effect pair]',
+    )
+    // label validation
+    r = await call('PATCH', path, {
+      user: 'admin',
+      contentType: sm,
+      body: { metadata: { labels: { 'bad/x/y': 'v' } } },
+    })
+    expect(r.status).toBe(422)
+    expect(r.body.message).toContain(
+      'Node "n2" is invalid: metadata.labels: Invalid value: "bad/x/y": a qualified name must consist of',
+    )
     r = await call('PATCH', path, {
       user: 'admin',
       contentType: 'application/json-patch+json',

@@ -35,7 +35,7 @@ import { jsonPatch, mergePatch, strategicMerge } from './patch.mjs'
 import { RESOURCES, SUBRESOURCE_KINDS, GROUPS, findResource, apiVersionOf } from './resources.mjs'
 import { decodeAccessReview } from './protobuf.mjs'
 import { openapiV3 } from './openapi.mjs'
-import { unknownFields } from './schema.mjs'
+import { unknownFields, valueErrors } from './schema.mjs'
 import { Store } from './store.mjs'
 import { toTable } from './tables.mjs'
 import {
@@ -863,6 +863,8 @@ export async function startApiServer(options) {
     const { r, user, response, q } = ctx
     if (obj && typeof obj === 'object' && !Array.isArray(obj)) validateFields(ctx, obj)
     await prepareCreate(ctx, obj)
+    const createErrors = valueErrors(r.kind, obj)
+    if (createErrors.length) throw invalid(r, obj.metadata.name, createErrors)
     if (o.admissionPlugins.includes('NodeRestriction'))
       nodeRestriction(user, { ...ctx.attrs, name: obj.metadata.name }, obj, undefined, lookupNode)
     if (q.get('dryRun') === 'All') return sendJSON(response, 201, obj)
@@ -944,6 +946,8 @@ export async function startApiServer(options) {
   }
 
   async function write(ctx, cur, out) {
+    const errors = valueErrors(ctx.r.kind, out)
+    if (errors.length) throw invalid(ctx.r, ctx.name, errors)
     if (o.admissionPlugins.includes('NodeRestriction')) nodeRestriction(ctx.user, ctx.attrs, out, cur)
     if (ctx.q.get('dryRun') === 'All') return out
     if (

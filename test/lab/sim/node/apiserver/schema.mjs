@@ -314,3 +314,87 @@ export function unknownFields(kind, obj) {
   walk(obj, schema, '')
   return out
 }
+
+// ---- value validation (k8s.io/apimachinery/pkg/util/validation, pkg/apis/core/validation) ----
+const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/
+
+/** IsQualifiedName: [prefix/]name; the messages of the real validator. */
+function qualifiedNameErrors(value) {
+  const parts = value.split('/')
+  let name = value
+  const errs = []
+  if (parts.length === 2) {
+    const [prefix] = parts
+    name = parts[1]
+    if (!prefix) errs.push('prefix part must be non-empty')
+    else if (prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix))
+      errs.push(
+        "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+      )
+  } else if (parts.length > 2) {
+    return [
+      "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
+    ]
+  }
+  if (!name) errs.push('name part must be non-empty')
+  else if (name.length > 63) errs.push('name part must be no more than 63 characters')
+  else if (!QUALIFIED_NAME.test(name))
+    errs.push(
+      "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+    )
+  return errs
+}
+function labelValueErrors(value) {
+  if (typeof value !== 'string') return ['must be a string']
+  if (value.length > 63) return ['must be no more than 63 characters']
+  if (!LABEL_VALUE.test(value))
+    return [
+      "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+    ]
+  return []
+}
+
+/** Field errors [{field, message, reason}] of the object's labels and, for nodes, taints. */
+export function valueErrors(kind, obj) {
+  const causes = []
+  const q = (v) => JSON.stringify(v)
+  for (const [k, v] of Object.entries(obj?.metadata?.labels ?? {})) {
+    for (const e of qualifiedNameErrors(k))
+      causes.push({ field: 'metadata.labels', message: `Invalid value: ${q(k)}: ${e}` })
+    for (const e of labelValueErrors(v))
+      causes.push({ field: 'metadata.labels', message: `Invalid value: ${q(v)}: ${e}` })
+  }
+  for (const k of Object.keys(obj?.metadata?.annotations ?? {}))
+    for (const e of qualifiedNameErrors(k))
+      causes.push({ field: 'metadata.annotations', message: `Invalid value: ${q(k)}: ${e}` })
+  if (kind === 'Node' && Array.isArray(obj?.spec?.taints)) {
+    const seen = new Set()
+    obj.spec.taints.forEach((t, i) => {
+      const path = `spec.taints[${i}]`
+      for (const e of qualifiedNameErrors(t?.key ?? ''))
+        causes.push({ field: `${path}.key`, message: `Invalid value: ${q(t?.key ?? '')}: ${e}` })
+      if (t?.value !== undefined)
+        for (const e of labelValueErrors(t.value))
+          causes.push({ field: `${path}.value`, message: `Invalid value: ${q(t.value)}: ${e}` })
+      if (!t?.effect) causes.push({ field: `${path}.effect`, message: 'Required value', reason: 'FieldValueRequired' })
+      else if (!['NoSchedule', 'PreferNoSchedule', 'NoExecute'].includes(t.effect))
+        causes.push({
+          field: `${path}.effect`,
+          message: `Unsupported value: ${q(t.effect)}: supported values: "NoSchedule", "PreferNoSchedule", "NoExecute"`,
+          reason: 'FieldValueNotSupported',
+        })
+      const id = `${t?.key}\u0000${t?.effect}`
+      if (seen.has(id))
+        causes.push({
+          field: path,
+          // field.Duplicate(idxPath, taint) prints the internal type with %#v
+          message: `Duplicate value: core.Taint{Key:${q(t.key)}, Value:${q(t.value ?? '')}, Effect:${q(t.effect)}, TimeAdded:(*v1.Time)(nil)}: taints must be unique by key and effect pair`,
+          reason: 'FieldValueDuplicate',
+        })
+      seen.add(id)
+    })
+  }
+  return causes
+}

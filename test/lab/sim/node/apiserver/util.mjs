@@ -51,7 +51,12 @@ export const invalid = (res, name, causes) =>
   new ApiError(
     422,
     'Invalid',
-    `${res.kind} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
+    // errors.NewInvalid: GroupKind "name" is invalid: <aggregate> ([a, b] when more than one)
+    `${res.group ? `${res.kind}.${res.group}` : res.kind} "${name}" is invalid: ${
+      causes.length === 1
+        ? `${causes[0].field}: ${causes[0].message}`
+        : `[${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}]`
+    }`,
     {
       name,
       ...(res.group ? { group: res.group } : {}),
