@@ -407,6 +407,36 @@ backend k3s-backend
   })
 })
 
+describe('a lone server with the default datastore (SQLite), on MicroOS', () => {
+  it('installs with INSTALL_K3S_SKIP_SELINUX_RPM=true and runs without the etcd role', async () => {
+    const r = await sh(
+      lb,
+      `${INSTALL} | INSTALL_K3S_SKIP_SELINUX_RPM=true K3S_TOKEN=${SECRET} sh -s - --https-listen-port 6445 --node-ip ${lb.address}`,
+    )
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain('[INFO]  Skipping installation of SELinux RPM')
+    await waitUntil(
+      'the MicroOS server Ready',
+      async () =>
+        new RegExp(`${lb.hostname} +Ready +control-plane,master `).test(
+          (await sh(lb, 'sudo kubectl get nodes --no-headers')).stdout,
+        ),
+      30_000,
+      1000,
+    )
+    expect(await journal(lb)).toContain('Configuring sqlite3 database connection pooling')
+  })
+
+  it('cannot take a second server: there is no etcd to join', async () => {
+    const r = await sh(
+      s2,
+      `sudo k3s server --server https://${lb.address}:6445 --token ${SECRET} --node-ip ${s2.address} --data-dir /tmp/k3s-join-sqlite`,
+    )
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`joining etcd cluster: https://${lb.address}:6445/db/info: 404 Not Found`)
+  })
+})
+
 describe('k3s with a custom CA (cli/certificate.md)', () => {
   // Root -> intermediate -> the five CAs, bundles as contrib/util/generate-custom-ca-certs.sh
   // writes them (ECDSA instead of its RSA root to keep the test quick), plus service.key.

@@ -20,6 +20,7 @@ export async function startNode({
   kubelet,
   adminKubeconfig,
   serverLabels,
+  etcdRole = true,
   flannel,
   log,
 }) {
@@ -64,7 +65,7 @@ export async function startNode({
                   labels: {
                     'node-role.kubernetes.io/control-plane': 'true',
                     'node-role.kubernetes.io/master': 'true',
-                    'node-role.kubernetes.io/etcd': 'true',
+                    ...(etcdRole ? { 'node-role.kubernetes.io/etcd': 'true' } : {}),
                   },
                 },
               },

@@ -101,6 +101,8 @@ export async function runServer(flags, args) {
   log.info(`Starting k3s ${VERSION} (${COMMIT})`)
   fs.mkdirSync(tls, { recursive: true, mode: 0o700 })
   const initialized = isInitialized(dataDir)
+  const sqliteMarker = path.join(serverDir, 'db', 'flotilla-sim-sqlite')
+  let sqlite = false
   const tokenFile = path.join(serverDir, 'token')
 
   // ---- token and certificates -------------------------------------------------------------
@@ -118,6 +120,11 @@ export async function runServer(flags, args) {
     log.info('Managed etcd cluster bootstrap already complete and initialized')
     const stored = fs.existsSync(tokenFile) ? parseToken(fs.readFileSync(tokenFile, 'utf8').trim()) : undefined
     serverPassword = stored?.password
+    sqlite = fs.existsSync(sqliteMarker)
+    if (sqlite && flags['cluster-init'])
+      notSimulated(
+        'converting the SQLite datastore to embedded etcd (--cluster-init on a server first started without it)',
+      )
     if (parsed && stored && parsed.password !== stored.password)
       log.fatal(
         `${PREFIX}: failed to reconcile with local datastore: bootstrap data already found and encrypted with different token`,
@@ -154,9 +161,10 @@ export async function runServer(flags, args) {
     serverPassword = parsed.password
     joining = true
   } else if (!flags['cluster-init']) {
-    notSimulated(
-      'k3s server without --cluster-init (the SQLite datastore through kine); start the first server with --cluster-init',
-    )
+    // The default datastore of a lone server: SQLite through kine. The simulator keeps the data in
+    // its etcd all the same, but behaves as that server does: no etcd to join (/db/info 404).
+    sqlite = true
+    log.info('Configuring sqlite3 database connection pooling: maxIdleConns=2, maxOpenConns=0, connMaxLifetime=0s')
   }
   let custom = false
   try {
@@ -290,6 +298,10 @@ export async function runServer(flags, args) {
   }
   const etcdChild = startEtcd({ dataDir, name: etcdName, ip: nodeIP, initialCluster, state, log: log.info })
   fs.writeFileSync(nameFile, `${etcdName}\n`)
+  if (sqlite) {
+    fs.writeFileSync(sqliteMarker, 'flotilla-sim: this server stands for k3s with SQLite (kine); its data is in etcd\n')
+    log.info(`Kine available at unix://${serverDir}/kine.sock`)
+  }
   let stopping = false
   etcdChild.on('exit', (code, sig) => {
     if (!stopping) log.fatal(`Error: etcd exited: ${code ?? sig} (see /var/log/flotilla-sim/k3s-etcd.log)`)
@@ -336,7 +348,9 @@ export async function runServer(flags, args) {
     bootstrap: () => ({ ...readBootstrap(tls), CriticalConfig: criticalConfig(cfg) }),
     config: () => ({ ...criticalConfig(cfg), ServerURL: `https://${nodeIP}:${port}` }),
     members: async () =>
-      (await etcd.members()).map((m) => ({ name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs })),
+      sqlite
+        ? undefined
+        : (await etcd.members()).map((m) => ({ name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs })),
     issueKubeletCert,
     checkBootstrapToken: (id, secret) => checkBootstrapToken(admin, id, secret),
     checkNodePassword: (name, pw) => checkNodePassword(admin, name, pw),
@@ -409,6 +423,7 @@ export async function runServer(flags, args) {
     kubelet: issueKubeletCert(nodeName),
     adminKubeconfig: kubeconfigFile,
     serverLabels: true,
+    etcdRole: !sqlite,
     flannel: cfg.flannelBackend !== 'none',
     log,
   })

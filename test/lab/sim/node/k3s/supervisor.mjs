@@ -92,8 +92,12 @@ export function supervisorHandler(ctx) {
           return send(200, JSON.stringify(ctx.bootstrap()), 'application/json')
         case '/v1-k3s/config':
           return send(200, JSON.stringify(ctx.config()), 'application/json')
-        case '/db/info':
-          return send(200, JSON.stringify({ members: await ctx.members() }), 'application/json')
+        case '/db/info': {
+          // only servers with embedded etcd have it (a SQLite server answers 404)
+          const members = await ctx.members()
+          if (!members) return send(404, '404 page not found\n')
+          return send(200, JSON.stringify({ members }), 'application/json')
+        }
         case '/v1-k3s/client-kubelet.crt': {
           const name = req.headers['k3s-node-name']
           const pw = req.headers['k3s-node-password']
