@@ -122,6 +122,17 @@ describe('kubeadm stand-in: version and configuration', () => {
     expect([r.code, r.stderr.split('\n')[0]]).toEqual([1, "can not mix '--config' with arguments [pod-network-cidr]"])
   })
 
+  it('has a kubelet that refuses to give its node a node-role label (--node-labels)', async () => {
+    // kubeletExtraArgs node-labels=node-role.kubernetes.io/worker= is a common mistake: the kubelet exits.
+    const r = await sh(
+      'kubelet --node-labels=node-role.kubernetes.io/worker=,node.kubernetes.io/pool=a 2>&1; echo "rc=$?"',
+    )
+    expect(r.stdout).toContain(
+      "failed to validate kubelet flags: unknown 'kubernetes.io' or 'k8s.io' labels specified with --node-labels: [node-role.kubernetes.io/worker]",
+    )
+    expect(r.stdout).toContain('rc=1')
+  })
+
   it('cannot guess the advertise address on a LAN without a default route', async () => {
     await writeConfig(config(cp).replace(/localAPIEndpoint:\n.*\n/, ''))
     const r = await sh('sudo kubeadm init --config /tmp/kubeadm.yaml')

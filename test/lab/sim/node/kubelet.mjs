@@ -56,6 +56,39 @@ for (let i = 0; i < argv.length; i++) {
   flags[m[1]] = m[2] ?? (BOOL_FLAGS.has(m[1]) ? 'true' : argv[++i])
 }
 
+// ValidateKubeletFlags: --node-labels may not set labels in the kubernetes.io / k8s.io namespaces
+// outside the kubelet's allowed set (a node may not give itself node-role.kubernetes.io/*).
+const ALLOWED_LABELS = [
+  'beta.kubernetes.io/arch',
+  'beta.kubernetes.io/instance-type',
+  'beta.kubernetes.io/os',
+  'failure-domain.beta.kubernetes.io/region',
+  'failure-domain.beta.kubernetes.io/zone',
+  'kubernetes.io/arch',
+  'kubernetes.io/hostname',
+  'kubernetes.io/os',
+  'node.kubernetes.io/instance-type',
+  'topology.kubernetes.io/region',
+  'topology.kubernetes.io/zone',
+]
+{
+  const unknown = (flags['node-labels'] ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((pair) => pair.split('=')[0])
+    .filter((key) => {
+      const ns = key.includes('/') ? key.slice(0, key.indexOf('/')) : ''
+      const restricted = /(^|\.)kubernetes\.io$|(^|\.)k8s\.io$/.test(ns)
+      const allowedPrefix = /(^|\.)kubelet\.kubernetes\.io$|(^|\.)node\.kubernetes\.io$/.test(ns)
+      return restricted && !allowedPrefix && !ALLOWED_LABELS.includes(key)
+    })
+  if (unknown.length) {
+    fatal(
+      `failed to validate kubelet flags: unknown 'kubernetes.io' or 'k8s.io' labels specified with --node-labels: [${unknown.join(' ')}]\n--node-labels in the 'kubernetes.io' namespace must begin with an allowed prefix (kubelet.kubernetes.io, node.kubernetes.io) or be in the specifically allowed set (${ALLOWED_LABELS.join(', ')})`,
+    )
+  }
+}
+
 const configPath = flags.config
 let config = {}
 if (configPath) {
