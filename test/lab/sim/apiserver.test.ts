@@ -252,6 +252,22 @@ beforeAll(async () => {
       },
     )
   startControllerManager('kcm-1')
+  const log = fs.openSync(`${dir}/scheduler.log`, 'a')
+  procs.push(
+    spawn(
+      'node',
+      [
+        `${NODE_DIR}kube-scheduler.mjs`,
+        `--authentication-kubeconfig=${confs.sched}`,
+        `--authorization-kubeconfig=${confs.sched}`,
+        '--bind-address=127.0.0.1',
+        `--kubeconfig=${confs.sched}`,
+        '--leader-elect=true',
+        '--secure-port=27259',
+      ],
+      { stdio: ['ignore', log, log] },
+    ),
+  )
 }, 120_000)
 
 afterAll(async () => {
@@ -328,8 +344,8 @@ function kubelet(name: string): () => void {
           user: name,
           body: { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0 },
         }).catch(() => undefined)
-      else if (p.status?.phase !== 'Running' && p.metadata.namespace === 'kube-flannel') {
-        // "runs" the DaemonSet's pods (hostNetwork: the node's address)
+      else if (p.status?.phase !== 'Running') {
+        // "runs" its pods (as hostNetwork pods: the node's address)
         const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z')
         await call('PATCH', `${path}/status`, {
           user: name,
@@ -796,6 +812,44 @@ describe('kubectl against the stand-in', () => {
     )
   })
 
+  it('a Deployment rolls out through a ReplicaSet (controller-manager) and pods the scheduler binds', async () => {
+    const deploy = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] } },
+      },
+    }
+    expect((await kubectl(confs.admin!, ['apply', '-f', '-'], JSON.stringify(deploy))).code).toBe(0)
+    let r = await kubectl(confs.admin!, ['rollout', 'status', 'deploy/web', '--timeout=30s'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain('deployment "web" successfully rolled out')
+    const rs = JSON.parse((await kubectl(confs.admin!, ['get', 'rs', '-l', 'app=web', '-o', 'json'])).stdout).items
+    expect(rs).toHaveLength(1)
+    expect(rs[0].metadata.ownerReferences[0]).toMatchObject({ kind: 'Deployment', name: 'web', controller: true })
+    const pods = JSON.parse((await kubectl(confs.admin!, ['get', 'pods', '-l', 'app=web', '-o', 'json'])).stdout).items
+    expect(pods.map((p: { spec: { nodeName: string } }) => p.spec.nodeName)).toEqual(['n2', 'n2']) // n1 is tainted
+    r = await kubectl(confs.admin!, ['get', 'deploy', 'web'])
+    expect(r.stdout).toMatch(/^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\nweb\s+2\/2\s+2\s+2\s+\S+\n$/)
+    // a new template: a second ReplicaSet, the first scaled to 0
+    expect((await kubectl(confs.admin!, ['set', 'image', 'deploy/web', 'c=nginx:1.28'])).code).toBe(0)
+    r = await kubectl(confs.admin!, ['rollout', 'status', 'deploy/web', '--timeout=30s'])
+    expect(r.code, r.stderr).toBe(0)
+    const after = JSON.parse((await kubectl(confs.admin!, ['get', 'rs', '-l', 'app=web', '-o', 'json'])).stdout).items
+    expect(after.map((x: { spec: { replicas: number } }) => x.spec.replicas).sort()).toEqual([0, 2])
+    // deleting the Deployment removes its ReplicaSets and pods
+    expect((await kubectl(confs.admin!, ['delete', 'deploy', 'web'])).code).toBe(0)
+    await waitUntil(
+      async () =>
+        JSON.parse((await kubectl(confs.admin!, ['get', 'pods,rs', '-l', 'app=web', '-o', 'json'])).stdout).items
+          .length === 0,
+      { timeoutMs: 20_000, what: 'web pods and replica sets gone' },
+    )
+  })
+
   it('get pods -A -o wide', async () => {
     await waitUntil(
       async () =>
@@ -1107,23 +1161,7 @@ describe('@kubernetes/client-node', () => {
 })
 
 describe('scheduler', () => {
-  it('serves /healthz over HTTPS (like the controller-manager) and binds pods to a node whose taints they tolerate', async () => {
-    const log = fs.openSync(`${dir}/scheduler.log`, 'a')
-    procs.push(
-      spawn(
-        'node',
-        [
-          `${NODE_DIR}kube-scheduler.mjs`,
-          `--authentication-kubeconfig=${confs.sched}`,
-          `--authorization-kubeconfig=${confs.sched}`,
-          '--bind-address=127.0.0.1',
-          `--kubeconfig=${confs.sched}`,
-          '--leader-elect=true',
-          '--secure-port=27259',
-        ],
-        { stdio: ['ignore', log, log] },
-      ),
-    )
+  it('serves /healthz over HTTPS (like the controller-manager) and binds pods to a node whose taints they tolerate (started with the suite)', async () => {
     const healthz = (port: number) =>
       new Promise<string>((resolve, reject) =>
         https

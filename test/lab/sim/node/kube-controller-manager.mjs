@@ -5,8 +5,8 @@
 // with its --kubeconfig: CSR approving (upstream's SubjectAccessReview rules for kubelet client
 // certificates) and signing (openssl, --cluster-signing-cert/key-file), bootstrapsigner (detached
 // HS256 JWS of the cluster-info kubeconfig per bootstrap token), tokencleaner, node lifecycle
-// (Unknown after --node-monitor-grace-period, unreachable/not-ready taints), a DaemonSet controller
-// and the garbage collection of pods whose DaemonSet is gone. Everything polls once a second.
+// (Unknown after --node-monitor-grace-period, unreachable/not-ready taints), DaemonSet, Deployment
+// and ReplicaSet controllers and the garbage collection of what their owners left. Everything polls once a second.
 import fs from 'node:fs'
 import os from 'node:os'
 import crypto from 'node:crypto'
@@ -155,6 +155,8 @@ const start = () => {
       ['tokencleaner', tokenCleaner],
       ['nodelifecycle', nodeLifecycle],
       ['daemonset', daemonSets],
+      ['deployment', deployments],
+      ['replicaset', replicaSets],
     ]) {
       if (!enabled(name)) continue
       try {
@@ -577,4 +579,211 @@ const dedupe = (ts) => {
     const k = JSON.stringify([t.key, t.operator, t.value, t.effect])
     return seen.has(k) ? false : seen.add(k)
   })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deployments → ReplicaSets → pods (the scheduler binds them). A template change creates a new
+// ReplicaSet (named <deployment>-<pod-template-hash>) and scales the old ones to 0 at once.
+const SAFE = 'bcdfghjklmnpqrstvwxz2456789' // k8s.io/apimachinery rand.SafeEncodeString alphabet
+function templateHash(template) {
+  let h = 0x811c9dc5 // FNV-32a, as controller.ComputeHash
+  for (const b of Buffer.from(JSON.stringify(template))) h = Math.imul(h ^ b, 0x01000193) >>> 0
+  return [...String(h)].map((c) => SAFE[c.charCodeAt(0) % SAFE.length]).join('')
+}
+const controllerOf = (o, kind) => (o.metadata.ownerReferences ?? []).find((r) => r.controller && r.kind === kind)
+const podReady = (p) => (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')
+const micro = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z')
+
+async function deployments() {
+  const [deploys, rss] = await Promise.all([
+    api.get('/apis/apps/v1/deployments').then((l) => l.items),
+    api.get('/apis/apps/v1/replicasets').then((l) => l.items),
+  ])
+  for (const rs of rss) {
+    const ref = controllerOf(rs, 'Deployment')
+    if (ref && !deploys.some((d) => d.metadata.uid === ref.uid))
+      await api
+        .delete(`/apis/apps/v1/namespaces/${rs.metadata.namespace}/replicasets/${rs.metadata.name}`)
+        .catch(() => {})
+  }
+  for (const d of deploys) {
+    const ns = d.metadata.namespace
+    const replicas = d.spec.replicas ?? 1
+    const hash = templateHash(d.spec.template)
+    const mine = rss.filter((rs) => controllerOf(rs, 'Deployment')?.uid === d.metadata.uid)
+    let current = mine.find((rs) => rs.metadata.labels?.['pod-template-hash'] === hash)
+    if (!current) {
+      const tpl = JSON.parse(JSON.stringify(d.spec.template))
+      tpl.metadata = { ...(tpl.metadata ?? {}), labels: { ...(tpl.metadata?.labels ?? {}), 'pod-template-hash': hash } }
+      current = await api.create(`/apis/apps/v1/namespaces/${ns}/replicasets`, {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: {
+          name: `${d.metadata.name}-${hash}`,
+          namespace: ns,
+          labels: tpl.metadata.labels,
+          annotations: {
+            'deployment.kubernetes.io/desired-replicas': String(replicas),
+            'deployment.kubernetes.io/revision': String(mine.length + 1),
+          },
+          ownerReferences: [
+            {
+              apiVersion: 'apps/v1',
+              kind: 'Deployment',
+              name: d.metadata.name,
+              uid: d.metadata.uid,
+              controller: true,
+              blockOwnerDeletion: true,
+            },
+          ],
+        },
+        spec: {
+          replicas,
+          selector: {
+            ...d.spec.selector,
+            matchLabels: { ...(d.spec.selector?.matchLabels ?? {}), 'pod-template-hash': hash },
+          },
+          template: tpl,
+        },
+      })
+      klog('I', `Scaled up replica set ${ns}/${current.metadata.name} to ${replicas}`)
+    } else if ((current.spec.replicas ?? 1) !== replicas) {
+      await api.patch(
+        `/apis/apps/v1/namespaces/${ns}/replicasets/${current.metadata.name}`,
+        { spec: { replicas } },
+        'merge',
+      )
+    }
+    for (const old of mine.filter((rs) => rs.metadata.uid !== current.metadata.uid && (rs.spec.replicas ?? 1) !== 0))
+      await api.patch(
+        `/apis/apps/v1/namespaces/${ns}/replicasets/${old.metadata.name}`,
+        { spec: { replicas: 0 } },
+        'merge',
+      )
+    const st = (rs) => rs.status ?? {}
+    const all = mine.some((rs) => rs.metadata.uid === current.metadata.uid) ? mine : [...mine, current]
+    const updated = st(current).replicas ?? 0
+    const available = st(current).availableReplicas ?? 0
+    const total = all.reduce((n, rs) => n + (st(rs).replicas ?? 0), 0)
+    const ready = all.reduce((n, rs) => n + (st(rs).readyReplicas ?? 0), 0)
+    const availableAll = all.reduce((n, rs) => n + (st(rs).availableReplicas ?? 0), 0)
+    const complete = updated === replicas && total === replicas && available === replicas
+    const prev = d.status?.conditions ?? []
+    const cond = (type, status, reason, message) => {
+      const p = prev.find((c) => c.type === type)
+      const same = p?.status === status && p?.reason === reason
+      return {
+        type,
+        status,
+        lastUpdateTime: same ? p.lastUpdateTime : micro(),
+        lastTransitionTime: p?.status === status ? p.lastTransitionTime : micro(),
+        reason,
+        message,
+      }
+    }
+    const status = {
+      observedGeneration: d.metadata.generation ?? 1,
+      replicas: total,
+      updatedReplicas: updated,
+      readyReplicas: ready,
+      availableReplicas: availableAll,
+      ...(total - availableAll > 0 ? { unavailableReplicas: total - availableAll } : {}),
+      conditions: [
+        availableAll >= replicas
+          ? cond('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.')
+          : cond('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.'),
+        complete
+          ? cond(
+              'Progressing',
+              'True',
+              'NewReplicaSetAvailable',
+              `ReplicaSet "${current.metadata.name}" has successfully progressed.`,
+            )
+          : cond('Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${current.metadata.name}" is progressing.`),
+      ],
+    }
+    const strip = (x) =>
+      JSON.stringify({ ...x, conditions: (x.conditions ?? []).map((c) => [c.type, c.status, c.reason]) })
+    if (strip(status) !== strip(d.status ?? {}))
+      await api
+        .request('PUT', `/apis/apps/v1/namespaces/${ns}/deployments/${d.metadata.name}/status`, {
+          body: { ...d, status },
+        })
+        .catch((e) => {
+          if (e.status !== 409) throw e
+        })
+  }
+}
+
+async function replicaSets() {
+  const [rss, pods] = await Promise.all([
+    api.get('/apis/apps/v1/replicasets').then((l) => l.items),
+    api.get('/api/v1/pods').then((l) => l.items),
+  ])
+  for (const p of pods) {
+    const ref = controllerOf(p, 'ReplicaSet')
+    if (ref && !p.metadata.deletionTimestamp && !rss.some((rs) => rs.metadata.uid === ref.uid))
+      await api.delete(`/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}`).catch(() => {})
+  }
+  for (const rs of rss) {
+    const ns = rs.metadata.namespace
+    const want = rs.spec.replicas ?? 1
+    const mine = pods.filter(
+      (p) => controllerOf(p, 'ReplicaSet')?.uid === rs.metadata.uid && !p.metadata.deletionTimestamp,
+    )
+    for (let i = mine.length; i < want; i++) {
+      const tpl = JSON.parse(JSON.stringify(rs.spec.template))
+      mine.push(
+        await api.create(`/api/v1/namespaces/${ns}/pods`, {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: {
+            generateName: `${rs.metadata.name}-`,
+            namespace: ns,
+            labels: tpl.metadata?.labels,
+            annotations: tpl.metadata?.annotations,
+            ownerReferences: [
+              {
+                apiVersion: 'apps/v1',
+                kind: 'ReplicaSet',
+                name: rs.metadata.name,
+                uid: rs.metadata.uid,
+                controller: true,
+                blockOwnerDeletion: true,
+              },
+            ],
+          },
+          spec: tpl.spec,
+        }),
+      )
+    }
+    if (mine.length > want) {
+      // unscheduled first, then not ready, then the youngest (controller.ActivePods ordering, simplified)
+      const rank = (p) => (p.spec?.nodeName ? 2 : 0) + (podReady(p) ? 1 : 0)
+      const victims = [...mine]
+        .sort(
+          (a, b) =>
+            rank(a) - rank(b) || (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''),
+        )
+        .slice(0, mine.length - want)
+      for (const v of victims) await api.delete(`/api/v1/namespaces/${ns}/pods/${v.metadata.name}`).catch(() => {})
+      mine.splice(0, mine.length, ...mine.filter((p) => !victims.includes(p)))
+    }
+    const ready = mine.filter(podReady).length
+    const status = {
+      replicas: mine.length,
+      fullyLabeledReplicas: mine.length,
+      readyReplicas: ready,
+      availableReplicas: ready,
+      observedGeneration: rs.metadata.generation ?? 1,
+    }
+    if (JSON.stringify(status) !== JSON.stringify(rs.status ?? {}))
+      await api
+        .request('PUT', `/apis/apps/v1/namespaces/${ns}/replicasets/${rs.metadata.name}/status`, {
+          body: { ...rs, status },
+        })
+        .catch((e) => {
+          if (e.status !== 409) throw e
+        })
+  }
 }
