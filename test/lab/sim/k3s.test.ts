@@ -324,6 +324,13 @@ backend k3s-backend
     const list = await sh(s3, 'sudo k3s token list')
     expect(list.stdout).toContain(`${token.split('::')[1]!.split('.')[0]}.<redacted>`)
     expect(list.stdout).toContain('flotilla-test')
+    // Bootstrap tokens are for agents only: a server cannot fetch the bootstrap data with one.
+    const asServer = await sh(
+      s3,
+      `sudo k3s server --server ${lbURL()} --token '${token}' --node-ip ${s3.address} --data-dir /tmp/k3s-bt`,
+    )
+    expect(asServer.code).toBe(1)
+    expect(asServer.stderr).toContain('/v1-k3s/server-bootstrap: 401 Unauthorized')
     const r = await sh(ag, `${INSTALL} | K3S_URL=${lbURL()} K3S_TOKEN='${token}' sh -s - --node-ip ${ag.address}`)
     expect(r.code, r.stderr).toBe(0)
     const env = await sh(
