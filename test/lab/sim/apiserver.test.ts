@@ -126,12 +126,12 @@ function call(
   })
 }
 
-function startApiserver(port: number, etcdServers = etcd.endpoint): ChildProcess {
+function startApiserver(port: number, etcdServers = etcd.endpoint, advertise = '127.0.0.1'): ChildProcess {
   const child = spawn(
     'node',
     [
       `${NODE_DIR}kube-apiserver.mjs`,
-      '--advertise-address=127.0.0.1',
+      `--advertise-address=${advertise}`,
       '--allow-privileged=true',
       '--authorization-mode=Node,RBAC',
       `--client-ca-file=${ca.crt}`,
@@ -242,7 +242,7 @@ beforeAll(async () => {
   confs.superB = kubeconfig('super', PORT_B, { user: 'super' })
   confs.anonymous = kubeconfig('anonymous', PORT_A)
   startApiserver(PORT_A)
-  startApiserver(PORT_B)
+  startApiserver(PORT_B, etcd.endpoint, '127.0.0.2')
   for (const port of [PORT_A, PORT_B])
     await waitUntil(
       async () => (await call('GET', '/readyz', { port, user: 'super' }).catch(() => ({ status: 0 }))).status === 200,
@@ -1462,10 +1462,16 @@ describe('compaction', () => {
 })
 
 describe('two API servers', () => {
-  it('stopping one loses nothing', async () => {
+  it('stopping one loses nothing; its address leaves the kubernetes Endpoints', async () => {
+    const eps = async () =>
+      (
+        await call('GET', '/api/v1/namespaces/default/endpoints/kubernetes', { user: 'super' })
+      ).body.subsets[0].addresses.map((a: { ip: string }) => a.ip)
+    expect(await eps()).toEqual(['127.0.0.1', '127.0.0.2'])
     const b = procs[1]!
     b.kill('SIGTERM')
     await new Promise((r) => b.once('exit', r))
+    expect(await eps()).toEqual(['127.0.0.1'])
     const r = await kubectl(confs.super!, ['get', 'nodes', '-o', 'name'])
     expect(r.stdout.trim().split('\n')).toEqual(['node/n1', 'node/n2'])
     expect((await call('GET', '/api/v1/nodes/n2', { user: 'super' })).body.metadata.labels.via).toBe('b')

@@ -202,9 +202,16 @@ const endpoints = flags['etcd-servers'].split(',')
 for (const e of endpoints)
   if (!/^https:\/\//.test(e)) fatal(`flotilla-sim: etcd server ${e} without TLS is not simulated`)
 
-process.on('SIGTERM', () => process.exit(0))
+let api
+// A graceful stop, as the real server's: its master lease and Endpoints address go first.
+process.on('SIGTERM', () => {
+  setTimeout(() => process.exit(0), 3000).unref()
+  Promise.resolve(api?.close())
+    .catch(() => {})
+    .finally(() => process.exit(0))
+})
 try {
-  await startApiServer({
+  api = await startApiServer({
     bindAddress: flags['bind-address'] ?? '0.0.0.0',
     port: Number(flags['secure-port'] ?? 6443),
     advertiseAddress: flags['advertise-address'],

@@ -294,14 +294,36 @@ export async function startApiServer(options) {
         },
         subsets: [],
       })
-      await store.guaranteedUpdate(ep, 'default', 'kubernetes', (cur) => {
-        const s = cur.subsets?.[0] ?? { addresses: [], ports: [{ name: 'https', port: o.port, protocol: 'TCP' }] }
-        if (s.addresses.some((a) => a.ip === o.advertiseAddress)) return undefined
-        s.addresses.push({ ip: o.advertiseAddress })
-        cur.subsets = [s]
-        return cur
-      })
+      await reconcileEndpoints()
+      leaseTimer = setInterval(() => reconcileEndpoints().catch((e) => log(`endpoint reconciler: ${e.message}`)), 5000)
     }
+  }
+
+  // The "lease" endpoint reconciler: every API server keeps a master lease (upstream: an etcd key
+  // under <prefix>/masterleases/<ip> with a 15 s TTL; here a timestamp) and the default/kubernetes
+  // Endpoints list the addresses whose lease is fresh, so a stopped or powered-off API server drops out.
+  const LEASE_TTL_MS = 15_000
+  let leaseTimer
+  const leaseKey = (ip) => `${store.prefix}/masterleases/${ip}`
+  async function reconcileEndpoints({ leaving = false } = {}) {
+    if (!o.advertiseAddress) return
+    if (leaving) await etcd.del(leaseKey(o.advertiseAddress))
+    else await etcd.put(leaseKey(o.advertiseAddress), JSON.stringify({ ip: o.advertiseAddress, renewTime: Date.now() }))
+    const { kvs } = await etcd.range(`${store.prefix}/masterleases/`)
+    const fresh = kvs
+      .map((kv) => JSON.parse(kv.value))
+      .filter((l) => Date.now() - l.renewTime < LEASE_TTL_MS)
+      .map((l) => l.ip)
+      .sort()
+    const ep = res('', 'endpoints')
+    await store.guaranteedUpdate(ep, 'default', 'kubernetes', (cur) => {
+      const ips = (cur.subsets?.[0]?.addresses ?? []).map((a) => a.ip)
+      if (JSON.stringify(ips) === JSON.stringify(fresh)) return undefined
+      cur.subsets = fresh.length
+        ? [{ addresses: fresh.map((ip) => ({ ip })), ports: [{ name: 'https', port: o.port, protocol: 'TCP' }] }]
+        : []
+      return cur
+    })
   }
 
   async function etcdHealthy() {
@@ -1243,6 +1265,8 @@ export async function startApiServer(options) {
     started,
     async close() {
       closed = true
+      clearInterval(leaseTimer)
+      if (ready) await reconcileEndpoints({ leaving: true }).catch(() => {})
       for (const w of [...openWatches]) w.finish()
       server.closeAllConnections?.()
       await new Promise((r) => server.close(() => r()))
