@@ -412,6 +412,40 @@ backend k3s-backend
       1000,
     )
   })
+
+  it('re-adds a server only after its Node is deleted (k3s then removes its etcd member)', async () => {
+    const kubeconfig = join(tmp, 'k3s.yaml')
+    const etcdctl = (node: LabNode) =>
+      sh(
+        node,
+        'sudo ETCDCTL_API=3 etcdctl --endpoints https://127.0.0.1:2379 --cacert /var/lib/rancher/k3s/server/tls/etcd/server-ca.crt --cert /var/lib/rancher/k3s/server/tls/etcd/client.crt --key /var/lib/rancher/k3s/server/tls/etcd/client.key member list',
+      )
+    await sh(s3, 'sudo /usr/local/bin/k3s-uninstall.sh >/dev/null 2>&1')
+    // Its old member (named after the node) is still in etcd: the rejoin is refused.
+    await sh(
+      s3,
+      `${INSTALL} | K3S_TOKEN=${SECRET} sh -s - server --server ${lbURL()} --tls-san ${lb.address} --node-ip ${s3.address}`,
+    )
+    await journalHas(s3, 'ETCD join failed: duplicate node name found, please use a unique name for this node')
+    expect(kubectl(kubeconfig, 'delete', 'node', s3.hostname).code).toBe(0)
+    await waitUntil(
+      'the member of the deleted node removed',
+      async () => !(await etcdctl(s2)).stdout.includes(`https://${s3.address}:2380`),
+      20_000,
+      1000,
+    )
+    // The service keeps restarting (Restart=always) and now joins.
+    await waitUntil(
+      `${s3.hostname} back as a Ready server`,
+      () =>
+        new RegExp(`${s3.hostname} +Ready +control-plane,etcd,master `).test(
+          kubectl(kubeconfig, 'get', 'nodes', '--no-headers').out,
+        ),
+      60_000,
+      1000,
+    )
+    expect((await etcdctl(s2)).stdout).toContain(`https://${s3.address}:2380`)
+  })
 })
 
 describe('a lone server with the default datastore (SQLite), on MicroOS', () => {
@@ -440,7 +474,7 @@ describe('a lone server with the default datastore (SQLite), on MicroOS', () => 
       `sudo k3s server --server https://${lb.address}:6445 --token ${SECRET} --node-ip ${s2.address} --data-dir /tmp/k3s-join-sqlite`,
     )
     expect(r.code).toBe(1)
-    expect(r.stderr).toContain(`joining etcd cluster: https://${lb.address}:6445/db/info: 404 Not Found`)
+    expect(r.stderr).toContain(`ETCD join failed: https://${lb.address}:6445/db/info: 404 Not Found`)
   })
 })
 

@@ -267,23 +267,27 @@ export async function runServer(flags, args) {
       try {
         members = JSON.parse((await joinAPI.get('/db/info')).toString()).members
       } catch (e) {
-        log.fatal(`Error: preparing server: start managed database: joining etcd cluster: ${e.message}`)
+        log.fatal(`ETCD join failed: ${e.message}`)
       }
       const clientURLs = members.flatMap((m) => m.clientURLs ?? [])
       const etcd = localClient(dataDir, clientURLs)
       const peerURL = `https://${nodeIP}:2380`
       try {
-        const existing = members.find((m) => (m.peerURLs ?? []).includes(peerURL))
-        if (existing && existing.name)
-          log.fatal(
-            `Error: preparing server: start managed database: joining etcd cluster: duplicate node name found, please use a unique name for this node`,
-          )
+        // k3s names members <node name>-<random>: a member left by an earlier life of this node
+        // (not removed because its Node was never deleted) blocks the join.
+        for (const m of members) {
+          if (m.name && m.name.slice(0, m.name.lastIndexOf('-')) === nodeName) {
+            fs.rmSync(nameFile, { force: true })
+            log.fatal('ETCD join failed: duplicate node name found, please use a unique name for this node')
+          }
+        }
+        const existing = members.find((m) => !m.name && (m.peerURLs ?? []).includes(peerURL))
         log.info(
           `Adding member ${etcdName}=${peerURL} to etcd cluster [${members.map((m) => `${m.name}=${m.peerURLs?.[0]}`).join(' ')}]`,
         )
         if (!existing) await etcd.memberAdd([peerURL])
       } catch (e) {
-        log.fatal(`Error: preparing server: start managed database: joining etcd cluster: ${e.message}`)
+        log.fatal(`ETCD join failed: ${e.message}`)
       } finally {
         etcd.close()
       }
@@ -396,6 +400,7 @@ export async function runServer(flags, args) {
   )
   log.info(`Wrote kubeconfig ${kubeconfigFile}`)
   admin = kubeClient(loadKubeconfig(kubeconfigFile))
+  if (!sqlite) removeMembersOfDeletedNodes(admin, etcd, nodeName)
   // The server's own agent registers its node password like any agent (a later node of the same
   // name with another /etc/rancher/node/password is refused).
   ;(async () => {
@@ -439,6 +444,30 @@ export async function runServer(flags, args) {
   }
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
+}
+
+// k3s's etcd member controller: when the Node of an etcd server is deleted (`kubectl delete node`),
+// its etcd member is removed, so that server can join again later. Every server watches (by
+// polling); the first to see a deletion removes the member.
+function removeMembersOfDeletedNodes(admin, etcd, self) {
+  const seen = new Set()
+  const tick = async () => {
+    const nodes = (await admin.get('/api/v1/nodes')).items ?? []
+    const names = new Set(nodes.map((n) => n.metadata.name))
+    for (const n of nodes) if (n.metadata.labels?.['node-role.kubernetes.io/etcd'] === 'true') seen.add(n.metadata.name)
+    for (const gone of [...seen].filter((n) => !names.has(n) && n !== self)) {
+      seen.delete(gone)
+      const m = (await etcd.members()).find((x) => x.name && x.name.slice(0, x.name.lastIndexOf('-')) === gone)
+      if (!m) continue
+      try {
+        await etcd.memberRemove(m.ID)
+        log.info(`Removed etcd member ${m.name} of deleted node ${gone}`)
+      } catch (e) {
+        log.info(`etcd member ${m.name}: ${e.message}`)
+      }
+    }
+  }
+  setInterval(() => tick().catch(() => {}), 2000).unref()
 }
 
 const unb64 = (s) => (s ? Buffer.from(s, 'base64').toString() : '')
