@@ -305,17 +305,30 @@ export async function markControlPlane(api, nodeName, taints) {
       `[mark-control-plane] Marking the node ${nodeName} as control-plane by adding the taints [${taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`).join(' ')}]`,
     )
   }
-  const node = await waitForNode(api, nodeName)
-  const have = node.spec?.taints ?? []
-  const add = taints.filter((t) => !have.some((h) => h.key === t.key && h.effect === t.effect))
-  await api.patch(
-    `/api/v1/nodes/${nodeName}`,
-    {
-      metadata: { labels: Object.fromEntries(CONTROL_PLANE_LABELS.map((l) => [l, ''])) },
-      ...(add.length ? { spec: { taints: [...have, ...add] } } : {}),
-    },
-    'merge',
-  )
+  // kubeadm's PatchNode: GET, compute, PATCH, retried (on conflicts too) until it sticks.
+  const started = Date.now()
+  for (;;) {
+    const node = await waitForNode(api, nodeName)
+    const have = node.spec?.taints ?? []
+    const add = taints.filter((t) => !have.some((h) => h.key === t.key && h.effect === t.effect))
+    try {
+      await api.patch(
+        `/api/v1/nodes/${nodeName}`,
+        {
+          metadata: { labels: Object.fromEntries(CONTROL_PLANE_LABELS.map((l) => [l, ''])) },
+          ...(add.length ? { spec: { taints: [...have, ...add] } } : {}),
+        },
+        'merge',
+      )
+      return
+    } catch (e) {
+      if (!(e instanceof KubeError && e.status === 409) || Date.now() - started > NODE_WAIT_MS)
+        fatal(
+          `error execution phase mark-control-plane: error applying control-plane label and taints: ${describeError(e)}`,
+        )
+      await later(300)
+    }
+  }
 }
 export async function waitForNode(api, nodeName) {
   const started = Date.now()
@@ -385,7 +398,13 @@ export function caHashOf(pem) {
 export function adminApi(kubeconfig = `${ETC}/admin.conf`) {
   if (readText(kubeconfig) === null)
     fatal(`failed to load admin kubeconfig: open ${kubeconfig}: no such file or directory`)
-  return { api: clientFor(kubeconfig), conn: loadKubeconfig(kubeconfig) }
+  let conn
+  try {
+    conn = loadKubeconfig(kubeconfig)
+  } catch (e) {
+    fatal(`failed to load admin kubeconfig: ${e.message}`)
+  }
+  return { api: kubeClient(conn), conn }
 }
 export function joinCommand(server, token, caPem, { controlPlane = false, certificateKey } = {}) {
   const endpoint = server.replace(/^https:\/\//, '')

@@ -11,6 +11,7 @@ import fs from 'node:fs'
 import { parse } from 'yaml'
 import { ConfigError } from './kubeadm-config.mjs'
 import { etcdClientFromFiles, memberIdHex } from './etcd-client.mjs'
+import { KubeError } from './kube-client.mjs'
 import { describeError } from './node-agent.mjs'
 import {
   adminApi,
@@ -562,8 +563,10 @@ async function main(args) {
 try {
   await main(process.argv.slice(2))
 } catch (e) {
-  if (!(e instanceof Fatal) && !(e instanceof ConfigError)) throw e
-  process.stderr.write(`${e.message}\n${STACK_HINT}\n`)
+  // An API or connection error nobody wrapped: kubeadm prints it as an error, not a stack trace.
+  const apiError = e instanceof KubeError || (e && typeof e.code === 'string' && e.syscall)
+  if (!(e instanceof Fatal) && !(e instanceof ConfigError) && !apiError) throw e
+  process.stderr.write(`${apiError ? describeError(e) : e.message}\n${STACK_HINT}\n`)
   process.exitCode = 1
 }
 // The API and etcd clients keep sockets alive; kubeadm is done.
