@@ -82,7 +82,9 @@ export function kubeClient({ server, ca, cert, key, token, insecure = false, tim
             let parsed = text
             try {
               parsed = text ? JSON.parse(text) : undefined
-            } catch {}
+            } catch {
+              // not JSON (a plain-text healthz answer or a proxy's error page): keep the text
+            }
             if (res.statusCode >= 200 && res.statusCode < 300) resolve(parsed)
             else reject(new KubeError(res.statusCode, parsed, method, path))
           })
