@@ -53,11 +53,15 @@ function lookup(host, urlPath) {
     const file = path.join(root, host, ...parts)
     try {
       if (fs.statSync(file).isFile()) return { file }
-    } catch {}
+    } catch {
+      // no such file in this root: try its redirect, then the next root
+    }
     try {
       const target = fs.readFileSync(`${file}.302`, 'utf8').split('\n')[0].trim()
       if (target) return { redirect: target }
-    } catch {}
+    } catch {
+      // no redirect either
+    }
   }
   return undefined
 }
