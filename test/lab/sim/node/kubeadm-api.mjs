@@ -305,22 +305,35 @@ export async function markControlPlane(api, nodeName, taints) {
       `[mark-control-plane] Marking the node ${nodeName} as control-plane by adding the taints [${taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`).join(' ')}]`,
     )
   }
-  // kubeadm's PatchNode: GET, compute, PATCH, retried (on conflicts too) until it sticks.
+  // kubeadm's PatchNode: GET, compute, PATCH, retried (on conflicts too) until it sticks. The
+  // patch carries the resourceVersion it was computed from (spec.taints has no merge key: the
+  // list is replaced whole), and the simulator reads the Node back a moment later, re-applying
+  // if a concurrent writer (the node lifecycle controller's taints) replaced the list meanwhile.
   const started = Date.now()
+  const marked = (n) =>
+    CONTROL_PLANE_LABELS.every((l) => n.metadata?.labels?.[l] !== undefined) &&
+    taints.every((t) => (n.spec?.taints ?? []).some((h) => h.key === t.key && h.effect === t.effect))
   for (;;) {
     const node = await waitForNode(api, nodeName)
+    if (marked(node)) {
+      await later(1500)
+      if (marked(await waitForNode(api, nodeName))) return
+      continue
+    }
     const have = node.spec?.taints ?? []
     const add = taints.filter((t) => !have.some((h) => h.key === t.key && h.effect === t.effect))
     try {
       await api.patch(
         `/api/v1/nodes/${nodeName}`,
         {
-          metadata: { labels: Object.fromEntries(CONTROL_PLANE_LABELS.map((l) => [l, ''])) },
+          metadata: {
+            resourceVersion: node.metadata.resourceVersion,
+            labels: Object.fromEntries(CONTROL_PLANE_LABELS.map((l) => [l, ''])),
+          },
           ...(add.length ? { spec: { taints: [...have, ...add] } } : {}),
         },
         'merge',
       )
-      return
     } catch (e) {
       if (!(e instanceof KubeError && e.status === 409) || Date.now() - started > NODE_WAIT_MS)
         fatal(
@@ -328,8 +341,13 @@ export async function markControlPlane(api, nodeName, taints) {
         )
       await later(300)
     }
+    if (Date.now() - started > NODE_WAIT_MS)
+      fatal(
+        'error execution phase mark-control-plane: error applying control-plane label and taints: timed out waiting for the condition',
+      )
   }
 }
+
 export async function waitForNode(api, nodeName) {
   const started = Date.now()
   let last = ''
