@@ -300,7 +300,13 @@ backend k3s-backend
 
   it('runs an agent: a wrong CA hash is retried and logged, the right token joins', async () => {
     const wrong = `K10${'1'.repeat(64)}::server:${SECRET}`
-    await sh(ag, `${INSTALL} | K3S_URL=${lbURL()} K3S_TOKEN='${wrong}' sh -s - --node-ip ${ag.address}`)
+    // The agent keeps retrying, so k3s never says READY=1 and the installer's `systemctl restart`
+    // hangs, as the real one does on a wrong token: the caller needs a timeout and the journal.
+    const hung = await sh(
+      ag,
+      `${INSTALL} | K3S_URL=${lbURL()} K3S_TOKEN='${wrong}' timeout 12 sh -s - --node-ip ${ag.address}`,
+    )
+    expect(hung.code).toBe(124)
     await journalHas(
       ag,
       `Failed to validate connection to cluster at ${lbURL()}: token CA hash does not match the Cluster CA certificate hash: ${'1'.repeat(64)}`,
@@ -309,7 +315,7 @@ backend k3s-backend
     // A bootstrap token that was only generated, never created on the server: 401.
     const generated = (await sh(s2, 'k3s token generate')).stdout.trim()
     expect(generated).toMatch(/^[a-z0-9]{6}\.[a-z0-9]{16}$/)
-    await sh(ag, `${INSTALL} | K3S_URL=${lbURL()} K3S_TOKEN='${generated}' sh -s - --node-ip ${ag.address}`)
+    await sh(ag, `${INSTALL} | K3S_URL=${lbURL()} K3S_TOKEN='${generated}' timeout 12 sh -s - --node-ip ${ag.address}`)
     await journalHas(
       ag,
       /Failed to retrieve agent configuration: https:\/\/.*\/v1-k3s\/config: 401 Unauthorized/,

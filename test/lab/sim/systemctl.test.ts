@@ -149,6 +149,20 @@ describe('systemctl stand-in', () => {
     expect(user.stderr).toContain('User=nobody is not simulated (root only)')
   })
 
+  it('waits for READY=1 from a Type=notify service, and times out like systemd without it', async () => {
+    await sh(
+      `printf '%s\\n' '#!/bin/sh' 'sleep 1' 'echo READY=1 > "$NOTIFY_SOCKET"' 'exec sleep 3600' | sudo tee /usr/local/bin/simnotify >/dev/null && sudo chmod 755 /usr/local/bin/simnotify`,
+    )
+    await sh(unit('simready', '[Service]\nType=notify\nExecStart=/usr/local/bin/simnotify'))
+    const ready = await sh('sudo systemctl start simready; echo rc=$?; systemctl is-active simready')
+    expect(ready.stdout).toBe('rc=0\nactive\n')
+    await sh('sudo systemctl stop simready')
+    await sh(unit('simsilent', '[Service]\nType=notify\nTimeoutStartSec=2\nExecStart=/usr/bin/sleep 3600'))
+    const silent = await sh('sudo systemctl start simsilent; echo rc=$?; systemctl is-active simsilent')
+    expect(silent.stderr).toContain('Job for simsilent.service failed because a timeout was exceeded.')
+    expect(silent.stdout).toBe('rc=1\nfailed\n')
+  })
+
   it('keeps using the loaded unit until daemon-reload, with systemd warning', async () => {
     await sh(unit('simedit', '[Service]\nExecStart=/usr/bin/sleep 1111'))
     expect((await sh('sudo systemctl start simedit && sudo systemctl stop simedit')).code).toBe(0)

@@ -4,6 +4,7 @@
 // CRI socket, so "is the runtime up" checks see a socket that exists only while it runs.
 import fs from 'node:fs'
 import net from 'node:net'
+import { notifyReady } from './sd-notify.mjs'
 
 const CONFIG = '/etc/containerd/config.toml'
 const SOCKET = '/run/containerd/containerd.sock'
@@ -70,6 +71,7 @@ if (args[0] === '--version' || args[0] === '-v') {
       `containerd (flotilla-sim): serving on ${SOCKET}; config: ${config.source}; ` +
         `cri: ${config.cri ? 'enabled' : 'disabled'}; SystemdCgroup: ${config.systemdCgroup}`,
     )
+    notifyReady() // containerd.service is Type=notify
   })
   const stop = () => {
     fs.rmSync(SOCKET, { force: true })

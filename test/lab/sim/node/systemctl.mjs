@@ -413,6 +413,11 @@ function start(name) {
       fail(1, jobFailed(name, 'start'))
     }
   }
+  // Type=notify: systemd waits for READY=1 on $NOTIFY_SOCKET. Here NOTIFY_SOCKET names a file the
+  // simulator's services (containerd, k3s) write `READY=1` into; see sd-notify.mjs.
+  const notifyFile = path.join(dir, 'notify')
+  fs.rmSync(notifyFile, { force: true })
+  if (type === 'notify') env.NOTIFY_SOCKET = notifyFile
   const envList = Object.entries(env)
     .map(([k, v]) => `${k}=${v}\0`)
     .join('')
@@ -428,13 +433,34 @@ function start(name) {
   fs.writeFileSync(path.join(dir, 'supervisor-pid'), String(child.pid))
   child.unref()
   fs.closeSync(log)
-  // Type=notify waits for READY=1; the simulator cannot hear sd_notify, so it waits until the
-  // process has survived a moment, and reports a process that dies at once as a failed start.
-  if (type === 'notify' || type === 'exec') {
+  // Type=exec: started once the binary runs; a process that dies at once is a failed start.
+  if (type === 'exec') {
     for (let i = 0; i < 15; i++) {
       sleep(100)
       const st = runtimeState(name)
       if (st.active === 'failed' || st.active === 'inactive') fail(1, jobFailed(name, 'start'))
+    }
+  }
+  // Type=notify: `systemctl start` returns when the service says READY=1, fails when its main
+  // process exits first, and times out after TimeoutStartSec= (default 90 s; 0/infinity = never,
+  // which the simulator caps at 300 s rather than hang a test forever).
+  if (type === 'notify') {
+    const timeout = one(unit, 'TimeoutStartSec', one(unit, 'TimeoutSec', '90s'))
+    const limitMs = ['0', 'infinity'].includes(timeout) ? 300_000 : parseSeconds(timeout) * 1000
+    const started = Date.now()
+    for (;;) {
+      if (/^READY=1$/m.test(read(notifyFile))) return
+      const st = runtimeState(name)
+      if (st.active === 'failed' || st.active === 'inactive' || st.result) fail(1, jobFailed(name, 'start'))
+      if (Date.now() - started > limitMs) {
+        stop(name)
+        fs.writeFileSync(path.join(dir, 'result'), 'failed timeout')
+        fail(
+          1,
+          `Job for ${name} failed because a timeout was exceeded.\nSee "systemctl status ${name}" and "journalctl -xeu ${name}" for details.`,
+        )
+      }
+      sleep(100)
     }
   }
 }

@@ -8,6 +8,7 @@ import { validateToken, warnings } from './join.mjs'
 import { DEFAULT_DATA_DIR, nodeIdentity, parseLabels, parseTaints, nodePassword } from './common.mjs'
 import { certsOf } from './token.mjs'
 import { startNode } from './node.mjs'
+import { notifyReady } from '../sd-notify.mjs'
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
@@ -82,4 +83,5 @@ export async function runAgent(flags, args) {
     log,
   })
   log.info(`k3s agent is up and running (node ${nodeName})`)
+  notifyReady() // systemd's READY=1: the install script's `systemctl restart` returns now
 }
