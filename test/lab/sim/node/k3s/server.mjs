@@ -22,6 +22,7 @@ import {
 import { startApi } from './api.mjs'
 import { startNode } from './node.mjs'
 import { kubeClient, loadKubeconfig } from '../kube-client.mjs'
+import { notifyReady } from '../sd-notify.mjs'
 
 const FLANNEL_BACKENDS = ['vxlan', 'host-gw', 'wireguard-native', 'none']
 const PREFIX = 'Error: preparing server: failed to bootstrap cluster data'
@@ -285,7 +286,18 @@ export async function runServer(flags, args) {
         log.info(
           `Adding member ${etcdName}=${peerURL} to etcd cluster [${members.map((m) => `${m.name}=${m.peerURLs?.[0]}`).join(' ')}]`,
         )
-        if (!existing) await etcd.memberAdd([peerURL])
+        // k3s adds a learner and promotes it; etcd accepts a learner even while the last member
+        // to join is still settling. The simulator adds a voter, which etcd's strict
+        // reconfiguration check refuses for a few seconds after a join: retry through that window.
+        for (let started = Date.now(); !existing;) {
+          try {
+            await etcd.memberAdd([peerURL])
+            break
+          } catch (e) {
+            if (Date.now() - started > 20_000 || !/unhealthy|not enough started/i.test(e.message)) throw e
+            await new Promise((r) => setTimeout(r, 1000))
+          }
+        }
       } catch (e) {
         log.fatal(`ETCD join failed: ${e.message}`)
       } finally {
@@ -433,6 +445,7 @@ export async function runServer(flags, args) {
     log,
   })
   log.info('k3s is up and running')
+  notifyReady() // systemd's READY=1: the install script's `systemctl restart` returns now
 
   const stop = async () => {
     stopping = true
