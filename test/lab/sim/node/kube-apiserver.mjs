@@ -5,6 +5,7 @@
 // state in the etcd given by --etcd-servers.
 import fs from 'node:fs'
 import { startApiServer } from './apiserver/index.mjs'
+import { isTrue, klogFatal, parseFlags } from './apiserver/component.mjs'
 
 const BOOL = new Set([
   'allow-privileged',
@@ -76,54 +77,14 @@ const NOT_SIMULATED = new Set([
   'apiserver-count',
 ])
 
-function fatal(msg) {
-  const d = new Date()
-  const ts = `${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')} ${d.toISOString().slice(11, 26)}`
-  console.error(`E${ts} ${process.pid} run.go:72] "command failed" err="${msg.replace(/"/g, '\\"')}"`)
-  process.exit(1)
-}
-
-const argv = process.argv.slice(2)
-const flags = {}
-for (let i = 0; i < argv.length; i++) {
-  const a = argv[i]
-  if (a === '--version') {
-    console.log('Kubernetes v1.32.4')
-    process.exit(0)
-  }
-  const m = /^--?([a-z0-9-]+)(?:=(.*))?$/s.exec(a)
-  if (!m) {
-    console.error(`Error: unknown command "${a}" for "kube-apiserver"`)
-    process.exit(1)
-  }
-  const [, name, inline] = m
-  if (!KNOWN.has(name) && !NOT_SIMULATED.has(name)) {
-    console.error(`Error: unknown flag: --${name}`)
-    process.exit(1)
-  }
-  let value = inline
-  if (value === undefined) {
-    if (BOOL.has(name)) value = 'true'
-    else if (i + 1 < argv.length) value = argv[++i]
-    else {
-      console.error(`Error: flag needs an argument: --${name}`)
-      process.exit(1)
-    }
-  }
-  if (BOOL.has(name) && !['true', 'false', '1', '0', 't', 'f', 'TRUE', 'FALSE', 'True', 'False'].includes(value)) {
-    console.error(
-      `Error: invalid argument "${value}" for "--${name}" flag: strconv.ParseBool: parsing "${value}": invalid syntax`,
-    )
-    process.exit(1)
-  }
-  if (NOT_SIMULATED.has(name)) {
-    console.error(`flotilla-sim: kube-apiserver --${name} is not simulated`)
-    process.exit(1)
-  }
-  flags[name] = value
-}
-const bool = (name, dflt) =>
-  flags[name] === undefined ? dflt : ['true', '1', 't', 'TRUE', 'True'].includes(flags[name])
+const fatal = klogFatal
+const flags = parseFlags(process.argv.slice(2), {
+  known: [...KNOWN],
+  bools: [...BOOL],
+  notSimulated: [...NOT_SIMULATED],
+  command: 'kube-apiserver',
+})
+const bool = (name, dflt) => isTrue(flags[name], dflt)
 
 const read = (file) => {
   try {

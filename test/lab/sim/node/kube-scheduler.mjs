@@ -39,7 +39,6 @@ await serveHealthz({
   port: Number(flags['secure-port'] ?? 10259),
   name: 'kube-scheduler',
 })
-klog('I', `Serving securely on ${flags['bind-address'] ?? '0.0.0.0'}:${flags['secure-port'] ?? 10259}`)
 process.on('SIGTERM', () => process.exit(0))
 
 async function schedule() {

@@ -12,6 +12,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { ETC, fatal, isIP, openssl, out, warn } from './kubeadm-util.mjs'
+import { signLeaf as x509Leaf } from './x509.mjs'
 export function newKey(file, algorithm) {
   const args = algorithm.startsWith('RSA')
     ? ['genpkey', '-algorithm', 'RSA', '-pkeyopt', `rsa_keygen_bits:${algorithm.slice(4)}`]
@@ -94,13 +95,6 @@ export function loadCA(cfg, base, name, cn) {
   return { crt, key }
 }
 
-export function sanList(dns, ips) {
-  return [...new Set(dns)]
-    .map((d) => `DNS:${d}`)
-    .concat([...new Set(ips)].map((i) => `IP:${i}`))
-    .join(',')
-}
-
 // A leaf signed by CA with kubeadm's profile (pki_helpers.go NewSignedCert).
 export function leaf(cfg, ca, base, { cn, org, usage, dns = [], ips = [] }) {
   const crt = path.join(cfg.certificatesDir, `${base}.crt`)
@@ -135,45 +129,18 @@ export function leaf(cfg, ca, base, { cn, org, usage, dns = [], ips = [] }) {
     )
 }
 
-/**
- * Signs a leaf certificate for `keyPath` with the cluster CA, as kubeadm does: not a CA, digital
- * signature + key encipherment, the given extended usage and SANs. Returns the PEM.
- */
+/** A leaf for `keyPath` signed by the cluster CA as kubeadm signs them (x509.mjs), PEM. */
 export function signLeaf(cfg, ca, keyPath, { cn, org, usage, dns = [], ips = [] }) {
-  const ext = [
-    '[leaf]',
-    'basicConstraints = critical, CA:FALSE',
-    'keyUsage = critical, digitalSignature, keyEncipherment',
-    `extendedKeyUsage = ${usage}`,
-    'authorityKeyIdentifier = keyid',
-    ...(dns.length || ips.length ? [`subjectAltName = ${sanList(dns, ips)}`] : []),
-  ].join('\n')
-  const extFile = path.join(os.tmpdir(), `flotilla-sim-ext-${process.pid}`)
-  fs.writeFileSync(extFile, ext)
-  try {
-    const csr = openssl(['req', '-new', '-key', keyPath, '-subj', `${org ? `/O=${org}` : ''}/CN=${cn}`])
-    return openssl(
-      [
-        'x509',
-        '-req',
-        '-CA',
-        ca.crt,
-        '-CAkey',
-        ca.key,
-        '-set_serial',
-        `0x${randomBytes(8).toString('hex')}`,
-        '-days',
-        String(Math.ceil(cfg.certificateValidityHours / 24)),
-        '-extfile',
-        extFile,
-        '-extensions',
-        'leaf',
-      ],
-      csr,
-    )
-  } finally {
-    fs.rmSync(extFile, { force: true })
-  }
+  return x509Leaf({
+    caCrt: ca.crt,
+    caKey: ca.key,
+    keyFile: keyPath,
+    cn,
+    orgs: org ? [org] : [],
+    usage,
+    sans: [...dns, ...ips],
+    days: Math.ceil(cfg.certificateValidityHours / 24),
+  })
 }
 
 export function certsPhase(cfg) {

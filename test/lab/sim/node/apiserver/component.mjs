@@ -128,6 +128,7 @@ export async function serveHealthz({ bindAddress, port, name }) {
     )
     server.listen(port, bindAddress, resolve)
   })
+  klog('I', `Serving securely on ${bindAddress}:${port}`)
   return server
 }
 

@@ -3,11 +3,11 @@
 // administrator's custom CA files placed there before the first start; leaves signed with openssl
 // and written as k3s writes them, leaf followed by its CA bundle.
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
-import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto'
+import { createPrivateKey, X509Certificate } from 'node:crypto'
 import { certsOf } from './token.mjs'
+import { signLeaf as x509Leaf } from '../x509.mjs'
 
 export class PkiError extends Error {}
 
@@ -120,53 +120,9 @@ function checkCA(crtFile, keyFile) {
   if (new Date(certs[0].validTo) < new Date()) throw new PkiError(`flotilla-sim: ${crtFile} has expired`)
 }
 
-function sanList(sans) {
-  const ip = (s) => /^[\d.]+$/.test(s) || s.includes(':')
-  return [...new Set(sans)].map((s) => (ip(s) ? `IP:${s}` : `DNS:${s}`)).join(',')
-}
-
 /** Signs a leaf for keyFile with the CA (cert + key files); returns leaf PEM followed by the CA bundle. */
 export function signLeaf({ caCrt, caKey, keyFile, cn, org = [], usage, sans = [], days = 365 }) {
-  const ext = [
-    '[leaf]',
-    'basicConstraints = critical, CA:FALSE',
-    'keyUsage = critical, digitalSignature, keyEncipherment',
-    `extendedKeyUsage = ${usage}`,
-    'authorityKeyIdentifier = keyid',
-    ...(sans.length ? [`subjectAltName = ${sanList(sans)}`] : []),
-  ].join('\n')
-  const extFile = path.join(os.tmpdir(), `flotilla-sim-k3s-ext-${process.pid}-${randomBytes(4).toString('hex')}`)
-  const caFirst = path.join(os.tmpdir(), `flotilla-sim-k3s-ca-${process.pid}-${randomBytes(4).toString('hex')}`)
-  const bundle = fs.readFileSync(caCrt, 'utf8')
-  fs.writeFileSync(extFile, ext)
-  fs.writeFileSync(caFirst, certsOf(bundle)[0].toString())
-  try {
-    const subj = `${org.map((o) => `/O=${o}`).join('')}/CN=${cn}`
-    const csr = openssl(['req', '-new', '-key', keyFile, '-subj', subj])
-    const leaf = openssl(
-      [
-        'x509',
-        '-req',
-        '-CA',
-        caFirst,
-        '-CAkey',
-        caKey,
-        '-set_serial',
-        `0x${randomBytes(8).toString('hex')}`,
-        '-days',
-        String(days),
-        '-extfile',
-        extFile,
-        '-extensions',
-        'leaf',
-      ],
-      csr,
-    )
-    return leaf + bundle
-  } finally {
-    fs.rmSync(extFile, { force: true })
-    fs.rmSync(caFirst, { force: true })
-  }
+  return x509Leaf({ caCrt, caKey, keyFile, cn, orgs: org, usage, sans, days }) + fs.readFileSync(caCrt, 'utf8')
 }
 
 /**
