@@ -50,7 +50,7 @@ sysctl -q -p /etc/sysctl.d/k8s.conf
 mkdir -p /etc/containerd
 containerd config default | sed 's/SystemdCgroup = false/SystemdCgroup = true/' > /etc/containerd/config.toml
 systemctl restart containerd
-systemctl enable containerd 2>/dev/null`
+systemctl is-enabled containerd >/dev/null`
 
 // kubeadm's ha-considerations.md HAProxy example (domain.md §8), health-checking /healthz.
 const haproxyCfg = (servers: LabNode[]) => `global

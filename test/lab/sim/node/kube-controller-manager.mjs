@@ -142,7 +142,6 @@ await serveHealthz({
   port: Number(flags['secure-port'] ?? 10257),
   name: 'kube-controller-manager',
 })
-klog('I', `Serving securely on ${flags['bind-address'] ?? '0.0.0.0'}:${flags['secure-port'] ?? 10257}`)
 process.on('SIGTERM', () => process.exit(0))
 
 const start = () => {
@@ -461,7 +460,18 @@ async function nodeLifecycle() {
     if (key(taints) !== key(n.spec?.taints)) {
       const keep = (n.spec?.taints ?? []).filter((x) => taints.some((y) => y.key === x.key && y.effect === x.effect))
       const added = taints.filter((y) => !keep.some((x) => x.key === y.key && x.effect === y.effect))
-      await api.patch(path, { spec: { taints: [...keep, ...added] } }, 'strategic')
+      // With the resourceVersion that was read, as upstream's PatchNodeTaints does: a taint added
+      // meanwhile (kubeadm's mark-control-plane) makes this a Conflict, never a lost update. The
+      // next pass (1 s) reads again.
+      try {
+        await api.patch(
+          path,
+          { metadata: { resourceVersion: n.metadata.resourceVersion }, spec: { taints: [...keep, ...added] } },
+          'strategic',
+        )
+      } catch (e) {
+        if (e.status !== 409) throw e
+      }
     }
   }
 }

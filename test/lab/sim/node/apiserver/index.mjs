@@ -1016,7 +1016,10 @@ export async function startApiServer(options) {
           : `the body of the request was in an unknown format - accepted media types include: ${accepted}`,
       )
     const patch = parseJSON(body)
-    for (let attempt = 0; attempt < 10; attempt++) {
+    // GuaranteedUpdate: a patch without a resourceVersion never fails on a concurrent write; it is
+    // re-applied to the fresh object (upstream retries until the request times out).
+    const deadline = Date.now() + 30_000
+    while (Date.now() < deadline) {
       const cur = await store.get(r, ctx.namespace, ctx.name)
       const base = typed(r, cur)
       let next
