@@ -144,23 +144,7 @@ export function validateCluster(cfg) {
 export function buildInitConfig(flags) {
   let docs = {}
   if (flags.config) {
-    const mixed = Object.keys(flags).filter((f) => !INIT_MIXABLE.includes(f))
-    if (mixed.length) fatal(`can not mix '--config' with arguments [${mixed.sort().join(' ')}]`)
-    let text
-    try {
-      text = fs.readFileSync(flags.config, 'utf8')
-    } catch (e) {
-      fatal(
-        `unable to read config from "${flags.config}" : open ${flags.config}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}`,
-      )
-    }
-    docs = readConfigText(text, flags.config)
-    for (const ignored of ['JoinConfiguration', 'ResetConfiguration']) {
-      if (docs[ignored])
-        warn(
-          `[config] WARNING: Ignored configuration document with GroupVersionKind kubeadm.k8s.io/v1beta4, Kind=${ignored}`,
-        )
-    }
+    docs = readConfigFlag(flags, INIT_MIXABLE, [], ['JoinConfiguration', 'ResetConfiguration'])
   }
   const init = docs.InitConfiguration ?? {}
   const cluster = docs.ClusterConfiguration ?? {}
@@ -287,4 +271,30 @@ export function validateAdvertiseAddress(cfg, field = 'localAPIEndpoint.advertis
       `${field}: Invalid value: "${cfg.advertiseAddress}": flotilla-sim: not an address of this node (${nodeAddresses().join(', ')})`,
     ]
   return []
+}
+
+/**
+ * `--config FILE` of init and join: refuses other flags (and positional arguments) mixed with it,
+ * reads the file strictly, and warns about the documents this command ignores, as kubeadm does.
+ */
+export function readConfigFlag(flags, mixable, positional, ignoredKinds) {
+  const mixed = Object.keys(flags).filter((f) => !mixable.includes(f))
+  if (mixed.length) fatal(`can not mix '--config' with arguments [${mixed.sort().join(' ')}]`)
+  if (positional.length) fatal(`can not mix '--config' with arguments [${positional.join(' ')}]`)
+  let text
+  try {
+    text = fs.readFileSync(flags.config, 'utf8')
+  } catch (e) {
+    fatal(
+      `unable to read config from "${flags.config}" : open ${flags.config}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}`,
+    )
+  }
+  const docs = readConfigText(text, flags.config)
+  for (const ignored of ignoredKinds) {
+    if (docs[ignored])
+      warn(
+        `[config] WARNING: Ignored configuration document with GroupVersionKind kubeadm.k8s.io/v1beta4, Kind=${ignored}`,
+      )
+  }
+  return docs
 }

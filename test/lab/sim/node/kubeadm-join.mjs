@@ -11,10 +11,16 @@ import { parse } from 'yaml'
 import { etcdClientFromFiles, memberIdHex } from './etcd-client.mjs'
 import { KubeError, kubeClient } from './kube-client.mjs'
 import { describeError } from './node-agent.mjs'
-import { readConfigText, TOKEN_PATTERN } from './kubeadm-config.mjs'
+import { TOKEN_PATTERN } from './kubeadm-config.mjs'
 import { caHashOf, CONTROL_PLANE_LABELS, clientFor, markControlPlane } from './kubeadm-api.mjs'
 import { certsPhase, kubeconfigsPhase, sharedCertificateProblems, writeDownloadedCerts } from './kubeadm-certs.mjs'
-import { clusterPart, validateAdvertiseAddress, validateCluster, validateNodeRegistration } from './kubeadm-cfg.mjs'
+import {
+  clusterPart,
+  readConfigFlag,
+  validateAdvertiseAddress,
+  validateCluster,
+  validateNodeRegistration,
+} from './kubeadm-cfg.mjs'
 import { startKubelet, writeControlPlaneManifests, writeEtcdManifest, writeKubeletFiles } from './kubeadm-manifests.mjs'
 import {
   commonChecks,
@@ -57,24 +63,11 @@ const SPEC = {
 
 function joinConfigFrom(flags, positional) {
   if (flags.config) {
-    const mixed = Object.keys(flags).filter((f) => !JOIN_MIXABLE.includes(f))
-    if (mixed.length) fatal(`can not mix '--config' with arguments [${mixed.sort().join(' ')}]`)
-    if (positional.length) fatal(`can not mix '--config' with arguments [${positional.join(' ')}]`)
-    let text
-    try {
-      text = fs.readFileSync(flags.config, 'utf8')
-    } catch (e) {
-      fatal(
-        `unable to read config from "${flags.config}" : open ${flags.config}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}`,
-      )
-    }
-    const docs = readConfigText(text, flags.config)
-    for (const ignored of ['InitConfiguration', 'ClusterConfiguration', 'ResetConfiguration']) {
-      if (docs[ignored])
-        warn(
-          `[config] WARNING: Ignored configuration document with GroupVersionKind kubeadm.k8s.io/v1beta4, Kind=${ignored}`,
-        )
-    }
+    const docs = readConfigFlag(flags, JOIN_MIXABLE, positional, [
+      'InitConfiguration',
+      'ClusterConfiguration',
+      'ResetConfiguration',
+    ])
     if (!docs.JoinConfiguration) fatal('no JoinConfiguration kind was found in the YAML file')
     return docs.JoinConfiguration
   }
