@@ -3,6 +3,7 @@ import type { AppErrorData } from '../../../../shared/errors'
 import { Field } from '../../components/Field'
 import { useSecurity } from '../../stores/security.store'
 import { defaultPath } from './format'
+import { NewPassphraseFields, useNewPassphrase } from './NewPassphrase'
 
 /**
  * One encrypted file with every CA key and the records to use them, for another computer or a
@@ -29,28 +30,26 @@ export function BackupCard({ ready }: { ready: boolean }) {
 function BackupForm({ ready }: { ready: boolean }) {
   const backup = useSecurity((s) => s.backup)
   const [path, setPath] = useState(defaultPath('flotilla-backup', 'flotilla'))
-  const [pass, setPass] = useState('')
-  const [confirm, setConfirm] = useState('')
+  const passphrase = useNewPassphrase()
   const [overwrite, setOverwrite] = useState(false)
   const [error, setError] = useState<AppErrorData | null>(null)
   const [done, setDone] = useState<string | null>(null)
   const submit = async (event: FormEvent) => {
     event.preventDefault()
     setDone(null)
-    if (pass !== confirm)
+    if (passphrase.mismatch)
       return setError({
         code: 'INVALID_INPUT',
-        message: 'The two passphrases differ.',
-        details: { fields: { confirm: 'The two passphrases differ.' } },
+        message: passphrase.mismatch,
+        details: { fields: { confirm: passphrase.mismatch } },
       })
-    const result = await backup(path, pass, overwrite)
+    const result = await backup(path, passphrase.pass, overwrite)
     setError(result.ok ? null : result.error)
     if (result.ok) {
       setDone(
         `Saved ${result.value.secrets} secrets (${result.value.clusters.join(', ') || 'no clusters'}) to ${result.value.path}.`,
       )
-      setPass('')
-      setConfirm('')
+      passphrase.clear()
     }
   }
   const fields = error?.details?.fields ?? {}
@@ -64,21 +63,11 @@ function BackupForm({ ready }: { ready: boolean }) {
         error={fields.path}
         spellCheck={false}
       />
-      <Field
+      <NewPassphraseFields
+        value={passphrase}
         label="Backup passphrase"
-        type="password"
-        autoComplete="new-password"
-        value={pass}
-        onChange={(e) => setPass(e.target.value)}
-        error={fields.passphrase}
-      />
-      <Field
-        label="Repeat backup passphrase"
-        type="password"
-        autoComplete="new-password"
-        value={confirm}
-        onChange={(e) => setConfirm(e.target.value)}
-        error={fields.confirm}
+        repeatLabel="Repeat backup passphrase"
+        fields={fields}
       />
       {error?.code === 'FILE_EXISTS' && (
         <label className="check">

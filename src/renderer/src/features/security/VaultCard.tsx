@@ -4,6 +4,7 @@ import type { VaultStatus } from '../../../../shared/types'
 import { Field } from '../../components/Field'
 import { useSecurity } from '../../stores/security.store'
 import { BACKEND_NAMES, keyLocation } from './format'
+import { NewPassphraseFields, useNewPassphrase } from './NewPassphrase'
 
 /**
  * The first-run check: which keychain backend this computer has and where the vault key lives.
@@ -99,34 +100,23 @@ function FirstRun({ status }: { status: VaultStatus }) {
 
 function PassphraseSetup({ onError }: { onError(error: AppErrorData | null): void }) {
   const setupVault = useSecurity((s) => s.setupVault)
-  const [pass, setPass] = useState('')
-  const [confirm, setConfirm] = useState('')
+  const passphrase = useNewPassphrase()
   const [fields, setFields] = useState<Record<string, string>>({})
   const submit = async (event: FormEvent) => {
     event.preventDefault()
-    if (pass !== confirm) return setFields({ confirm: 'The two passphrases differ.' })
-    const result = await setupVault('passphrase', pass)
+    if (passphrase.mismatch) return setFields({ confirm: passphrase.mismatch })
+    const result = await setupVault('passphrase', passphrase.pass)
     setFields(result.ok ? {} : (result.error.details?.fields ?? {}))
     onError(result.ok ? null : result.error)
   }
   return (
     <form className="inline-form" aria-label="Use a passphrase" onSubmit={(e) => void submit(e)} noValidate>
-      <Field
+      <NewPassphraseFields
+        value={passphrase}
         label="Vault passphrase"
-        type="password"
-        autoComplete="new-password"
-        value={pass}
-        onChange={(e) => setPass(e.target.value)}
-        error={fields.passphrase}
+        repeatLabel="Repeat passphrase"
         hint="At least 8 characters. There is no way to recover it."
-      />
-      <Field
-        label="Repeat passphrase"
-        type="password"
-        autoComplete="new-password"
-        value={confirm}
-        onChange={(e) => setConfirm(e.target.value)}
-        error={fields.confirm}
+        fields={fields}
       />
       <div className="form-actions">
         <button className="button" type="submit">
