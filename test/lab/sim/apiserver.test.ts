@@ -1341,7 +1341,14 @@ describe('controller-manager', () => {
     expect(
       (await submit('node-csr-n2-by-n1', csrPem('n2x', '/O=system:nodes/CN=system:node:n2'), { user: 'n1' })).status,
     ).toBe(201)
-    await new Promise((r) => setTimeout(r, 2500))
+    // A later, approvable CSR signed means the approver has passed over the earlier one too.
+    expect(
+      (await submit('node-csr-n1-renew2', csrPem('n1r2', '/O=system:nodes/CN=system:node:n1'), { user: 'n1' })).status,
+    ).toBe(201)
+    await waitUntil(async () => Boolean((await get('node-csr-n1-renew2')).status?.certificate), {
+      timeoutMs: 15_000,
+      what: 'second renewal signed',
+    })
     expect((await get('node-csr-n2-by-n1')).status?.conditions).toBeUndefined()
   })
 
@@ -1427,7 +1434,11 @@ describe('controller-manager', () => {
       timeoutMs: 15_000,
       what: 'kcm-2 up',
     })
-    await new Promise((r) => setTimeout(r, 3000))
+    // kcm-2 has tried the lock and found it held (a positive sign that it ran its election loop).
+    await waitUntil(
+      async () => fs.readFileSync(`${dir}/kcm-2.log`, 'utf8').includes(`lock is held by ${holder} and has not`),
+      { timeoutMs: 15_000, what: 'kcm-2 tried the lease' },
+    )
     expect((await lease()).spec.holderIdentity).toBe(holder)
     expect(fs.readFileSync(`${dir}/kcm-2.log`, 'utf8')).not.toContain('Started controllers')
     expect(fs.readFileSync(`${dir}/kcm-1.log`, 'utf8')).toContain('Started controllers')

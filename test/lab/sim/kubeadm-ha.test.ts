@@ -186,7 +186,7 @@ describe('kubeadm HA (stacked etcd) behind HAProxy, from the kubernetes.io guide
   it('runs HAProxy on the load balancer, health-checking /healthz', async () => {
     const r = await root(
       lb,
-      `mkdir -p /etc/haproxy && cat > /etc/haproxy/haproxy.cfg <<'EOF'\n${haproxyCfg(cps)}EOF\n/usr/sbin/haproxy -c -f /etc/haproxy/haproxy.cfg && /usr/sbin/haproxy -D -f /etc/haproxy/haproxy.cfg -p /run/haproxy.pid && sleep 0.5 && ss -Hltn | grep -c ':6443 '`,
+      `mkdir -p /etc/haproxy && cat > /etc/haproxy/haproxy.cfg <<'EOF'\n${haproxyCfg(cps)}EOF\n/usr/sbin/haproxy -c -f /etc/haproxy/haproxy.cfg && /usr/sbin/haproxy -D -f /etc/haproxy/haproxy.cfg -p /run/haproxy.pid && for i in $(seq 1 100); do ss -Hltn | grep -q ':6443 ' && break; sleep 0.05; done; ss -Hltn | grep -c ':6443 '`,
     )
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout.trim().split('\n').pop()).toBe('1')

@@ -528,7 +528,16 @@ describe('kubeadm stand-in: init with the CA files Flotilla placed, tokens, rese
       'could not find a JWS signature in the cluster-info ConfigMap for token ID "zzzzzz"',
     )
     const expiring = (await sh('sudo kubeadm token create --ttl 1s')).stdout.trim()
-    await new Promise((r) => setTimeout(r, 2500))
+    // Expired means the bootstrap signer has taken its signature out of cluster-info.
+    await waitUntil(
+      'the expired token to lose its cluster-info signature',
+      async () =>
+        !(
+          await admin('-n', 'kube-public', 'get', 'configmap', 'cluster-info', '-o', 'jsonpath={.data}')
+        ).stdout.includes(`jws-kubeconfig-${expiring.slice(0, 6)}`),
+      20_000,
+      250,
+    )
     const expired = await join(`--token ${expiring} --discovery-token-ca-cert-hash ${hash}`)
     expect(expired.code).toBe(1)
     expect(expired.stderr).toContain(

@@ -19,6 +19,12 @@ afterAll(() => lab?.dispose())
 
 const sh = (command: string) => sshExec(node, command, { timeoutMs: 30_000 })
 
+// `systemctl start` of a simple-type unit returns once the process is forked, before it has exec'd
+// (systemd does the same), so a process listing right after it may still show the fork: poll for
+// the exec'd `sleep N` with a deadline before reading it.
+const SLEEPING =
+  'for i in $(seq 1 100); do s=$(pgrep -a sleep | grep -o "sleep [0-9]*") && break; sleep 0.05; done; echo "$s"'
+
 // A unit of the kind a package ships: a long-running process, enabled into multi-user.target.
 const unit = (name: string, body: string) =>
   `sudo tee /etc/systemd/system/${name}.service >/dev/null <<'EOF'\n${body}\nEOF`
@@ -167,13 +173,13 @@ describe('systemctl stand-in', () => {
     await sh(unit('simedit', '[Service]\nExecStart=/usr/bin/sleep 1111'))
     expect((await sh('sudo systemctl start simedit && sudo systemctl stop simedit')).code).toBe(0)
     await sh(unit('simedit', '[Service]\nExecStart=/usr/bin/sleep 2222'))
-    const stale = await sh('sudo systemctl start simedit; pgrep -a sleep | grep -o "sleep [0-9]*"')
+    const stale = await sh(`sudo systemctl start simedit; ${SLEEPING}`)
     expect(stale.stderr).toContain(
       "Warning: The unit file, source configuration file or drop-ins of simedit.service changed on disk. Run 'systemctl daemon-reload' to reload units.",
     )
     expect(stale.stdout).toContain('sleep 1111')
     const fresh = await sh(
-      'sudo systemctl stop simedit; sudo systemctl daemon-reload; sudo systemctl start simedit; pgrep -a sleep | grep -o "sleep [0-9]*"',
+      `sudo systemctl stop simedit; sudo systemctl daemon-reload; sudo systemctl start simedit; ${SLEEPING}`,
     )
     expect(fresh.stderr).toBe('')
     expect(fresh.stdout).toContain('sleep 2222')
@@ -185,9 +191,7 @@ describe('systemctl stand-in', () => {
     await sh(
       'sudo mkdir -p /etc/systemd/system/simdrop.service.d && printf \'[Service]\\nEnvironment="SECS=4444"\\nExecStart=\\nExecStart=/usr/bin/sleep $SECS\\n\' | sudo tee /etc/systemd/system/simdrop.service.d/10-override.conf >/dev/null',
     )
-    const r = await sh(
-      'sudo systemctl daemon-reload && sudo systemctl start simdrop && pgrep -a sleep | grep -o "sleep [0-9]*"',
-    )
+    const r = await sh(`sudo systemctl daemon-reload && sudo systemctl start simdrop && ${SLEEPING}`)
     expect(r.stdout).toContain('sleep 4444')
     expect(r.stdout).not.toContain('sleep 3333')
     await sh('sudo systemctl stop simdrop')
@@ -201,7 +205,8 @@ describe('systemctl stand-in', () => {
       ),
     )
     const r = await sh(
-      'sudo systemctl start simcrash; sleep 0.5; systemctl status simcrash; echo "rc=$?"; journalctl -u simcrash',
+      // The first run fails at once; poll until systemd has noticed and scheduled the restart.
+      'sudo systemctl start simcrash; for i in $(seq 1 100); do systemctl status simcrash | grep -q auto-restart && break; sleep 0.05; done; systemctl status simcrash; echo "rc=$?"; journalctl -u simcrash',
     )
     expect(r.stdout).toMatch(/Active: activating \(auto-restart\)/)
     expect(r.stdout).toMatch(/rc=3\n/)

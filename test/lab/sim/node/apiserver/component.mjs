@@ -143,6 +143,7 @@ export function leaderElect(
   const identity = `${os.hostname()}_${crypto.randomUUID()}`
   const path = `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${name}`
   let leading = false
+  let toldHeld = false
   const micro = () => new Date().toISOString().replace('Z', '000Z')
   async function tick() {
     try {
@@ -171,6 +172,9 @@ export function leaderElect(
             klog('E', `leaderelection lost`)
             process.exit(1)
           }
+          // client-go says this at -v=4 on every try; once is enough to show a try was made.
+          if (!toldHeld) klog('I', `lock is held by ${spec.holderIdentity} and has not yet expired`)
+          toldHeld = true
           return
         }
         const mine = spec.holderIdentity === identity
