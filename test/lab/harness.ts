@@ -47,7 +47,7 @@ export interface LabNode {
   traits: string[]
   family: 'raspios' | 'microos' | 'debian' | 'ubuntu'
   os: { id: string; versionId: string; prettyName: string }
-  arch: 'aarch64' | 'x86_64'
+  arch: 'aarch64' | 'x86_64' | 'armv7l'
   kernel: string
   /** Raspberry Pi model string, null on PCs */
   model: string | null

@@ -46,8 +46,8 @@ export interface HostDiscovery {
   sshReason?: string
 }
 
-/** How bad one readiness finding is. */
-export type ReadinessSeverity = 'blocking' | 'fixable' | 'warning'
+/** How bad one readiness finding is; `unchecked`: Flotilla could not look (e.g. needs sudo). */
+export type ReadinessSeverity = 'blocking' | 'fixable' | 'warning' | 'unchecked'
 
 /** One finding of the readiness check, in words a person understands. */
 export interface ReadinessReason {
@@ -60,10 +60,13 @@ export interface ReadinessReason {
 
 export type ClusterRole = 'control-plane' | 'worker' | 'haproxy'
 
-/** Verdict for one role: ready, ready after Flotilla fixes things, or blocked. */
+/**
+ * Verdict for one role: ready, ready after Flotilla fixes things, blocked, or unchecked (nothing
+ * blocks, but something could not be looked at: neither ready nor blocked until it is).
+ */
 export interface RoleReadiness {
   role: ClusterRole
-  verdict: 'ready' | 'fixable' | 'blocked'
+  verdict: 'ready' | 'fixable' | 'blocked' | 'unchecked'
   reasons: ReadinessReason[]
 }
 
@@ -93,6 +96,8 @@ export interface HostIdentification {
   clockOffsetMs: number
   /** Paths and processes left by an old cluster. */
   leftovers: string[]
+  /** Directories that may hold leftovers but could not be read: reading them needs sudo. */
+  leftoversUnchecked?: string[]
   /** Kubernetes-relevant TCP ports something already listens on. */
   portsInUse: number[]
   machineId: string

@@ -8,8 +8,8 @@
 # profile_resolve writes NODE_* variables; lab.sh stores them in the node's node.env, which the
 # node's init (node/init.sh) reads to build the host and `status --json` reads to describe it.
 
-readonly PROFILE_BASES="pi4 pi5 microos microos-pi debian-sudo-nopass ubuntu-sudo-nopass"
-readonly PROFILE_TRAITS="port=N password-only ssh-off no-mdns mdns-ssh old-cluster same-name name=HOST sim"
+readonly PROFILE_BASES="pi3 pi4 pi5 microos microos-pi debian-sudo-nopass ubuntu-sudo-nopass"
+readonly PROFILE_TRAITS="port=N password-only ssh-off no-mdns mdns-ssh old-cluster same-name name=HOST sim os-release-usr-lib login-banner memcg-default-on reset-leftovers"
 # Awkward hosts by name (issue 3, "Awkward hosts").
 declare -rA PROFILE_ALIASES=(
   [ssh-port-2222]="debian-sudo-nopass+port=2222+mdns-ssh" # sshd on a non-standard port, advertised
@@ -23,6 +23,7 @@ readonly PROFILE_DEFAULT_MIX="pi4,pi5,microos,microos-pi,debian-sudo-nopass,ubun
 
 # MAC prefixes (OUIs). Pi OUIs are Raspberry Pi Trading Ltd registrations (domain.md §9); x86 hosts
 # get 52:54:00, the prefix QEMU/KVM gives virtual NICs, so they are clearly not Pis.
+readonly OUI_PI3=b8:27:eb # Raspberry Pi Foundation: Pi 3 and older
 readonly OUI_PI4=dc:a6:32
 readonly OUI_PI4_LATE=e4:5f:01
 readonly OUI_PI5=2c:cf:67
@@ -98,6 +99,27 @@ profile_resolve() {
         NODE_HOST_STEM=pi5
       fi
       ;;
+    pi3)
+      # Issue 11 (probe): a Pi 3 Model B+ on 32-bit Raspberry Pi OS (bookworm, armhf). Only Pi 4 and
+      # later boot a 64-bit kernel under a 32-bit OS by default, so this one says armv7l. Too small
+      # and 32-bit for Kubernetes; the classic spare Pi that becomes the HAProxy endpoint.
+      NODE_FAMILY=raspios
+      NODE_OS=raspbian-12
+      NODE_ARCH=armv7l
+      NODE_USER=pi
+      NODE_SUDO=password
+      NODE_PASSWORD_LOGIN=yes
+      NODE_MDNS_WORKSTATION=yes
+      NODE_MODEL="Raspberry Pi 3 Model B Plus Rev 1.3"
+      NODE_DT_COMPATIBLE="raspberrypi,3-model-b-plus brcm,bcm2837"
+      NODE_PI_REVISION=a020d3 # 1 GB, rev 1.3
+      NODE_CPUINFO=cortex-a53-v7l
+      NODE_KERNEL="6.6.74+rpt-rpi-v7"
+      NODE_MEM_KB=948304
+      NODE_SWAP="file /var/swap 102396" # dphys-swapfile's 100 MiB default
+      NODE_MAC_OUI=$OUI_PI3
+      NODE_HOST_STEM=pi3
+      ;;
     microos | microos-pi)
       # openSUSE MicroOS: root logs in with the key given at first boot (Combustion/Ignition).
       NODE_FAMILY=microos
@@ -161,6 +183,11 @@ profile_resolve() {
       name=*)
         NODE_HOSTNAME=${trait#name=}
         [[ $NODE_HOSTNAME =~ ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$ ]] || die "profile '$1': bad host name"
+        ;;
+      # Probe and readiness traits (issue 11, items 10-14); node/init.sh reads them from NODE_TRAITS.
+      os-release-usr-lib | login-banner | reset-leftovers) ;;
+      memcg-default-on)
+        [ "$NODE_FAMILY" = raspios ] || die "profile '$1': memcg-default-on is for Raspberry Pi OS"
         ;;
       *) die "profile '$1': unknown trait '$trait' (traits: $PROFILE_TRAITS)" ;;
     esac

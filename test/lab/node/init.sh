@@ -114,14 +114,16 @@ provision_arch() {
 EOF
   chmod 755 "$ROOT/usr/bin/uname"
   printf '#!/bin/sh\n# Flotilla lab stand-in\nexec /usr/bin/uname -m\n' >"$ROOT/usr/bin/arch"
-  if [ "$NODE_ARCH" = aarch64 ] && [ "$NODE_FAMILY" = raspios ]; then
-    # apt picks packages by dpkg's architecture: a Pi OS node says arm64.
+  if [ "$NODE_FAMILY" = raspios ]; then
+    # apt picks packages by dpkg's architecture: a Pi OS node says arm64 (32-bit Pi OS: armhf).
+    local dpkg_arch=arm64
+    [ "$NODE_ARCH" = armv7l ] && dpkg_arch=armhf
     mv "$ROOT/usr/bin/dpkg" "$ROOT/usr/bin/dpkg.real"
-    cat >"$ROOT/usr/bin/dpkg" <<'EOF'
+    cat >"$ROOT/usr/bin/dpkg" <<EOF
 #!/bin/sh
-# Flotilla lab stand-in: this node claims to be arm64.
-if [ "$#" -eq 1 ] && [ "$1" = --print-architecture ]; then echo arm64; exit 0; fi
-exec /usr/bin/dpkg.real "$@"
+# Flotilla lab stand-in: this node claims to be $dpkg_arch.
+if [ "\$#" -eq 1 ] && [ "\$1" = --print-architecture ]; then echo $dpkg_arch; exit 0; fi
+exec /usr/bin/dpkg.real "\$@"
 EOF
     chmod 755 "$ROOT/usr/bin/dpkg"
   fi
@@ -286,6 +288,7 @@ provision() {
     microos) provision_microos ;;
   esac
   [ "$NODE_OLD_CLUSTER" = no ] || provision_old_cluster
+  provision_probe_traits
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -340,6 +343,7 @@ fake_kernel_files() {
   fake_bind cmdline /proc/cmdline
   fake_bind swaps /proc/swaps
   fake_bind meminfo /proc/meminfo
+  [ "$NODE_FAMILY" != raspios ] || fake_pi_cgroups
 
   if [ -n "$NODE_MODEL" ]; then
     local serial
@@ -474,6 +478,7 @@ do_reboot() {
   cat /proc/sys/kernel/random/uuid >/proc/sys/kernel/random/boot_id
   if [ "$NODE_FAMILY" = raspios ]; then
     printf '%s %s\n' "$FW_PREFIX" "$(head -n1 /boot/firmware/cmdline.txt)" >/proc/cmdline
+    pi_cgroup_view /proc/cmdline /sys/fs/cgroup/cgroup.controllers /proc/cgroups
   fi
   hostname "$(cat /etc/hostname)"
   start_services
@@ -527,6 +532,74 @@ serve() {
     set -e
     [ "$rc" = 0 ] || say "ack $SEQ failed ($cmd)"
   done
+}
+
+# ---------------------------------------------------------------------------------------------
+# Probe and readiness traits (issue 11, items 10-14): hosts Flotilla's probe misjudged.
+has_trait() { [[ " $NODE_TRAITS " == *" $1 "* ]]; }
+
+provision_probe_traits() {
+  # os-release(5) allows /usr/lib/os-release alone (no /etc/os-release): MicroOS variants.
+  if has_trait os-release-usr-lib; then rm -f "$ROOT/etc/os-release"; fi
+  # An rc file that greets every shell of the login user, even `ssh host cmd` (Debian's bash reads
+  # ~/.bashrc when sshd runs it), on stdout and on stderr, before the usual "not interactive" return.
+  if has_trait login-banner; then
+    local home=/root rc
+    [ "$NODE_USER" = root ] || home=/home/$NODE_USER
+    rc="$ROOT$home/.bashrc"
+    {
+      cat <<'EOF'
+# Flotilla lab trait login-banner: greets every shell, even non-interactive ones.
+echo "Welcome to $(hostname)! Backups: none. Have a nice day."
+echo "2 updates can be applied immediately." >&2
+EOF
+      cat "$rc" 2>/dev/null || true
+    } >"$rc.new"
+    mv "$rc.new" "$rc"
+    in_root chown "$NODE_USER:" "$home/.bashrc"
+  fi
+  # What `kubeadm reset` leaves: the directories, emptied. /var/lib/kubelet 0700 root and an etcd
+  # data directory 0700 owned by etcd: a non-root user cannot even list them.
+  if has_trait reset-leftovers; then
+    in_root getent passwd etcd >/dev/null ||
+      in_root useradd --system --no-create-home --home-dir /var/lib/etcd --shell /usr/sbin/nologin etcd
+    install -d -m 755 "$ROOT/etc/kubernetes" "$ROOT/etc/kubernetes/manifests" "$ROOT/etc/kubernetes/pki"
+    install -d -m 700 "$ROOT/var/lib/kubelet" "$ROOT/var/lib/etcd"
+    in_root chown etcd: /var/lib/etcd
+  fi
+}
+
+# pi_cgroup_view CMDLINE CONTROLLERS CGROUPS -- the running kernel's memory cgroup, as a Pi's
+# kernel decides it: Raspberry Pi kernels long disabled the memory controller unless the command
+# line has cgroup_enable=memory; newer ones enable it by default (trait memcg-default-on). The last
+# cgroup_enable/cgroup_disable=memory wins. Pi OS 12+ runs cgroup v2: cgroup.controllers of the
+# root, and /proc/cgroups with hierarchy 0.
+pi_cgroup_view() {
+  local memory=0 word controllers c
+  has_trait memcg-default-on && memory=1
+  for word in $(cat "$1"); do
+    case $word in
+      cgroup_enable=memory) memory=1 ;;
+      cgroup_disable=memory) memory=0 ;;
+    esac
+  done
+  controllers="cpuset cpu io memory hugetlb pids rdma misc"
+  [ "$memory" = 1 ] || controllers=${controllers/memory /}
+  printf '%s\n' "$controllers" >"$2"
+  {
+    printf '#subsys_name\thierarchy\tnum_cgroups\tenabled\n'
+    for c in cpuset cpu cpuacct blkio memory devices freezer net_cls perf_event net_prio pids; do
+      printf '%s\t0\t%d\t%d\n' "$c" 64 "$([ "$c" != memory ] || [ "$memory" = 1 ] && echo 1 || echo 0)"
+    done
+  } >"$3"
+}
+
+# Before pivot_root: a tmpfs for /sys/fs/cgroup (sysfs cannot hold new files), /proc/cgroups bound.
+fake_pi_cgroups() {
+  mount -t tmpfs -o mode=755,size=1m cgroup "$ROOT/sys/fs/cgroup"
+  : >"$KFILES/cgroups"
+  pi_cgroup_view "$KFILES/cmdline" "$ROOT/sys/fs/cgroup/cgroup.controllers" "$KFILES/cgroups"
+  fake_bind cgroups /proc/cgroups
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -29,17 +29,25 @@ export function classifyOs(facts: ProbeFacts): HostIdentification['os'] {
 }
 
 /**
- * Memory cgroup: a Pi booting through its firmware cmdline.txt needs `cgroup_enable=memory`
- * (domain.md §6); elsewhere the kernel's own view decides (cgroup v2 controllers, else v1).
+ * Memory cgroup, judged by the running kernel first: cgroup v2's root controllers, else cgroup v1's
+ * /proc/cgroups, and a `cgroup_disable=memory` on /proc/cmdline not undone by a later
+ * `cgroup_enable=memory`. Newer Raspberry Pi kernels enable the controller by default, so a Pi's
+ * cmdline.txt without the flag is fine when the kernel has it. Only when the controller is really
+ * missing does a Pi booting through cmdline.txt get `needs-cmdline` (Flotilla adds the flag and
+ * reboots; domain.md §6). When the kernel's view cannot be read, a Pi without the flag is assumed
+ * to need it (older Pi kernels disabled the controller unless told).
  */
 export function memoryCgroup(facts: ProbeFacts): HostIdentification['memoryCgroup'] {
   const words = facts.cmdline.split(/\s+/)
   const disabledAt = words.lastIndexOf('cgroup_disable=memory')
   const enabledAt = words.lastIndexOf('cgroup_enable=memory')
-  if (disabledAt > enabledAt) return facts.firmwareCmdline ? 'needs-cmdline' : 'disabled'
+  const missing = (): HostIdentification['memoryCgroup'] => (facts.firmwareCmdline ? 'needs-cmdline' : 'disabled')
+  if (disabledAt > enabledAt) return missing()
+  const kernelHas =
+    facts.cgroupControllers.length > 0 ? facts.cgroupControllers.includes('memory') : facts.cgroupsMemoryEnabled
+  if (kernelHas === true) return 'enabled'
+  if (kernelHas === false) return missing()
   if (facts.firmwareCmdline && facts.model?.startsWith('Raspberry Pi') && enabledAt < 0) return 'needs-cmdline'
-  if (facts.cgroupControllers.length > 0) return facts.cgroupControllers.includes('memory') ? 'enabled' : 'disabled'
-  if (facts.cgroupsMemoryEnabled !== undefined) return facts.cgroupsMemoryEnabled ? 'enabled' : 'disabled'
   return 'enabled'
 }
 
@@ -65,6 +73,7 @@ export function identify(facts: ProbeFacts, at: Date, clockOffsetMs: number): Om
     runtimes: facts.runtimes,
     clockOffsetMs,
     leftovers,
+    leftoversUnchecked: facts.uncheckedPaths,
     portsInUse: facts.listeningPorts,
     machineId: facts.machineId,
     hostname: facts.hostname,

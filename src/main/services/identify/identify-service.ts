@@ -4,11 +4,12 @@ import type { HostInventory } from '../inventory/host-inventory'
 import type { OperationContext } from '../operations/registry'
 import type { SshService } from '../ssh/ssh-service'
 import { identify } from './identification'
-import { parseProbeOutput } from './probe-output'
-import { probeScript } from './probe-script'
+import { parseLeftovers, parseProbeOutput, type ProbeFacts } from './probe-output'
+import { LEFTOVER_CHECK, probeScript } from './probe-script'
 import { readiness, type Peer } from './readiness'
 
 const PROBE_TIMEOUT_MS = 30_000
+const SUDO_READ_TIMEOUT_MS = 20_000
 
 /**
  * Identification over SSH: one script per host (one round trip), fanned out with ssh.runEach,
@@ -48,6 +49,7 @@ export class IdentifyService {
     const at = this.now()
     const found = new Map<string, Omit<HostIdentification, 'readiness'>>()
     const failures = new Map<string, { code: string; message: string }>()
+    const parsed = new Map<string, ProbeFacts>()
     for (const run of runs) {
       if (!run.ok) {
         failures.set(run.id, { code: run.error.code, message: run.error.message })
@@ -58,14 +60,18 @@ export class IdentifyService {
         if (!facts.complete) {
           throw new AppError('COMMAND_FAILED', 'The host ended the identification early (its output was cut short).')
         }
-        const offset = Number.isFinite(facts.remoteClockMs)
-          ? facts.remoteClockMs - (arrivedAt.get(run.id) ?? Date.now())
-          : NaN
-        found.set(run.id, identify(facts, at, offset))
+        parsed.set(run.id, facts)
       } catch (error) {
         const data = toAppErrorData(error)
         failures.set(run.id, { code: data.code, message: data.message })
       }
+    }
+    await Promise.all([...parsed].map(([hostId, facts]) => this.#readWithSudo(hostId, facts, ctx)))
+    for (const [hostId, facts] of parsed) {
+      const offset = Number.isFinite(facts.remoteClockMs)
+        ? facts.remoteClockMs - (arrivedAt.get(hostId) ?? Date.now())
+        : NaN
+      found.set(hostId, identify(facts, at, offset))
     }
     const stored = this.inventory.mutate((hosts) => withIdentifications(hosts, found))
     return runs.map((run): ProbeResult => {
@@ -76,6 +82,25 @@ export class IdentifyService {
         ? { hostId: run.id, ok: true, identification }
         : { hostId: run.id, ok: false, error: { code: 'HOST_NOT_FOUND', message: 'The host was removed meanwhile.' } }
     })
+  }
+
+  /**
+   * What the probe could not read as the user (no passwordless sudo), read again as root when this
+   * session has the host's sudo password. Without it, or when sudo refuses, the paths stay
+   * unchecked: never judged.
+   */
+  async #readWithSudo(hostId: string, facts: ProbeFacts, ctx: OperationContext): Promise<void> {
+    if (facts.uncheckedPaths.length === 0 || !this.ssh.secrets.get('sudo', hostId)) return
+    try {
+      const result = await this.ssh.run(hostId, LEFTOVER_CHECK, { sudo: true, timeoutMs: SUDO_READ_TIMEOUT_MS }, ctx)
+      if (result.exitCode !== 0) return
+      const asRoot = parseLeftovers(result.stdout.toString('utf8'))
+      const wanted = new Set(facts.uncheckedPaths)
+      facts.leftoverPaths.push(...asRoot.leftoverPaths.filter((p) => wanted.has(p)))
+      facts.uncheckedPaths = asRoot.uncheckedPaths.filter((p) => wanted.has(p))
+    } catch (error) {
+      ctx.log(`could not read ${facts.uncheckedPaths.join(', ')} with sudo: ${toAppErrorData(error).message}`, hostId)
+    }
   }
 }
 

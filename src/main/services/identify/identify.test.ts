@@ -2,9 +2,16 @@ import { describe, expect, it } from 'vitest'
 import type { Host, HostIdentification } from '../../../shared/types'
 import { identify } from './identification'
 import { withIdentifications } from './identify-service'
-import { parseListeningPorts, parseOsRelease, parseProbeOutput, splitSections } from './probe-output'
-import { probeScript, SECTION_MARK } from './probe-script'
-import { readiness } from './readiness'
+import {
+  parseLeftovers,
+  parseListeningPorts,
+  parseLoginCheck,
+  parseOsRelease,
+  parseProbeOutput,
+  splitSections,
+} from './probe-output'
+import { loginCheckScript, probeScript, SECTION_MARK } from './probe-script'
+import { haproxyFromRepos, readiness } from './readiness'
 
 const M = SECTION_MARK
 const PI_OUTPUT = [
@@ -108,6 +115,96 @@ describe('probe output', () => {
   it('notices output cut short', () => {
     expect(parseProbeOutput(PI_OUTPUT.split(`${M} clock`)[0]!).complete).toBe(false)
   })
+
+  it('reads os-release in the os-release(5) order: /etc first, then /usr/lib', () => {
+    for (const text of [probeScript().text, loginCheckScript().text]) {
+      expect(text).toContain('for f in /etc/os-release /usr/lib/os-release; do if [ -f "$f" ]; then cat "$f"; break')
+    }
+  })
+
+  it('tells leftovers from directories it could not read', () => {
+    expect(parseLeftovers('/etc/cni/net.d\n? /var/lib/etcd\n? /var/lib/kubelet\n')).toEqual({
+      leftoverPaths: ['/etc/cni/net.d'],
+      uncheckedPaths: ['/var/lib/etcd', '/var/lib/kubelet'],
+    })
+    const facts = parseProbeOutput(PI_OUTPUT.replace(`${M} leftovers`, `${M} leftovers\n? /var/lib/kubelet`))
+    expect(facts.leftoverPaths).toEqual([])
+    const id = identify(facts, new Date(0), 0)
+    expect(id.leftovers).toEqual([])
+    expect(id.leftoversUnchecked).toEqual(['/var/lib/kubelet'])
+  })
+})
+
+describe('memory cgroup', () => {
+  const pi = (controllers: string, cmdline = 'console=tty1 root=PARTUUID=1 rootwait') =>
+    identify(
+      parseProbeOutput(
+        PI_OUTPUT.replace('cpuset cpu io pids', controllers).replace(
+          'coherent_pool=1M console=tty1 root=PARTUUID=1 rootwait',
+          cmdline,
+        ),
+      ),
+      new Date(0),
+      0,
+    ).memoryCgroup
+
+  it('trusts a Pi kernel that has the controller, whatever cmdline.txt says', () => {
+    expect(pi('cpuset cpu io memory pids')).toBe('enabled')
+  })
+
+  it('proposes the cmdline.txt edit only when the controller is missing', () => {
+    expect(pi('cpuset cpu io pids')).toBe('needs-cmdline')
+    expect(pi('cpuset cpu io memory pids', 'root=PARTUUID=1 cgroup_disable=memory')).toBe('needs-cmdline')
+    expect(pi('cpuset cpu io pids', 'cgroup_disable=memory cgroup_enable=memory')).toBe('needs-cmdline')
+    expect(pi('cpuset cpu io memory pids', 'cgroup_disable=memory cgroup_enable=memory')).toBe('enabled')
+  })
+
+  it('falls back to /proc/cgroups, and to the Pi rule when the kernel cannot be read', () => {
+    const v1 = (enabled: string) =>
+      PI_OUTPUT.replace(`${M} cgroup-controllers\ncpuset cpu io pids`, `${M} cgroup-controllers`).replace(
+        `${M} cgroups`,
+        `${M} cgroups\n#subsys_name\thierarchy\tnum_cgroups\tenabled\nmemory\t4\t49\t${enabled}`,
+      )
+    expect(identify(parseProbeOutput(v1('1')), new Date(0), 0).memoryCgroup).toBe('enabled')
+    expect(identify(parseProbeOutput(v1('0')), new Date(0), 0).memoryCgroup).toBe('needs-cmdline')
+    expect(pi('')).toBe('needs-cmdline')
+  })
+})
+
+describe('login check', () => {
+  it('is framed like the probe', () => {
+    expect(loginCheckScript().text).toContain(SECTION_MARK)
+  })
+
+  it('reads its answers by section, whatever a banner or a missing os-release adds or leaves out', () => {
+    const answer = (osRelease: string) =>
+      [
+        'Welcome to pi4-n2! Backups: none.',
+        `${M} user`,
+        'pi',
+        `${M} os-release`,
+        osRelease,
+        `${M} sudo`,
+        'password',
+        `${M} end`,
+        '',
+      ].join('\n')
+    expect(parseLoginCheck(answer('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian'))).toEqual({
+      user: 'pi',
+      sudo: 'password',
+      os: 'Debian GNU/Linux 12 (bookworm)',
+    })
+    expect(parseLoginCheck(answer(''))).toEqual({ user: 'pi', sudo: 'password' })
+    expect(parseLoginCheck(answer('NAME="openSUSE MicroOS"\nID=opensuse-microos'))?.os).toBe('openSUSE MicroOS')
+    expect(parseLoginCheck(answer('').replace(`${M} end`, ''))).toBeUndefined()
+  })
+
+  it('reads root and passwordless sudo', () => {
+    const out = (user: string, sudo: string) => `${M} user\n${user}\n${M} os-release\n${M} sudo\n${sudo}\n${M} end\n`
+    expect(parseLoginCheck(out('root', 'root'))).toEqual({ user: 'root', sudo: 'root' })
+    expect(parseLoginCheck(out('debian', 'nopasswd'))).toEqual({ user: 'debian', sudo: 'nopasswd' })
+    expect(parseLoginCheck(out('debian', 'sudo: garbled'))?.sudo).toBe('password')
+  })
 })
 
 function base(over: Partial<Omit<HostIdentification, 'readiness'>> = {}): Omit<HostIdentification, 'readiness'> {
@@ -170,6 +267,59 @@ describe('readiness', () => {
     expect(verdicts(unsupported).worker).toBe('blocked')
     const clone = readiness(base(), [{ name: 'kubic-pi2', machineId: 'a' }])[1]!
     expect(clone.reasons[0]!.message).toMatch(/^duplicate machine-id with kubic-pi2/)
+  })
+
+  it('says "could not check" for unreadable directories: neither ready nor blocked by leftovers', () => {
+    const r = readiness(base({ leftoversUnchecked: ['/var/lib/etcd', '/var/lib/kubelet'] }), [])
+    expect(r.map((x) => x.verdict)).toEqual(['unchecked', 'unchecked', 'ready'])
+    expect(r[0]!.reasons).toEqual([
+      {
+        code: 'leftovers-unchecked',
+        severity: 'unchecked',
+        message:
+          'could not check /var/lib/etcd, /var/lib/kubelet for leftovers of an old cluster (needs sudo): give the sudo password, then identify again',
+      },
+    ])
+    // Something that blocks still blocks; a fixable finding does not hide the unchecked one.
+    expect(verdicts(base({ leftoversUnchecked: ['/var/lib/etcd'], memoryMiB: 1000 }))['control-plane']).toBe('blocked')
+    expect(
+      verdicts(base({ leftoversUnchecked: ['/var/lib/etcd'], swap: { on: true, totalMiB: 1, devices: [] } })).worker,
+    ).toBe('unchecked')
+  })
+
+  it('gives the HAProxy endpoint its own rules: any CPU, HAProxy 2.0+ from the OS, RAM, ports', () => {
+    const raspbian = (versionId: string) => ({
+      id: 'raspbian',
+      versionId,
+      prettyName: `Raspbian GNU/Linux ${versionId}`,
+      family: 'raspios' as const,
+      supported: Number(versionId) >= 12,
+      ...(Number(versionId) >= 12 ? {} : { reason: 'too old' }),
+    })
+    const lb = (over: Partial<Omit<HostIdentification, 'readiness'>>) => readiness(base(over), [])[2]!
+    const pi3 = lb({ arch: 'armv7l', os: raspbian('11'), memoryMiB: 926 })
+    expect(pi3.verdict).toBe('ready')
+    expect(readiness(base({ arch: 'armv7l', os: raspbian('11') }), [])[1]!.reasons.map((x) => x.code)).toEqual([
+      'os-unsupported',
+      'arch-unsupported',
+    ])
+    expect(lb({ arch: 'armv6l', os: raspbian('10') }).reasons.map((x) => x.message)).toEqual([
+      'Raspbian GNU/Linux 10 ships HAProxy 1.8: the endpoint needs HAProxy 2.0 or newer (Debian 11 or newer)',
+    ])
+    expect(lb({ memoryMiB: 180 }).reasons.map((x) => x.code)).toEqual(['ram-low'])
+    expect(lb({ portsInUse: [6443] }).reasons.map((x) => x.code)).toEqual(['port-in-use'])
+    const os = (family: 'ubuntu' | 'microos' | 'other', versionId: string) => ({
+      id: family,
+      versionId,
+      prettyName: `${family} ${versionId}`,
+      family,
+      supported: false,
+    })
+    expect(haproxyFromRepos(os('ubuntu', '20.04'))).toBeUndefined()
+    expect(haproxyFromRepos(os('ubuntu', '18.04'))).toMatch(/ships HAProxy 1\.8/)
+    expect(haproxyFromRepos(os('microos', ''))).toBeUndefined()
+    expect(haproxyFromRepos(os('other', '40'))).toMatch(/installs HAProxy only on/)
+    expect(haproxyFromRepos({ ...raspbian('13'), id: 'debian', family: 'debian' })).toBeUndefined()
   })
 
   it('recomputes every host when a new probe reveals a clone', () => {

@@ -1,3 +1,4 @@
+import type { SudoMode } from '../../../shared/types'
 import { SECTION_MARK, WATCHED_PORTS } from './probe-script'
 
 /** What the probe script printed, parsed; no verdicts yet. */
@@ -21,6 +22,8 @@ export interface ProbeFacts {
   firmwareCmdline?: string
   runtimes: string[]
   leftoverPaths: string[]
+  /** Directories that exist but could not be read (no passwordless sudo): not judged. */
+  uncheckedPaths: string[]
   processes: string[]
   listeningPorts: number[]
   machineId: string
@@ -72,6 +75,15 @@ export function parseListeningPorts(text: string): number[] {
   return [...ports].sort((a, b) => a - b)
 }
 
+/** The leftover check's lines: "DIR" holds files, "? DIR" could not be read (see LEFTOVER_CHECK). */
+export function parseLeftovers(text: string): { leftoverPaths: string[]; uncheckedPaths: string[] } {
+  const all = lines(text)
+  return {
+    leftoverPaths: all.filter((l) => l.startsWith('/')),
+    uncheckedPaths: all.filter((l) => l.startsWith('? ')).map((l) => l.slice(2).trim()),
+  }
+}
+
 function kib(meminfo: string, key: string): number {
   const m = new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(meminfo)
   return m ? Number(m[1]) : 0
@@ -112,11 +124,22 @@ export function parseProbeOutput(output: string): ProbeFacts {
     cmdline: s.get('cmdline') ?? '',
     ...(firmware ? { firmwareCmdline: firmware } : {}),
     runtimes: lines(s.get('runtimes')),
-    leftoverPaths: lines(s.get('leftovers')),
+    ...parseLeftovers(s.get('leftovers') ?? ''),
     processes: [...new Set(lines(s.get('processes')))],
     listeningPorts: parseListeningPorts(s.get('listen') ?? ''),
     machineId: (s.get('machine-id') ?? '').trim(),
     remoteClockMs: Number.isFinite(clock) && clock > 0 ? Math.round(clock / 1e6) : NaN,
     complete: s.has('end'),
   }
+}
+
+/** The answers of `loginCheckScript`, or undefined when the output was cut short. */
+export function parseLoginCheck(output: string): { user: string; os?: string; sudo: SudoMode } | undefined {
+  const s = splitSections(output)
+  if (!s.has('end')) return undefined
+  const release = parseOsRelease(s.get('os-release') ?? '')
+  const os = release.PRETTY_NAME || [release.NAME, release.VERSION_ID].filter(Boolean).join(' ')
+  const sudoLine = s.get('sudo')
+  const sudo = sudoLine === 'root' || sudoLine === 'nopasswd' ? sudoLine : 'password'
+  return { user: s.get('user') ?? '', sudo, ...(os ? { os } : {}) }
 }

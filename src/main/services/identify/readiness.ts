@@ -35,9 +35,19 @@ export function reasonsFor(
   const out: ReadinessReason[] = []
   const add = (code: string, severity: ReadinessReason['severity'], message: string) =>
     out.push({ code, severity, message })
-  if (!id.os.supported) add('os-unsupported', 'blocking', id.os.reason ?? `${id.os.prettyName} is not supported`)
-  if (id.arch !== 'aarch64' && id.arch !== 'x86_64' && id.arch !== 'arm64') {
-    add('arch-unsupported', 'blocking', `${id.arch || 'unknown'} CPU: Kubernetes needs a 64-bit OS (aarch64 or x86_64)`)
+  if (role === 'haproxy') {
+    // A load balancer runs no Kubernetes: any CPU and any OS whose own repositories carry HAProxy.
+    const lacking = haproxyFromRepos(id.os)
+    if (lacking) add('haproxy-unavailable', 'blocking', lacking)
+  } else {
+    if (!id.os.supported) add('os-unsupported', 'blocking', id.os.reason ?? `${id.os.prettyName} is not supported`)
+    if (id.arch !== 'aarch64' && id.arch !== 'x86_64' && id.arch !== 'arm64') {
+      add(
+        'arch-unsupported',
+        'blocking',
+        `${id.arch || 'unknown'} CPU: Kubernetes needs a 64-bit OS (aarch64 or x86_64)`,
+      )
+    }
   }
   if (id.memoryMiB < MIN_MIB[role]) {
     add(
@@ -64,6 +74,14 @@ export function reasonsFor(
     if (id.leftovers.length > 0) {
       add('leftovers', 'blocking', `leftovers of an old cluster (${id.leftovers.join(', ')}): reset first`)
     }
+    const unchecked = id.leftoversUnchecked ?? []
+    if (unchecked.length > 0) {
+      add(
+        'leftovers-unchecked',
+        'unchecked',
+        `could not check ${unchecked.join(', ')} for leftovers of an old cluster (needs sudo): give the sudo password, then identify again`,
+      )
+    }
     if (id.swap.on) add('swap-on', 'fixable', 'swap is on: Flotilla will turn it off')
     if (id.memoryCgroup === 'needs-cmdline') {
       add(
@@ -89,15 +107,39 @@ export function reasonsFor(
   return out
 }
 
-/** Verdict per role: blocked if anything blocks, fixable if Flotilla can fix all, else ready. */
+/**
+ * HAProxy 2.0 or newer from the OS's own repositories, judged by OS and version (no repository is
+ * asked): Debian and Raspberry Pi OS 10 and Ubuntu 18.04 ship 1.8; Debian 11 ships 2.2, Ubuntu
+ * 20.04 2.0; MicroOS follows Tumbleweed. Undefined when it is installable, else why not.
+ */
+export function haproxyFromRepos(os: HostIdentification['os']): string | undefined {
+  const major = parseInt(os.versionId, 10)
+  switch (os.family) {
+    case 'microos':
+      return undefined
+    case 'debian':
+    case 'raspios':
+      return major < 11
+        ? `${os.prettyName} ships HAProxy 1.8: the endpoint needs HAProxy 2.0 or newer (Debian 11 or newer)`
+        : undefined
+    case 'ubuntu':
+      return major < 20
+        ? `${os.prettyName} ships HAProxy 1.8: the endpoint needs HAProxy 2.0 or newer (Ubuntu 20.04 or newer)`
+        : undefined
+    default:
+      return `${os.prettyName}: Flotilla installs HAProxy only on Raspberry Pi OS, Debian, Ubuntu and openSUSE MicroOS`
+  }
+}
+
+/**
+ * Verdict per role: blocked if anything blocks; unchecked if something could not be looked at;
+ * fixable if Flotilla can fix all; else ready.
+ */
 export function readiness(id: Omit<HostIdentification, 'readiness'>, peers: Peer[]): RoleReadiness[] {
   return (['control-plane', 'worker', 'haproxy'] as const).map((role) => {
     const reasons = reasonsFor(role, id, peers)
-    const verdict = reasons.some((r) => r.severity === 'blocking')
-      ? 'blocked'
-      : reasons.some((r) => r.severity === 'fixable')
-        ? 'fixable'
-        : 'ready'
+    const has = (severity: ReadinessReason['severity']) => reasons.some((r) => r.severity === severity)
+    const verdict = has('blocking') ? 'blocked' : has('unchecked') ? 'unchecked' : has('fixable') ? 'fixable' : 'ready'
     return { role, verdict, reasons }
   })
 }

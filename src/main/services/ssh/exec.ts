@@ -52,7 +52,8 @@ export function exec(client: Client, command: ShellCommand, options: ExecOptions
   // sshd starts each command in a session of its own, so this shell's PID is also its process
   // group: reporting it lets a cancel or timeout stop everything the command started.
   const text = `printf '%s %s\\n' ${quote(pidMarker)} "$$" >&2; ${body}`
-  const pidLine = new RegExp(`^${pidMarker.replace(/[[\]]/g, '\\$&')} (\\d+)\\n`)
+  // Not necessarily first: a login shell's rc file may print to stderr before the command runs.
+  const pidLine = new RegExp(`(^|\\n)${pidMarker.replace(/[[\]]/g, '\\$&')} (\\d+)\\n`)
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
 
   return new Promise<ExecResult>((resolve, reject) => {
@@ -137,12 +138,13 @@ export function exec(client: Client, command: ShellCommand, options: ExecOptions
       stream.stderr.on('data', (chunk: Buffer) => {
         let part = chunk.toString('utf8')
         if (pid === undefined) {
-          // The PID line comes first; hold stderr back until it is complete.
+          // The PID line comes before the command's own output; hold stderr back until it is
+          // complete. What came before it (a banner) is the host's stderr too.
           stderrHead += part
           const match = pidLine.exec(stderrHead)
           if (!match) return
-          pid = Number(match[1])
-          part = stderrHead.slice(match[0].length)
+          pid = Number(match[2])
+          part = stderrHead.slice(0, match.index) + match[1] + stderrHead.slice(match.index + match[0].length)
           stderrHead = ''
         }
         if (useSudo && part.includes(marker)) {

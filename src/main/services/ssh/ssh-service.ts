@@ -1,14 +1,8 @@
 import type { Client } from 'ssh2'
 import { AppError } from '../../../shared/errors'
-import type {
-  Host,
-  HostKeyScan,
-  RebootResult,
-  RunResult,
-  SshCheckResult,
-  SshSecretKind,
-  SudoMode,
-} from '../../../shared/types'
+import type { Host, HostKeyScan, RebootResult, RunResult, SshCheckResult, SshSecretKind } from '../../../shared/types'
+import { parseLoginCheck } from '../identify/probe-output'
+import { loginCheckScript } from '../identify/probe-script'
 import type { HostInventory } from '../inventory/host-inventory'
 import type { Logger } from '../log/logger'
 import { fanOut, type FanOutResult } from '../operations/fan-out'
@@ -279,10 +273,11 @@ export class SshService {
   }
 
   async #checkOne(host: Host, ctx: OperationContext): Promise<SshCheckResult> {
-    const probe = sh`id -un; . /etc/os-release 2>/dev/null && printf '%s\\n' "$PRETTY_NAME"; if [ "$(id -u)" = 0 ]; then echo root; elif sudo -n true 2>/dev/null; then echo nopasswd; else echo password; fi`
-    const result = expectSuccess(await this.run(host.id, probe, { timeoutMs: 20_000 }, ctx), 'Logging in')
-    const [user = '', os = '', sudoLine = ''] = result.stdout.toString('utf8').trim().split('\n')
-    const sudo = (['root', 'nopasswd', 'password'].includes(sudoLine) ? sudoLine : 'password') as SudoMode
+    const result = expectSuccess(await this.run(host.id, loginCheckScript(), { timeoutMs: 20_000 }, ctx), 'Logging in')
+    const answers = parseLoginCheck(result.stdout.toString('utf8'))
+    if (!answers)
+      throw new AppError('COMMAND_FAILED', 'The host ended the login check early (its output was cut short).')
+    const { user, os, sudo } = answers
     if (sudo === 'password') {
       // Verify the password now (asking for it if needed), so later steps do not stop half-way.
       expectSuccess(await this.run(host.id, sh`true`, { sudo: true, timeoutMs: 20_000 }, ctx), 'Checking sudo')

@@ -117,10 +117,15 @@ if (swaps.length && failSwapOn) {
   )
 }
 
-// Raspberry Pi OS boots without the memory cgroup unless cmdline.txt enables it.
+// Raspberry Pi OS: the running kernel decides (the lab derives a Pi's cgroup.controllers from
+// /proc/cmdline, with memory on by default for trait memcg-default-on); older Pi kernels disabled
+// the memory cgroup unless cmdline.txt enabled it.
+const controllers = '/sys/fs/cgroup/cgroup.controllers'
 if (
   fs.existsSync('/boot/firmware/cmdline.txt') &&
-  !/\bcgroup_enable=memory\b/.test(fs.readFileSync('/proc/cmdline', 'utf8'))
+  (fs.existsSync(controllers)
+    ? !/\bmemory\b/.test(fs.readFileSync(controllers, 'utf8'))
+    : !/\bcgroup_enable=memory\b/.test(fs.readFileSync('/proc/cmdline', 'utf8')))
 ) {
   fatal('failed to run Kubelet: system validation failed - Following Cgroup subsystem not mounted: [memory]')
 }

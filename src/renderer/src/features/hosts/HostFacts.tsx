@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import type { ClusterRole, Host, RoleReadiness } from '../../../../shared/types'
+import type { ClusterRole, Host, ReadinessSeverity, RoleReadiness } from '../../../../shared/types'
 
 const ROLE_LABEL: Record<ClusterRole, string> = {
   'control-plane': 'Control plane',
@@ -10,11 +10,20 @@ const VERDICT_LABEL: Record<RoleReadiness['verdict'], string> = {
   ready: 'ready',
   fixable: 'Flotilla fixes',
   blocked: 'blocked',
+  unchecked: 'could not check',
 }
 const VERDICT_CLASS: Record<RoleReadiness['verdict'], string> = {
   ready: 'status-done',
   fixable: 'status-running',
   blocked: 'status-failed',
+  unchecked: 'status-idle',
+}
+
+const SEVERITY_LABEL: Record<ReadinessSeverity, string> = {
+  blocking: 'Blocks',
+  fixable: 'Fixable',
+  warning: 'Note',
+  unchecked: 'Not checked',
 }
 
 /** Pi / MicroOS badges and the model: from the last identification, else from mDNS hints. */
@@ -76,8 +85,7 @@ export function ReadinessChips({ host }: { host: Host }) {
           {shown.reasons.length === 0 && <li>Nothing to fix: ready as {ROLE_LABEL[shown.role].toLowerCase()}.</li>}
           {shown.reasons.map((x) => (
             <li key={x.code + x.message} className={`reason reason-${x.severity}`}>
-              <strong>{x.severity === 'blocking' ? 'Blocks' : x.severity === 'fixable' ? 'Fixable' : 'Note'}:</strong>{' '}
-              {x.message}
+              <strong>{SEVERITY_LABEL[x.severity]}:</strong> {x.message}
             </li>
           ))}
         </ul>
