@@ -1,5 +1,6 @@
-// Where node_modules' Electron binary is, without require('electron'): since Electron 45 that
-// require downloads a missing binary, and `npm install` itself never does (no install script).
+// Electron's binary in node_modules, without require('electron'). Since Electron 45, `npm install`
+// never downloads it (no install script); require('electron') or Electron's install.js does.
+import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -23,4 +24,22 @@ export function electronBinary(root) {
         .replace(/^v/, '')
     : version
   return installed === version ? binary : null
+}
+
+/** Whether ELECTRON_SKIP_BINARY_DOWNLOAD says this machine must not download Electron. */
+export function downloadForbidden(env = process.env) {
+  const value = env.ELECTRON_SKIP_BINARY_DOWNLOAD
+  return value !== undefined && value !== '' && value !== '0' && value !== 'false'
+}
+
+/**
+ * The binary, downloaded first if missing and allowed: 'ready', 'forbidden' (the variable is set)
+ * or 'failed' (Electron's installer printed why).
+ */
+export function ensureElectronBinary(root, log = (line) => console.error(line)) {
+  if (electronBinary(root)) return 'ready'
+  if (downloadForbidden()) return 'forbidden'
+  log('Flotilla: downloading Electron’s binary (once, about 100 MB)…')
+  const install = spawnSync(process.execPath, [join(electronPackageDir(root), 'install.js')], { stdio: 'inherit' })
+  return install.status === 0 && electronBinary(root) ? 'ready' : 'failed'
 }

@@ -4,14 +4,14 @@
 //                                                          node_modules' Electron: app.spec.ts
 //   node test/e2e/electron/run.mjs --packaged <executable> the packaged app, fuses flipped, as the
 //                                                          release workflow builds it: packaged.spec.ts
-// Where no Electron binary is installed (npm install with ELECTRON_SKIP_BINARY_DOWNLOAD=1, as on
-// machines that cannot download it), the first form prints one line saying so and why, and exits 0:
-// a skip, reported as a skip, never as a pass.
+// The first form downloads Electron's binary if it is missing (npm install does not, since Electron
+// 45). Where ELECTRON_SKIP_BINARY_DOWNLOAD says it must not (machines that cannot download it), it
+// prints one line saying so and why, and exits 0: a skip, reported as a skip, never as a pass.
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { electronBinary } from '../../../scripts/electron-binary.mjs'
+import { ensureElectronBinary } from '../../../scripts/electron-binary.mjs'
 
 const root = join(dirname(new URL(import.meta.url).pathname), '../../..')
 const { values } = parseArgs({ options: { packaged: { type: 'string' } }, strict: true })
@@ -27,11 +27,16 @@ if (values.packaged) {
   spec = 'packaged.spec.ts'
   env.FLOTILLA_PACKAGED_APP = executable
 } else {
-  if (!electronBinary(root)) {
+  const state = ensureElectronBinary(root)
+  if (state === 'forbidden') {
     console.log(
-      'Electron e2e: SKIPPED, not run: no Electron binary in node_modules/electron (installed with ELECTRON_SKIP_BINARY_DOWNLOAD=1). Run `npx install-electron` then `npm run test:electron` where Electron can be downloaded.',
+      'Electron e2e: SKIPPED, not run: no Electron binary in node_modules/electron, and ELECTRON_SKIP_BINARY_DOWNLOAD is set. Run `npm run test:electron` without it where Electron can be downloaded.',
     )
     process.exit(0)
+  }
+  if (state === 'failed') {
+    console.error('Electron e2e: could not download Electron’s binary (see above).')
+    process.exit(1)
   }
   const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' })
   if (build.status !== 0) process.exit(build.status ?? 1)
