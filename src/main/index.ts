@@ -10,10 +10,13 @@ import { fileURLToPath } from 'node:url'
 import { createApp } from './app'
 import { dataDirFlag, resolveDataDir } from './data-dir'
 import { forwardEvents, registerIpc } from './ipc/handle'
+import { rendererUrl } from './renderer-source'
 import { guardStore } from './services/store/key-value-store'
-import { buildPaths, createMainWindow, denyAllPermissions, rendererUrl } from './window'
+import { buildPaths, createMainWindow, denyAllPermissions, registerRendererScheme, serveRenderer } from './window'
 
 const mainDir = fileURLToPath(new URL('.', import.meta.url))
+// Electron accepts scheme privileges only before the app is ready.
+registerRendererScheme()
 
 if (!app.requestSingleInstanceLock()) {
   app.quit()
@@ -34,13 +37,19 @@ if (!app.requestSingleInstanceLock()) {
       }),
   })
 
-  const paths = { ...buildPaths(mainDir), devServerUrl: process.env.ELECTRON_RENDERER_URL }
-  registerIpc(ipcMain, services.dispatch, rendererUrl(paths), services.log)
+  const paths = buildPaths(mainDir)
+  const url = rendererUrl({ isPackaged: app.isPackaged, devServerUrl: process.env.ELECTRON_RENDERER_URL })
+  registerIpc(ipcMain, services.dispatch, url, services.log)
 
   const openWindow = () => {
     // Packaged: electron-builder copies it into resources/ (extraResources); in development: the repo's.
     const icon = app.isPackaged ? join(process.resourcesPath, 'icon.png') : join(mainDir, '../../resources/icon.png')
-    const win = createMainWindow({ ...paths, devTools: !app.isPackaged, ...(existsSync(icon) ? { icon } : {}) })
+    const win = createMainWindow({
+      preloadPath: paths.preloadPath,
+      url,
+      devTools: !app.isPackaged,
+      ...(existsSync(icon) ? { icon } : {}),
+    })
     const loaded = new Promise<void>((resolve) => win.webContents.once('did-finish-load', () => resolve()))
     const stop = forwardEvents(services.events, win.webContents, loaded)
     win.on('closed', stop)
@@ -61,6 +70,7 @@ if (!app.requestSingleInstanceLock()) {
 
   void app.whenReady().then(() => {
     denyAllPermissions()
+    serveRenderer(paths.rendererDir)
     openWindow()
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) openWindow()

@@ -36,7 +36,7 @@ const { createMainWindow } = await import('./window')
 function open() {
   createMainWindow({
     preloadPath: '/app/out/preload/index.cjs',
-    indexHtml: '/app/out/renderer/index.html',
+    url: 'flotilla://app/index.html',
     devTools: false,
   })
   return created.at(-1)!
@@ -65,7 +65,7 @@ describe('createMainWindow', () => {
       devTools: false,
       preload: '/app/out/preload/index.cjs',
     })
-    expect(loaded).toEqual(['file:///app/out/renderer/index.html'])
+    expect(loaded).toEqual(['flotilla://app/index.html'])
   })
 
   it('denies every window.open, handing https links to the browser', () => {
@@ -80,7 +80,8 @@ describe('createMainWindow', () => {
     const { contents } = open()
     expect(navigate(contents, 'will-navigate', 'https://evil.example/')).toBe(true)
     expect(navigate(contents, 'will-redirect', 'file:///etc/passwd')).toBe(true)
-    expect(navigate(contents, 'will-navigate', 'file:///app/out/renderer/index.html#/settings')).toBe(false)
+    expect(navigate(contents, 'will-navigate', 'file:///app/out/renderer/index.html')).toBe(true)
+    expect(navigate(contents, 'will-navigate', 'flotilla://app/index.html#/settings')).toBe(false)
     let prevented = false
     contents.handlers.get('will-attach-webview')!({ preventDefault: () => (prevented = true) })
     expect(prevented).toBe(true)

@@ -1,23 +1,17 @@
-import { BrowserWindow, session, shell, type WebContents } from 'electron'
+import { BrowserWindow, protocol, session, shell, type WebContents } from 'electron'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { isSameDocument } from './navigation'
+import { APP_HOST, APP_SCHEME, APP_SCHEME_PRIVILEGES } from './renderer-source'
+import { contentSecurityPolicy, rendererResponse } from './web/static-files'
 
 export interface WindowOptions {
   /** Absolute path of the built preload (out/preload/index.cjs). */
   preloadPath: string
-  /** Dev server URL in `electron-vite dev`, else undefined. */
-  devServerUrl?: string | undefined
-  /** Absolute path of the built renderer's index.html. */
-  indexHtml: string
+  /** What the window loads: rendererUrl() (renderer-source.ts), the only page it may show. */
+  url: string
   /** Open DevTools only for development builds. */
   devTools: boolean
   icon?: string
-}
-
-/** The URL the window loads; the only origin its frames may navigate to or call IPC from. */
-export function rendererUrl(options: Pick<WindowOptions, 'devServerUrl' | 'indexHtml'>): string {
-  return options.devServerUrl ?? pathToFileURL(options.indexHtml).toString()
 }
 
 /**
@@ -47,10 +41,9 @@ export function createMainWindow(options: WindowOptions): BrowserWindow {
       devTools: options.devTools,
     },
   })
-  const url = rendererUrl(options)
-  hardenWebContents(win.webContents, url)
+  hardenWebContents(win.webContents, options.url)
   win.once('ready-to-show', () => win.show())
-  void win.loadURL(url)
+  void win.loadURL(options.url)
   return win
 }
 
@@ -69,6 +62,25 @@ export function hardenWebContents(contents: WebContents, appUrl: string): void {
   contents.on('will-attach-webview', (event) => event.preventDefault())
 }
 
+/**
+ * The app's own URL scheme, flotilla://app/…, serving the built renderer (`rendererDir`, nothing
+ * else: the path rules live in web/static-files.ts). Why not file://: see renderer-source.ts.
+ * Must run before the app is ready (Electron's rule for privileged schemes).
+ */
+export function registerRendererScheme(): void {
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }])
+}
+
+/** After ready: answer flotilla://app/<path> from `rendererDir`; any other host is not ours. */
+export function serveRenderer(rendererDir: string): void {
+  const csp = contentSecurityPolicy()
+  protocol.handle(APP_SCHEME, async (request) => {
+    if (new URL(request.url).host !== APP_HOST) return new Response('Not found', { status: 404 })
+    const res = await rendererResponse(rendererDir, request, { csp, fallbackToIndex: false })
+    return new Response(res.body, { status: res.status, headers: res.headers })
+  })
+}
+
 /** Deny every permission (camera, notifications, geolocation…): Flotilla needs none. */
 export function denyAllPermissions(): void {
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
@@ -85,5 +97,6 @@ function isExternalHttps(url: string): boolean {
 
 export const buildPaths = (mainDir: string) => ({
   preloadPath: join(mainDir, '../preload/index.cjs'),
-  indexHtml: join(mainDir, '../renderer/index.html'),
+  /** out/renderer: what serveRenderer serves as flotilla://app/. */
+  rendererDir: join(mainDir, '../renderer'),
 })

@@ -24,8 +24,11 @@ async function serve(): Promise<{ app: App; server: WebServer; staticDir: string
   return { app, server, staticDir }
 }
 
-function connect(server: WebServer, { token = server.token, origin = `http://127.0.0.1:${server.port}` } = {}) {
-  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${token}`, { origin })
+function connect(
+  server: WebServer,
+  { token = server.token, origin = `http://127.0.0.1:${server.port}`, host = `127.0.0.1:${server.port}` } = {},
+) {
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${token}`, { origin, headers: { host } })
   cleanups.push(() => ws.terminate())
   return ws
 }
@@ -38,9 +41,13 @@ function outcome(ws: WebSocket): Promise<'open' | number> {
   })
 }
 
-function get(port: number, path: string): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function get(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, headers }, (res) => {
       let body = ''
       res.on('data', (c: Buffer) => (body += c.toString()))
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }))
@@ -105,5 +112,21 @@ describe('web server', () => {
       expect(res.body).not.toContain('do not serve')
       expect(res.body).not.toContain('root:')
     }
+  })
+
+  it('answers only to its own host names, for pages and sockets (DNS rebinding)', async () => {
+    const { server } = await serve()
+    for (const host of [`127.0.0.1:${server.port}`, `localhost:${server.port}`]) {
+      expect((await get(server.port, '/', { host })).status, host).toBe(200)
+    }
+    for (const host of [`evil.example:${server.port}`, 'evil.example', `127.0.0.1:${server.port + 1}`, '127.0.0.1']) {
+      const res = await get(server.port, '/', { host })
+      expect(res.status, host).toBe(421)
+      expect(res.body).not.toContain('<title>Flotilla</title>')
+    }
+    expect(await outcome(connect(server, { host: `evil.example:${server.port}` }))).toBe(403)
+    expect(
+      await outcome(connect(server, { host: `localhost:${server.port}`, origin: `http://localhost:${server.port}` })),
+    ).toBe('open')
   })
 })

@@ -39,8 +39,14 @@ const MAX_MESSAGE_BYTES = 1024 * 1024
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const token = options.token ?? randomBytes(24).toString('base64url')
   let origins: string[] = []
+  let hosts: string[] = []
   let csp = ''
   const http: Server = createServer((req, res) => {
+    if (!hosts.includes(req.headers.host ?? '')) {
+      options.log.warn('refused a request for another host name')
+      res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8' }).end(wrongHostText(hosts))
+      return
+    }
     serveStatic(options.staticDir, req, res, csp).catch((error: unknown) => {
       options.log.error(`static file error: ${String(error)}`)
       if (!res.headersSent) res.writeHead(500).end()
@@ -49,7 +55,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES })
 
   http.on('upgrade', (req, socket, head) => {
-    const refusal = refuse(req, token, origins)
+    const refusal = refuse(req, token, hosts, origins)
     if (refusal) {
       options.log.warn(`refused a WebSocket: ${refusal}`)
       socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: ${refusal.length}\r\n\r\n${refusal}`)
@@ -63,8 +69,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     http.listen(options.port, LOOPBACK, () => resolve())
   })
   const port = (http.address() as AddressInfo).port
-  origins = [`http://${LOOPBACK}:${port}`, `http://localhost:${port}`]
-  csp = contentSecurityPolicy(origins[0]!)
+  // DNS rebinding: a page of evil.example whose name then resolves to 127.0.0.1 reaches this port
+  // as "same origin"; its requests still say `Host: evil.example`.
+  hosts = [`${LOOPBACK}:${port}`, `localhost:${port}`]
+  origins = hosts.map((host) => `http://${host}`)
+  csp = contentSecurityPolicy(`ws://${LOOPBACK}:${port}`)
   return {
     port,
     token,
@@ -79,7 +88,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 }
 
 /** Why a WebSocket upgrade must be refused, or null to accept it. */
-function refuse(req: IncomingMessage, token: string, origins: string[]): string | null {
+function refuse(req: IncomingMessage, token: string, hosts: string[], origins: string[]): string | null {
+  if (!hosts.includes(req.headers.host ?? '')) return 'unknown host name'
   const url = new URL(req.url ?? '/', 'http://localhost')
   if (url.pathname !== WEB_API_PATH) return 'unknown path'
   const origin = req.headers.origin
@@ -88,6 +98,10 @@ function refuse(req: IncomingMessage, token: string, origins: string[]): string 
   const expected = Buffer.from(token)
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'bad token'
   return null
+}
+
+function wrongHostText(hosts: string[]): string {
+  return `This server answers only as ${hosts.map((h) => `http://${h}/`).join(' or ')}: open the address it printed.`
 }
 
 function serveSocket(ws: WebSocket, { dispatch, events, log }: WebServerOptions): void {

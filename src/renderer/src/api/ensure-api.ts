@@ -7,6 +7,6 @@ import { webTransport } from './web-transport'
  */
 export function ensureApi(): void {
   if (!('api' in window) || !window.api) {
-    window.api = createApi(webTransport(window.location, window.sessionStorage))
+    window.api = createApi(webTransport(window))
   }
 }

@@ -3,16 +3,48 @@ import type { Envelope, EventName } from '../../../shared/contract'
 import type { AppErrorData } from '../../../shared/errors'
 import { WEB_API_PATH, type WebServerMessage } from '../../../shared/web-protocol'
 
-const TOKEN_KEY = 'flotilla.token'
+const HANDOVER_KEY = 'flotilla.token'
+
+/** The parts of `window` the token needs (narrow, so tests can fake them). */
+export interface TokenWindow {
+  location: Pick<Location, 'href'>
+  history: Pick<History, 'state' | 'replaceState'>
+  sessionStorage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>
+  addEventListener(type: 'pagehide' | 'pageshow', listener: () => void): void
+}
+
+/**
+ * Takes the per-run token out of the page's address (`?token=` as `npm run web` printed it) and
+ * replaces the address without it, so it is neither in the address bar nor in the browser's
+ * history. From then on it lives in this page's memory. Only a reload of this tab needs it again:
+ * it is handed over in sessionStorage when the page goes away and removed as soon as the next page
+ * has read it (or this one comes back from the back/forward cache).
+ */
+export function takeToken(win: TokenWindow): string | null {
+  const url = new URL(win.location.href)
+  const fromAddress = url.searchParams.get('token')
+  const handedOver = win.sessionStorage.getItem(HANDOVER_KEY)
+  win.sessionStorage.removeItem(HANDOVER_KEY)
+  if (fromAddress !== null) {
+    url.searchParams.delete('token')
+    win.history.replaceState(win.history.state, '', `${url.pathname}${url.search}${url.hash}`)
+  }
+  const token = fromAddress || handedOver
+  if (token) {
+    win.addEventListener('pagehide', () => win.sessionStorage.setItem(HANDOVER_KEY, token))
+    win.addEventListener('pageshow', () => win.sessionStorage.removeItem(HANDOVER_KEY))
+  }
+  return token || null
+}
 
 /**
  * The bridge's transport in a normal browser (`npm run web`): the contract over the loopback
- * WebSocket, authenticated with the per-run token from the page's address.
+ * WebSocket, authenticated with the per-run token from the page's address (see takeToken).
  */
-export function webTransport(location: Location, storage: Storage): Transport {
-  const token = new URLSearchParams(location.search).get('token') ?? storage.getItem(TOKEN_KEY)
+export function webTransport(win: TokenWindow & { location: Pick<Location, 'href' | 'host' | 'protocol'> }): Transport {
+  const token = takeToken(win)
   if (!token) return refusedTransport(noTokenError())
-  storage.setItem(TOKEN_KEY, token)
+  const location = win.location
 
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
   const socket = new WebSocket(`${scheme}://${location.host}${WEB_API_PATH}?token=${encodeURIComponent(token)}`)
