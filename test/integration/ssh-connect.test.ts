@@ -117,6 +117,17 @@ describe('logging in with no key and no agent', () => {
     expect(second!.error!.message).not.toMatch(/password/)
   })
 
+  it('goes on with the key files when SSH_AUTH_SOCK points at no agent', async () => {
+    const stale = testApp({ agent: join(bare.home, 'no-agent.sock') })
+    try {
+      installLabKey(stale, lab.keyPath)
+      const host = await addAndTrust(stale, keyOnly)
+      expect((await stale.api.ssh.check([host.id]))[0]).toMatchObject({ ok: true, user: keyOnly.user })
+    } finally {
+      stale.close()
+    }
+  })
+
   it('the CLI names FLOTILLA_SSH_PASSWORD in a script, uses it, and asks at a terminal', async () => {
     const script = await flotilla(bare, ['ssh', 'run', passwordOnly.hostname, '--', 'id', '-un'])
     expect(script).toMatchObject({ code: 1, stderr: expect.stringContaining('[AUTH_NEEDED]') })

@@ -176,6 +176,9 @@ export async function connect(target: SshTarget, options: ConnectOptions): Promi
       // rather than end, so no half-closed socket waits for a peer that is gone and keeps the
       // process alive.
       if (settled) return void client.destroy()
+      // An agent that cannot be reached (a stale SSH_AUTH_SOCK) is not the end: ssh2 goes on
+      // with the next method (the key files, a password) by itself.
+      if (error.level === 'agent') return
       settled = true
       settle()
       client.destroy()
