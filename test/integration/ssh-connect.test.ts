@@ -178,6 +178,11 @@ describe('host-key trust: every message names the command that works', () => {
     // Exactly the command the message gave.
     const words = replace.split(' ').slice(1)
     expect(await flotilla(keyed, words)).toMatchObject({ code: 0 })
+    // Asking again is not an error.
+    expect(await flotilla(keyed, ['ssh', 'trust', 'tpi'])).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining(`already trusted: ${newFingerprint}`),
+    })
     expect((await flotilla(keyed, ['ssh', 'run', 'tpi', '--', 'echo', 'ok'])).stdout).toBe('ok\n')
   })
 

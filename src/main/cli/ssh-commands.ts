@@ -26,6 +26,9 @@ export function registerSshCommands(program: Command, ctx: CliContext): void {
       const scan = await api.ssh.scan(host.id).catch((error: unknown) => Promise.reject(withNextStep(error, host)))
       let fingerprint = o.fingerprint
       let replace = o.replace === true
+      if (fingerprint === undefined && scan.status === 'pinned' && o.replace !== true) {
+        return print(ctx, host.hostKey, `${describe(host)} is already trusted: ${scan.fingerprint}\n`)
+      }
       if (fingerprint === undefined) {
         const changed = scan.status === 'changed' && scan.pinnedFingerprint !== undefined
         if (!interactive()) {
@@ -231,7 +234,7 @@ export function withNextStep(error: unknown, host: Host): AppError {
   switch (error.code) {
     case 'HOST_KEY_CHANGED':
       if (typeof details.oldFingerprint === 'string' && typeof details.newFingerprint === 'string') {
-        next = `If you re-installed it, check ${details.newFingerprint} on the machine, then run: ${trust} --fingerprint ${details.newFingerprint} --replace`
+        next = `To re-trust it after checking ${details.newFingerprint} on the machine, run: ${trust} --fingerprint ${details.newFingerprint} --replace`
       }
       break
     case 'HOST_KEY_UNKNOWN':
