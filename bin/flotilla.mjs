@@ -5,4 +5,8 @@ import { register } from 'tsx/esm/api'
 
 register()
 const { runCli } = await import('../src/main/cli/main.ts')
-process.exitCode = await runCli(process.argv.slice(2))
+const code = await runCli(process.argv.slice(2))
+// Everything is printed and the app is closed: exit now, once stdout and stderr are flushed. A
+// library's leftover (a timer for a command on a connection that is gone, a socket half-closed
+// to a host that vanished) must not hold the prompt for seconds after the error is on screen.
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)))

@@ -35,7 +35,8 @@ describe('flotilla ssh', () => {
     expect(blind.code).toBe(1)
     expect(blind.stderr).toContain(`--fingerprint ${pi.hostKeyFingerprint}`)
     const wrong = await flotilla(['ssh', 'trust', 'pi4', '--fingerprint', `SHA256:${'B'.repeat(43)}`])
-    expect(wrong).toMatchObject({ code: 1, stderr: expect.stringContaining('HOST_KEY_CHANGED') })
+    // First contact: a wrong fingerprint is a mismatch, not a "changed key".
+    expect(wrong).toMatchObject({ code: 1, stderr: expect.stringContaining('HOST_KEY_UNKNOWN') })
     const ok = await flotilla(['ssh', 'trust', 'pi4', '--fingerprint', pi.hostKeyFingerprint!])
     expect(ok).toMatchObject({ code: 0, stdout: `Trusted pi4 (pi@${pi.address}:22): ${pi.hostKeyFingerprint}\n` })
   })

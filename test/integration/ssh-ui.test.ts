@@ -14,13 +14,14 @@ import { testApp, type TestApp } from './ssh-app'
 let lab: Lab
 let pi: LabNode
 let microos: LabNode
+let passwordOnly: LabNode
 let app: TestApp
 let ui: BrowserUi
 let page: Page
 
 beforeAll(async () => {
-  lab = await useLab({ profiles: ['pi5', 'microos'] })
-  ;[pi, microos] = lab.nodes as [LabNode, LabNode]
+  lab = await useLab({ profiles: ['pi5', 'microos', 'password-only'] })
+  ;[pi, microos, passwordOnly] = lab.nodes as [LabNode, LabNode, LabNode]
   app = testApp()
   // This desktop's only key is protected by a passphrase; the MicroOS host accepts it.
   const keyFile = join(app.home, '.ssh', 'id_ed25519')
@@ -109,6 +110,35 @@ describe('connect flow in Chromium', () => {
     await dialog.getByLabel('I re-installed this machine').check()
     await retrust.click()
     await expect.poll(() => row.getByTestId('login').textContent(), { timeout: 20_000 }).toMatch(/Logged in as pi/)
+  })
+
+  it('asks for the password when this desktop has no key and no agent at all', async () => {
+    // A new user's first Pi: nothing in ~/.ssh, no ssh-agent, password login on the Pi.
+    const bare = testApp()
+    const bareUi = await openBrowserUi(bare)
+    try {
+      const p = bareUi.page
+      const form = p.getByRole('form', { name: 'Add host' })
+      await form.getByLabel('Address').fill(passwordOnly.address)
+      await form.getByLabel('User').fill('pi')
+      await form.getByRole('button', { name: 'Add host' }).click()
+      const row = p.locator(`[data-address="${passwordOnly.address}"]`)
+      await row.getByRole('button', { name: 'Connect' }).click()
+      await p.getByRole('dialog', { name: 'Trust this host?' }).getByRole('button', { name: 'Trust' }).click()
+      const password = p.getByRole('dialog', { name: 'Password needed' })
+      await password.getByLabel('Login password', { exact: true }).fill(passwordOnly.password!)
+      await password.getByRole('button', { name: 'Continue' }).click()
+      const sudo = p.getByRole('dialog', { name: 'sudo password needed' })
+      await sudo.getByLabel('sudo password', { exact: true }).fill(passwordOnly.password!)
+      await sudo.getByRole('button', { name: 'Continue' }).click()
+      await expect
+        .poll(() => row.getByTestId('login').textContent(), { timeout: 20_000 })
+        .toMatch(/Logged in as pi · sudo with password/)
+      expect(bare.logText()).not.toContain(passwordOnly.password!)
+    } finally {
+      await bareUi.close()
+      bare.close()
+    }
   })
 
   it('kept every secret out of the logs', () => {

@@ -74,7 +74,10 @@ describe('host keys: trust on first use, never auto-accept', () => {
   it('refuses to trust a fingerprint the host does not present', async () => {
     const host = await app.addNode(debian)
     const wrong = 'SHA256:' + 'A'.repeat(43)
-    expect(await rejection(app.api.ssh.trust(host.id, wrong))).toMatchObject({ code: 'HOST_KEY_CHANGED' })
+    expect(await rejection(app.api.ssh.trust(host.id, wrong))).toMatchObject({
+      code: 'HOST_KEY_UNKNOWN',
+      details: { fingerprint: debian.hostKeyFingerprint },
+    })
     expect((await app.api.hosts.list()).find((h) => h.id === host.id)?.hostKey).toBeUndefined()
     await app.api.hosts.remove(host.id)
   })

@@ -23,23 +23,42 @@ export function registerSshCommands(program: Command, ctx: CliContext): void {
     .action(async (ref: string, o: { fingerprint?: string; replace?: boolean }) => {
       const host = await resolveHost(ctx, ref)
       const api = ctx.app().api
-      const scan = await api.ssh.scan(host.id)
+      const scan = await api.ssh.scan(host.id).catch((error: unknown) => Promise.reject(withNextStep(error, host)))
       let fingerprint = o.fingerprint
+      let replace = o.replace === true
+      if (fingerprint === undefined && scan.status === 'pinned' && o.replace !== true) {
+        return print(ctx, host.hostKey, `${describe(host)} is already trusted: ${scan.fingerprint}\n`)
+      }
       if (fingerprint === undefined) {
+        const changed = scan.status === 'changed' && scan.pinnedFingerprint !== undefined
         if (!interactive()) {
-          throw new AppError(
-            'HOST_KEY_UNKNOWN',
-            `${describe(host)} presents ${scan.type} ${scan.fingerprint}. Check it, then run again with --fingerprint ${scan.fingerprint}.`,
+          throw withNextStep(
+            changed
+              ? new AppError(
+                  'HOST_KEY_CHANGED',
+                  `${describe(host)} presents ${scan.type} ${scan.fingerprint}, but the key trusted for it is ${scan.pinnedFingerprint}.`,
+                  { hostId: host.id, oldFingerprint: scan.pinnedFingerprint, newFingerprint: scan.fingerprint },
+                )
+              : new AppError(
+                  'HOST_KEY_UNKNOWN',
+                  `${describe(host)} presents ${scan.type} ${scan.fingerprint}. Check it on the machine.`,
+                  { hostId: host.id, fingerprint: scan.fingerprint },
+                ),
+            host,
           )
         }
-        const pinned = scan.pinnedFingerprint ? ` (trusted so far: ${scan.pinnedFingerprint})` : ''
-        const answer = await ask(
-          `${describe(host)} presents ${scan.type} key ${scan.fingerprint}${pinned}.\nTrust it? [y/N] `,
-        )
+        const question = changed
+          ? `${describe(host)} presents ${scan.type} key ${scan.fingerprint}, but the key trusted for it is ${scan.pinnedFingerprint}.\nIf you re-installed it, replace the old key with the new one? [y/N] `
+          : `${describe(host)} presents ${scan.type} key ${scan.fingerprint}.\nTrust it? [y/N] `
+        const answer = await ask(question)
         if (!/^y(es)?$/i.test(answer.trim())) throw new AppError('CANCELLED', 'Not trusted.')
         fingerprint = scan.fingerprint
+        // The person saw both keys and said yes: that is the deliberate re-trust.
+        replace ||= changed
       }
-      const trusted = await api.ssh.trust(host.id, fingerprint, { replace: o.replace === true })
+      const trusted = await api.ssh
+        .trust(host.id, fingerprint, { replace })
+        .catch((error: unknown) => Promise.reject(withNextStep(error, host)))
       print(ctx, trusted.hostKey, `Trusted ${describe(host)}: ${trusted.hostKey?.fingerprint}\n`)
     })
 
@@ -64,7 +83,7 @@ export function registerSshCommands(program: Command, ctx: CliContext): void {
             r.ok ? 'ok' : 'failed',
             r.user ?? '',
             r.sudo ?? '',
-            r.ok ? (r.os ?? '') : `${r.error?.message} [${r.error?.code}]`,
+            r.ok ? (r.os ?? '') : `${withNextStep(r.error, byId.get(r.hostId)!).message} [${r.error?.code}]`,
           ]),
         ]),
       )
@@ -173,7 +192,8 @@ async function withPrompts<T>(
     )
     if (askable.length === 0 || attempt >= 3 || !interactive()) {
       if (value !== undefined) return value
-      throw errors[0]
+      const first = errors[0]!
+      throw withNextStep(first, hosts.find((h) => h.id === first.details?.hostId) ?? hosts[0]!)
     }
     for (const error of askable) await askFor(ctx, hosts, error)
   }
@@ -193,4 +213,44 @@ async function askFor(ctx: CliContext, hosts: Host[], error: AppErrorData): Prom
   } else {
     await api.ssh.provideSecret(host.id, 'password', await ask(`Password for ${describe(host)}: `, { hidden: true }))
   }
+}
+
+/** How the user names a host in the commands we suggest. */
+function hostRef(host: Host): string {
+  return host.label ?? host.address
+}
+
+/**
+ * The error with the exact command (or variable) that gets past it appended, so a script's log or
+ * a terminal always says what to run next. Errors without a known next step pass through.
+ */
+export function withNextStep(error: unknown, host: Host): AppError {
+  if (!isAppErrorData(error)) {
+    return error instanceof AppError ? error : new AppError('INTERNAL', String(error))
+  }
+  const details = error.details ?? {}
+  const trust = `flotilla ssh trust ${hostRef(host)}`
+  let next = ''
+  switch (error.code) {
+    case 'HOST_KEY_CHANGED':
+      if (typeof details.oldFingerprint === 'string' && typeof details.newFingerprint === 'string') {
+        next = `To re-trust it after checking ${details.newFingerprint} on the machine, run: ${trust} --fingerprint ${details.newFingerprint} --replace`
+      }
+      break
+    case 'HOST_KEY_UNKNOWN':
+      if (typeof details.fingerprint === 'string') {
+        next = `If that is its key, run: ${trust} --fingerprint ${details.fingerprint}`
+      }
+      break
+    case 'AUTH_NEEDED':
+    case 'AUTH_FAILED':
+      if (details.kind === 'password') next = 'Run this at a terminal to be asked, or set FLOTILLA_SSH_PASSWORD.'
+      if (details.kind === 'passphrase') next = 'Run this at a terminal to be asked, or set FLOTILLA_KEY_PASSPHRASE.'
+      break
+    case 'SUDO_PASSWORD_NEEDED':
+    case 'SUDO_AUTH_FAILED':
+      next = 'Run this at a terminal to be asked, or set FLOTILLA_SUDO_PASSWORD.'
+      break
+  }
+  return new AppError(error.code, next ? `${error.message} ${next}` : error.message, error.details)
 }

@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events'
+import { EventEmitter, getEventListeners } from 'node:events'
 import type { Client } from 'ssh2'
 import { describe, expect, it } from 'vitest'
 import { AppError } from '../../../shared/errors'
@@ -86,5 +86,45 @@ describe('SshPool', () => {
     )
     expect(peak).toBe(2)
     pool.closeAll()
+  })
+})
+
+describe('SshPool connect deadline', () => {
+  it('never retries a handshake that timed out, and gives each attempt what is left of one deadline', async () => {
+    const budgets: number[] = []
+    const silent = new SshPool(
+      async (_target, _signal, timeoutMs) => {
+        budgets.push(timeoutMs)
+        throw new AppError('TIMEOUT', 'no answer')
+      },
+      { backoffMs: 1, connectTimeoutMs: 4_000 },
+    )
+    await expect(silent.use(target(), async () => 1)).rejects.toMatchObject({ code: 'TIMEOUT' })
+    expect(budgets).toHaveLength(1)
+    expect(budgets[0]).toBeLessThanOrEqual(4_000)
+
+    const refusedBudgets: number[] = []
+    const refused = new SshPool(
+      async (_target, _signal, timeoutMs) => {
+        refusedBudgets.push(timeoutMs)
+        throw new AppError('UNREACHABLE', 'refused')
+      },
+      { backoffMs: 1, connectTimeoutMs: 4_000 },
+    )
+    await expect(refused.use(target(), async () => 1)).rejects.toMatchObject({ code: 'UNREACHABLE' })
+    expect(refusedBudgets).toHaveLength(3)
+    for (const budget of refusedBudgets) expect(budget).toBeLessThanOrEqual(4_000)
+  })
+
+  it('leaves no abort listener behind after backing off', async () => {
+    const controller = new AbortController()
+    const pool = new SshPool(
+      async () => {
+        throw new AppError('UNREACHABLE', 'refused')
+      },
+      { backoffMs: 1 },
+    )
+    await expect(pool.use(target(), async () => 1, controller.signal)).rejects.toMatchObject({ code: 'UNREACHABLE' })
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
   })
 })

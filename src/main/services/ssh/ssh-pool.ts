@@ -2,13 +2,19 @@ import type { Client } from 'ssh2'
 import { AppError } from '../../../shared/errors'
 import type { SshTarget } from './connect'
 
-export type Opener = (target: SshTarget, signal?: AbortSignal) => Promise<Client>
+/** Opens one connection; `timeoutMs` is what is left of the overall connect deadline. */
+export type Opener = (target: SshTarget, signal: AbortSignal | undefined, timeoutMs: number) => Promise<Client>
 
 export interface PoolOptions {
   /** Close a connection nobody used for this long. */
   idleMs?: number
-  /** Extra connection attempts after a network failure (not after auth or host-key failures). */
+  /**
+   * Extra connection attempts after a quick network failure (refused, reset during the handshake),
+   * within the connect deadline. Never after a timeout, an auth or a host-key failure.
+   */
   retries?: number
+  /** Opening a connection, every attempt and backoff included, ends within this. */
+  connectTimeoutMs?: number
   /** First backoff delay; doubles each retry. */
   backoffMs?: number
   /** Channels at once on one connection (sshd's MaxSessions is 10). */
@@ -23,12 +29,16 @@ interface Entry {
   idle?: NodeJS.Timeout
 }
 
-const TRANSIENT = new Set(['UNREACHABLE', 'TIMEOUT', 'CONNECTION_LOST'])
+/**
+ * Worth another attempt: the host answered but dropped us (sshd restarting, MaxStartups). A TIMEOUT
+ * is not: a silent address or a frozen sshd would only make the user wait the same time again.
+ */
+const TRANSIENT = new Set(['UNREACHABLE', 'CONNECTION_LOST'])
 
 /**
  * One SSH connection per host, shared by every step that touches it, closed when idle. A host
- * whose address, port or user changed gets a fresh connection. Opening retries network failures
- * with backoff; it never retries a refused key or password.
+ * whose address, port or user changed gets a fresh connection. Opening retries quick network
+ * failures with backoff, all within one deadline; it never retries a timeout or a refused login.
  */
 export class SshPool {
   readonly #entries = new Map<string, Entry>()
@@ -38,7 +48,14 @@ export class SshPool {
     private readonly open: Opener,
     options: PoolOptions = {},
   ) {
-    this.#options = { idleMs: 60_000, retries: 2, backoffMs: 500, maxChannels: 8, ...options }
+    this.#options = {
+      idleMs: 60_000,
+      retries: 2,
+      backoffMs: 500,
+      maxChannels: 8,
+      connectTimeoutMs: 10_000,
+      ...options,
+    }
   }
 
   /** Runs `work` with the host's connection, holding one of its channel slots meanwhile. */
@@ -92,13 +109,17 @@ export class SshPool {
   }
 
   async #openWithRetry(target: SshTarget, signal?: AbortSignal): Promise<Client> {
+    const deadline = Date.now() + this.#options.connectTimeoutMs
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.open(target, signal)
+        return await this.open(target, signal, Math.max(1, deadline - Date.now()))
       } catch (error) {
         const transient = error instanceof AppError && TRANSIENT.has(error.code)
-        if (!transient || attempt >= this.#options.retries || signal?.aborted) throw error
-        await delay(this.#options.backoffMs * 2 ** attempt, signal)
+        const backoff = this.#options.backoffMs * 2 ** attempt
+        // A retry that could not finish before the deadline would only delay the error.
+        const roomLeft = deadline - Date.now() - backoff > 1_000
+        if (!transient || attempt >= this.#options.retries || !roomLeft || signal?.aborted) throw error
+        await delay(backoff, signal)
       }
     }
   }
@@ -106,14 +127,13 @@ export class SshPool {
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer)
-        resolve()
-      },
-      { once: true },
-    )
+    const done = () => {
+      clearTimeout(timer)
+      // Removed either way: a listener left on a long-lived operation signal would pile up.
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
   })
 }

@@ -16,7 +16,13 @@ import { rebootAndWait } from './reboot'
 import { readRemoteFile, uploadFile, type UploadOptions } from './remote-files'
 import { SessionSecrets } from './session-secrets'
 import { argv, sh, type ShellCommand } from './shell-command'
-import { defaultPublicKey, knownHostsFiles, resolveHost, type SshEnvironment } from './ssh-environment'
+import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  defaultPublicKey,
+  knownHostsFiles,
+  resolveHost,
+  type SshEnvironment,
+} from './ssh-environment'
 import { SshPool, type PoolOptions } from './ssh-pool'
 
 export interface SshServiceOptions {
@@ -25,6 +31,7 @@ export interface SshServiceOptions {
   log: Logger
   environment: SshEnvironment
   pool?: PoolOptions
+  /** Overall deadline for opening a connection (default: the environment's, else 10 s). */
   connectTimeoutMs?: number
 }
 
@@ -51,18 +58,25 @@ export class SshService {
   readonly secrets: SessionSecrets
   readonly #pool: SshPool
   readonly #options: SshServiceOptions
+  readonly #connectTimeoutMs: number
+  #toldMatchExec = false
 
   constructor(options: SshServiceOptions) {
     this.#options = options
+    this.#connectTimeoutMs =
+      options.connectTimeoutMs ?? options.environment.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
     this.secrets = new SessionSecrets(options.redactor)
-    this.#pool = new SshPool((target, signal) => this.#open(target, signal), options.pool)
+    this.#pool = new SshPool((target, signal, timeoutMs) => this.#open(target, signal, timeoutMs), {
+      connectTimeoutMs: this.#connectTimeoutMs,
+      ...options.pool,
+    })
   }
 
   /** Reads a host's key and compares it with what is trusted, without logging in. */
   async scan(hostId: string): Promise<HostKeyScan> {
     const host = this.#options.inventory.get(hostId)
     const target = await this.#target(host)
-    const blob = await scanHostKey(target, this.#options.connectTimeoutMs)
+    const blob = await scanHostKey(target, this.#connectTimeoutMs)
     const base = { hostId, type: pinnedFrom(blob, 'confirmed').type, fingerprint: fingerprintOf(blob) }
     if (host.hostKey) {
       return sameKey(host.hostKey, blob)
@@ -77,30 +91,57 @@ export class SshService {
 
   /**
    * Pins the key the host presents now, if it is the one the user saw (`fingerprint`). Replacing a
-   * different pinned key needs `replace` (the deliberate re-trust of a re-installed machine).
+   * different trusted key — Flotilla's own pin or a key your known_hosts lists for the host — needs
+   * `replace` (the deliberate re-trust of a re-installed machine). Errors carry what the next step
+   * needs: details.fingerprint (what the host presents) and, for a conflict, old/new fingerprints.
    */
   async trust(hostId: string, fingerprint: string, replace = false): Promise<Host> {
     const host = this.#options.inventory.get(hostId)
     const target = await this.#target(host)
-    const blob = await scanHostKey(target, this.#options.connectTimeoutMs)
+    const blob = await scanHostKey(target, this.#connectTimeoutMs)
     const seen = fingerprintOf(blob)
+    const conflict = await this.#conflictingKey(host, target, blob)
     if (seen !== fingerprint) {
+      if (conflict) {
+        throw new AppError(
+          'HOST_KEY_CHANGED',
+          `${target.name} presents ${seen}, not the ${fingerprint} you gave, and ${conflict.where} a different key (${conflict.fingerprint}). Nothing was trusted. If you re-installed it, check ${seen} on the machine and re-trust it deliberately.`,
+          { hostId, oldFingerprint: conflict.fingerprint, newFingerprint: seen, fingerprint: seen },
+        )
+      }
       throw new AppError(
-        'HOST_KEY_CHANGED',
-        `${target.name} now presents ${seen}, not the ${fingerprint} you confirmed. Nothing was trusted; check again.`,
-        { hostId, oldFingerprint: fingerprint, newFingerprint: seen },
+        'HOST_KEY_UNKNOWN',
+        `${target.name} presents ${seen}, not the ${fingerprint} you gave. Nothing was trusted. Check which one the machine really has (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on it), then trust that one.`,
+        { hostId, fingerprint: seen, givenFingerprint: fingerprint },
       )
     }
-    if (host.hostKey && !sameKey(host.hostKey, blob) && !replace) {
+    if (conflict && !replace) {
       throw new AppError(
         'HOST_KEY_CHANGED',
-        `${target.name} already has a different trusted key (${host.hostKey.fingerprint}). Re-trust it deliberately if you re-installed it.`,
-        { hostId, oldFingerprint: host.hostKey.fingerprint, newFingerprint: seen },
+        `${target.name} presents ${seen}, but ${conflict.where} a different key (${conflict.fingerprint}). Nothing was trusted. If you re-installed it, re-trust it deliberately (replace the old key).`,
+        { hostId, oldFingerprint: conflict.fingerprint, newFingerprint: seen, fingerprint: seen },
       )
     }
     this.#pool.drop(hostId)
-    this.#options.log.info(`host key of ${target.name} trusted: ${seen}${replace ? ' (replacing the old one)' : ''}`)
+    this.#options.log.info(`host key of ${target.name} trusted: ${seen}${conflict ? ' (replacing the old one)' : ''}`)
     return this.#options.inventory.pinHostKey(hostId, pinnedFrom(blob, 'confirmed'))
+  }
+
+  /** A trusted key other than `blob`: Flotilla's pin, or (with no pin) what known_hosts lists. */
+  async #conflictingKey(
+    host: Host,
+    target: SshTarget,
+    blob: Buffer,
+  ): Promise<{ fingerprint: string; where: string } | undefined> {
+    if (host.hostKey) {
+      return sameKey(host.hostKey, blob)
+        ? undefined
+        : { fingerprint: host.hostKey.fingerprint, where: 'Flotilla trusts' }
+    }
+    const known = findKnownKeys(await this.#knownHosts(), target.address, target.port)
+    if (known.some((k) => k.blob.equals(blob))) return undefined
+    const other = known.find((k) => !k.revoked)
+    return other ? { fingerprint: fingerprintOf(other.blob), where: 'your ~/.ssh/known_hosts lists' } : undefined
   }
 
   /** Remembers a secret the user typed, for this session only. */
@@ -129,7 +170,7 @@ export class SshService {
         // A check logs in afresh: it must prove the host (and its key) as they are now.
         this.#pool.drop(host.id)
         ctx.progress({ step: 'Logging in', done: 0, total: 1, nodeId: host.id })
-        return this.#checkOne(host, ctx)
+        return this.#checkOne(host, perHost(ctx))
       },
       {
         concurrency: FAN_OUT_CONCURRENCY,
@@ -152,7 +193,7 @@ export class SshService {
     ctx: OperationContext,
   ): Promise<FanOutResult<ExecResult>[]> {
     const hosts = hostIds.map((id) => this.#options.inventory.get(id))
-    return fanOut(hosts, (host) => this.run(host.id, command, options, ctx), {
+    return fanOut(hosts, (host) => this.run(host.id, command, options, perHost(ctx)), {
       concurrency: FAN_OUT_CONCURRENCY,
       signal: ctx.signal,
       onDone: (result, done) => {
@@ -300,6 +341,12 @@ export class SshService {
   /** Where and how to reach a host: ~/.ssh/config is read once here (HostName, IdentityFile). */
   async #target(host: Host): Promise<SshTarget> {
     const resolved = await resolveHost(this.#options.environment, host.address)
+    if (resolved.ignoredMatchExec && !this.#toldMatchExec) {
+      this.#toldMatchExec = true
+      this.#options.log.info(
+        '~/.ssh/config has "Match exec" lines: Flotilla does not run them (they would run a shell command on every connection), so those blocks count as not matching',
+      )
+    }
     return {
       hostId: host.id,
       name: host.label ?? host.address,
@@ -311,7 +358,7 @@ export class SshService {
     }
   }
 
-  async #open(target: SshTarget, signal?: AbortSignal): Promise<Client> {
+  async #open(target: SshTarget, signal: AbortSignal | undefined, timeoutMs: number): Promise<Client> {
     const client = await connect(target, {
       secrets: this.secrets,
       agent: this.#options.environment.agent,
@@ -320,7 +367,7 @@ export class SshService {
         this.#options.inventory.pinHostKey(target.hostId, pinnedFrom(blob, 'known_hosts'))
         this.#options.log.info(`host key of ${target.name} taken from known_hosts: ${fingerprintOf(blob)}`)
       },
-      ...(this.#options.connectTimeoutMs ? { timeoutMs: this.#options.connectTimeoutMs } : {}),
+      timeoutMs,
       signal,
     })
     this.#options.log.info(`ssh connected to ${target.user}@${target.name}`)
@@ -335,4 +382,14 @@ export class SshService {
     const host = this.#options.inventory.list().find((h) => h.id === hostId)
     return host ? (host.label ?? host.address) : hostId
   }
+}
+
+/**
+ * The operation's context with a signal of this host's own, following the operation's. Many hosts
+ * at once each wait on their signal (connect, exec, backoff); on the one shared signal they would
+ * add a listener per host and trip Node's MaxListenersExceededWarning past ten.
+ * AbortSignal.any adds no listener to its source.
+ */
+function perHost(ctx: OperationContext): OperationContext {
+  return { ...ctx, signal: AbortSignal.any([ctx.signal]) }
 }

@@ -1,0 +1,49 @@
+import { mkdirSync, mkdtempSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { createApp } from '../../app'
+import { confStoreFactory } from '../store/conf-store'
+
+/** A loopback port nothing listens on (connections are refused at once). */
+async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+describe('SshService fan-out', () => {
+  it('checks 12 hosts at once without a MaxListenersExceededWarning on the shared abort signal', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'flotilla-ssh-svc-'))
+    const home = mkdtempSync(join(tmpdir(), 'flotilla-ssh-home-'))
+    mkdirSync(join(home, '.ssh'))
+    const app = createApp({
+      dataDir,
+      transport: 'cli',
+      version: 'test',
+      createStore: confStoreFactory(dataDir),
+      sshEnvironment: { home, agent: undefined },
+    })
+    const warnings: Error[] = []
+    const onWarning = (warning: Error) => warnings.push(warning)
+    process.on('warning', onWarning)
+    try {
+      const hosts = []
+      for (let i = 0; i < 12; i++) {
+        hosts.push(await app.api.hosts.add({ address: '127.0.0.1', port: await closedPort(), label: `h${i}` }))
+      }
+      const results = await app.api.ssh.check(hosts.map((h) => h.id))
+      expect(results).toHaveLength(12)
+      expect(results.every((r) => !r.ok && r.error?.code === 'UNREACHABLE')).toBe(true)
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning')
+    } finally {
+      process.off('warning', onWarning)
+      app.close()
+    }
+  })
+})
