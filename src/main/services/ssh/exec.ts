@@ -27,6 +27,8 @@ export interface ExecOptions {
   stdin?: Buffer | string
   /** Bytes of each stream kept in the result (default 8 MiB); more is counted and flagged, not kept. */
   maxCapture?: number
+  /** Fail (TIMEOUT) unless the command has started (its PID line came back) within this long. */
+  startTimeoutMs?: number
 }
 
 export interface ExecResult {
@@ -45,6 +47,11 @@ const DEFAULT_TIMEOUT_MS = 120_000
 const MAX_CAPTURE = 8 * 1024 * 1024
 /** How long stopping a command may take: TERM, a grace period, KILL, and the round trips. */
 const KILL_TIMEOUT_MS = 10_000
+/**
+ * How long the kill may take to start. On a LAN it starts within a fraction of a second; a link
+ * that cannot open a channel in this time is dead, and nothing more can be done over it.
+ */
+const KILL_START_TIMEOUT_MS = 2_000
 
 /**
  * Runs one command on an open connection and collects its output. Non-zero exit codes are results,
@@ -118,6 +125,7 @@ export function exec(client: Client, command: ShellCommand, options: ExecOptions
       if (settled) return
       settled = true
       clearTimeout(timer)
+      clearTimeout(startTimer)
       options.signal?.removeEventListener('abort', onAbort)
       client.off('close', onClientClose)
       if ('error' in outcome) reject(outcome.error)
@@ -131,10 +139,15 @@ export function exec(client: Client, command: ShellCommand, options: ExecOptions
       if (settled || stopping) return
       stopping = true
       clearTimeout(timer)
-      const stopped =
-        kill && pid !== undefined && !channelClosed
-          ? killGroup(client, pid, options).catch(() => undefined)
-          : Promise.resolve()
+      const stopped = kill
+        ? started()
+            .then(() => (pid !== undefined && !channelClosed ? killGroup(client, pid, options) : undefined))
+            .catch((killError: unknown) => {
+              // Not even the kill could start: the link is dead. Drop the connection now, so no
+              // later command queues on it (the pool forgets a closed connection).
+              if (killError instanceof AppError && killError.details?.notStarted === true) client.destroy()
+            })
+        : Promise.resolve()
       void stopped.then(() => {
         channel?.close()
         finish({ error })
@@ -145,6 +158,17 @@ export function exec(client: Client, command: ShellCommand, options: ExecOptions
         }, 3000).unref?.()
       })
     }
+    /**
+     * Resolves once the command's PID is known, or it ended, or it did not start in time: a stop
+     * that came while the command was starting must still find what to kill.
+     */
+    let onStarted: (() => void) | undefined
+    const started = () =>
+      new Promise<void>((resolve) => {
+        if (pid !== undefined || channelClosed) return resolve()
+        onStarted = resolve
+        setTimeout(resolve, KILL_START_TIMEOUT_MS).unref?.()
+      })
     const timer = setTimeout(
       () =>
         stop(
@@ -156,21 +180,38 @@ export function exec(client: Client, command: ShellCommand, options: ExecOptions
         ),
       timeoutMs,
     )
+    const startTimer =
+      options.startTimeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            if (pid !== undefined) return
+            const seconds = Math.round((options.startTimeoutMs ?? 0) / 1000)
+            stop(
+              new AppError('TIMEOUT', `The host did not start the command within ${seconds} s.`, { notStarted: true }),
+              false,
+            )
+          }, options.startTimeoutMs)
     const onAbort = () => stop(new AppError('CANCELLED', 'The operation was cancelled.'), true)
     const onClientClose = () =>
       stop(new AppError('CONNECTION_LOST', 'The SSH connection dropped while the command ran.'), false)
     options.signal?.addEventListener('abort', onAbort, { once: true })
     client.once('close', onClientClose)
-    if (options.signal?.aborted) return onAbort()
+    if (options.signal?.aborted) return finish({ error: new AppError('CANCELLED', 'The operation was cancelled.') })
 
     client.exec(wrapped.text, (error, stream) => {
       if (error) {
+        if (stopping) {
+          // Stopped before it started: nothing runs that needs killing.
+          channelClosed = true
+          return onStarted?.()
+        }
         return finish({
           error: new AppError('CONNECTION_LOST', `The host would not start the command: ${error.message}`),
         })
       }
       channel = stream
-      if (settled || stopping) return void stream.close()
+      // While stopping, the command is still listened to: its PID line tells what to kill.
+      if (settled) return void stream.close()
       stream.on('data', (chunk: Buffer) => output('stdout', chunk))
       stream.stderr.on('data', (chunk: Buffer) => {
         // latin1 maps bytes to characters one to one: the markers are found and cut without
@@ -182,6 +223,7 @@ export function exec(client: Client, command: ShellCommand, options: ExecOptions
           const match = pidLine.exec(stderrHead)
           if (!match) return
           pid = Number(match[1])
+          onStarted?.()
           part = stderrHead.slice(match[0].length)
           stderrHead = ''
         }
@@ -201,6 +243,7 @@ export function exec(client: Client, command: ShellCommand, options: ExecOptions
       })
       stream.on('close', () => {
         channelClosed = true
+        onStarted?.()
         // Whatever came before a missing PID line (the login shell failing early) is stderr too.
         output('stderr', Buffer.from(stderrHead, 'latin1'))
         stderrHead = ''
@@ -244,6 +287,7 @@ async function killGroup(client: Client, pid: number, options: ExecOptions): Pro
     sudoPassword: options.sudoPassword,
     isRoot: options.isRoot === true,
     timeoutMs: KILL_TIMEOUT_MS,
+    startTimeoutMs: KILL_START_TIMEOUT_MS,
   })
 }
 
