@@ -161,6 +161,17 @@ describe('output', () => {
     expect(Buffer.byteLength(result.stdout as string)).toBeLessThanOrEqual(3 * 1024 * 1024)
   })
 
+  it('keeps a bounded operation log of the output, and says what it left out', async () => {
+    const host = (await app.api.hosts.list()).find((h) => h.label === 'deb')!
+    const opId = app.api.ops.newId()
+    const result = await app.api.ssh.run(host.id, ['seq', '1', '5000'], {}, { opId })
+    expect(result).toMatchObject({ exitCode: 0, stdoutBytes: 23_893, truncated: false })
+    const log = app.ops.logOf(opId)
+    expect(log).toContain(`[${host.id}] 2000`)
+    expect(log).not.toContain(`[${host.id}] 2001`)
+    expect(log.at(-1)).toBe(`[${host.id}] … 3000 more lines of output not kept in this log.`)
+  })
+
   it('ends quietly when the reader of stdout goes away (| head -1)', async () => {
     const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} --data-dir ${JSON.stringify(app.dataDir)} ssh run pi -- seq 1 100000 | head -1`
     const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
