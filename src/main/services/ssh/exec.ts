@@ -66,8 +66,9 @@ const KILL_START_TIMEOUT_MS = 2_000
  * Stopping (timeout, cancel): the command runs in a process group of its own (sshd starts each
  * command in a new session), whose id it reports first thing on stderr. A stop TERMs that group over
  * a second channel (through sudo when the command ran through sudo), KILLs what is left after a
- * grace period, and rejects only once the group is gone: ssh2 `signal` requests are not delivered by
- * OpenSSH to a command without a terminal, and closing the channel leaves a quiet command running.
+ * grace period, and rejects only once the group is gone. An SSH `signal` request would reach at most
+ * the session's shell (sshd signals one PID, not the group, and a user's sshd cannot signal root's
+ * sudo), and closing the channel leaves a command that writes nothing running.
  */
 export function exec(client: Client, command: ShellCommand, options: ExecOptions = {}): Promise<ExecResult> {
   const useSudo = options.sudo === true && options.isRoot !== true
