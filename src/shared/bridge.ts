@@ -78,9 +78,11 @@ export interface FlotillaApi {
     run(
       hostId: string,
       words: string[],
-      runOptions?: { sudo?: boolean; timeoutSec?: number },
+      runOptions?: { sudo?: boolean; timeoutSec?: number; stream?: boolean },
       options?: OpOptions,
     ): Promise<RunResult>
+    /** Output of runs started with `stream` (every run's: filter by opId). */
+    onOutput(listener: Listener<'ssh:output'>): () => void
     installKey(hostId: string, publicKey?: string, options?: OpOptions): Promise<{ added: boolean }>
     reboot(hostId: string, rebootOptions?: { timeoutSec?: number }, options?: OpOptions): Promise<RebootResult>
   }
@@ -192,6 +194,7 @@ export function createApi(transport: Transport): FlotillaApi {
       check: (hostIds, options) => operation('ssh:check', options, (opId) => [opId, hostIds]),
       run: (hostId, words, runOptions = {}, options) =>
         operation('ssh:run', options, (opId) => [opId, hostId, words, runOptions]),
+      onOutput: (listener) => on('ssh:output', listener),
       installKey: (hostId, publicKey, options) =>
         operation('ssh:installKey', options, (opId) =>
           publicKey === undefined ? [opId, hostId] : [opId, hostId, publicKey],

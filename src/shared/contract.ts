@@ -5,7 +5,7 @@
  */
 import type { AppEvents, AppInvoke } from './channels/app'
 import type { HostsEvents, HostsInvoke } from './channels/hosts'
-import type { SshInvoke } from './channels/ssh'
+import type { SshEvents, SshInvoke } from './channels/ssh'
 import type { DiscoveryInvoke } from './channels/discovery'
 import type { ClustersEvents, ClustersInvoke } from './channels/clusters'
 import type { KubeconfigInvoke } from './channels/kubeconfig'
@@ -26,7 +26,7 @@ export interface InvokeContract
     DiscoveryInvoke {}
 
 /** Every event pushed from the services to the UI. */
-export interface EventContract extends AppEvents, HostsEvents, ClustersEvents, VaultEvents, PkiEvents {}
+export interface EventContract extends AppEvents, HostsEvents, ClustersEvents, VaultEvents, PkiEvents, SshEvents {}
 
 export type Channel = keyof InvokeContract
 export type EventName = keyof EventContract

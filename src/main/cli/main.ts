@@ -16,7 +16,7 @@ import { registerKubeconfigCommands } from './kubeconfig-commands'
 import { registerPkiCommands } from './pki-commands'
 import { registerSshCommands } from './ssh-commands'
 import { registerVaultCommands } from './vault-commands'
-import { printError, type Output } from './output'
+import { CliExit, consoleOutput, printError, type Output } from './output'
 
 export async function runCli(argv: string[], out: Output = consoleOutput()): Promise<number> {
   const program = new Command('flotilla')
@@ -68,15 +68,12 @@ export async function runCli(argv: string[], out: Output = consoleOutput()): Pro
     return 0
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode
+    if (error instanceof CliExit) return error.exitCode
     printError(out, error, context.json())
     return 1
   } finally {
     app?.close()
   }
-}
-
-function consoleOutput(): Output {
-  return { stdout: (t) => void process.stdout.write(t), stderr: (t) => void process.stderr.write(t) }
 }
 
 /** `--passphrase-file` wins over FLOTILLA_VAULT_PASSPHRASE (which app.ts reads by default). */

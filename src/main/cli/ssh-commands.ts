@@ -1,10 +1,10 @@
 import type { Command } from 'commander'
 import { AppError, isAppErrorData, type AppErrorData } from '../../shared/errors'
-import type { Host } from '../../shared/types'
+import type { Host, RunResult } from '../../shared/types'
 import { print, toNumber } from './cli-helpers'
 import { describe, resolveHost, type CliContext } from './hosts-commands'
 import { ask, interactive } from './prompt'
-import { table } from './output'
+import { CliExit, table } from './output'
 
 /**
  * `flotilla ssh trust|check|run|install-key|reboot`. When a host needs something from a person —
@@ -101,15 +101,8 @@ export function registerSshCommands(program: Command, ctx: CliContext): void {
     .option('--timeout <seconds>', 'stop the command after this long', '120')
     .action(async (ref: string, words: string[], o: { sudo?: boolean; timeout: string }) => {
       const [host] = await targets(ctx, [ref])
-      const result = await withPrompts(
-        ctx,
-        [host!],
-        () => ctx.app().api.ssh.run(host!.id, words, { sudo: o.sudo === true, timeoutSec: toNumber(o.timeout) }),
-        () => [],
-      )
-      if (ctx.json()) return ctx.out.stdout(JSON.stringify(result, null, 2) + '\n')
-      ctx.out.stdout(result.stdout)
-      if (result.stderr) ctx.out.stderr(result.stderr)
+      const result = await runStreaming(ctx, host!, words, { sudo: o.sudo === true, timeoutSec: toNumber(o.timeout) })
+      if (ctx.json()) ctx.out.stdout(JSON.stringify(result, null, 2) + '\n')
       if (result.exitCode !== 0)
         throw new AppError('COMMAND_FAILED', `The command exited with ${result.exitCode ?? result.signal}.`, {
           exitCode: result.exitCode,
@@ -148,6 +141,64 @@ export function registerSshCommands(program: Command, ctx: CliContext): void {
       )
       print(ctx, result, `${describe(host!)} is back after ${result.seconds} s (boot id ${result.bootIdAfter}).\n`)
     })
+}
+
+/**
+ * `ssh run`: the command's output goes to our stdout and stderr as it arrives, byte for byte and
+ * uncapped (with --json, the result is printed instead, as JSON can only hold text). Ctrl-C, or a
+ * reader of our stdout that goes away (`| head -1`), cancels the run, which stops the remote
+ * command's processes before the CLI exits (130, 141).
+ */
+async function runStreaming(
+  ctx: CliContext,
+  host: Host,
+  words: string[],
+  options: { sudo: boolean; timeoutSec: number },
+): Promise<RunResult> {
+  const api = ctx.app().api
+  const stream = !ctx.json()
+  let opId = ''
+  const write = (name: 'stdout' | 'stderr', chunk: Buffer) => {
+    if (ctx.out.bytes) ctx.out.bytes(name, chunk)
+    else ctx.out[name](chunk.toString('utf8'))
+  }
+  const offOutput = stream
+    ? api.ssh.onOutput((o) => o.opId === opId && write(o.stream, Buffer.from(o.data, 'base64')))
+    : () => undefined
+  const abort = new AbortController()
+  let exitCode: number | undefined
+  // More Ctrl-Cs change nothing: stopping the remote command is bounded (exec's KILL_TIMEOUT_MS),
+  // and a library (when-exit, under the store) raises SIGINT once more by itself.
+  const stop = (code: number) => {
+    exitCode ??= code
+    abort.abort()
+  }
+  const onSigint = () => stop(130)
+  process.on('SIGINT', onSigint)
+  const offPipe = ctx.out.onBrokenPipe?.(() => stop(141)) ?? (() => undefined)
+  try {
+    return await withPrompts(
+      ctx,
+      [host],
+      () => {
+        opId = api.ops.newId()
+        return api.ssh.run(
+          host.id,
+          words,
+          { ...options, ...(stream ? { stream } : {}) },
+          { opId, signal: abort.signal },
+        )
+      },
+      () => [],
+    )
+  } catch (error) {
+    if (exitCode !== undefined) throw new CliExit(exitCode)
+    throw error
+  } finally {
+    offOutput()
+    offPipe()
+    process.off('SIGINT', onSigint)
+  }
 }
 
 async function targets(ctx: CliContext, refs: string[]): Promise<Host[]> {

@@ -2,7 +2,7 @@ import type { SshInvoke } from '../../shared/channels/ssh'
 import type { Services } from '../app'
 import type { HandlersOf } from '../transport/dispatcher'
 
-export function sshHandlers({ ssh, ops, inventory }: Services): HandlersOf<SshInvoke> {
+export function sshHandlers({ ssh, ops, inventory, events }: Services): HandlersOf<SshInvoke> {
   const name = (hostId: string) => {
     const host = inventory.get(hostId)
     return host.label ?? host.address
@@ -27,7 +27,16 @@ export function sshHandlers({ ssh, ops, inventory }: Services): HandlersOf<SshIn
         ssh.runArgv(
           hostId,
           words,
-          { sudo: options.sudo === true, ...(options.timeoutSec ? { timeoutMs: options.timeoutSec * 1000 } : {}) },
+          {
+            sudo: options.sudo === true,
+            ...(options.timeoutSec ? { timeoutMs: options.timeoutSec * 1000 } : {}),
+            ...(options.stream
+              ? {
+                  onData: (stream, chunk) =>
+                    events.emit('ssh:output', { opId, hostId, stream, data: chunk.toString('base64') }),
+                }
+              : {}),
+          },
           ctx,
         ),
       ),

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { Host, HostKeyScan, RebootResult, RunResult, SshCheckResult, SshSecretKind } from '../types'
+import type { Host, HostKeyScan, RebootResult, RunOutput, RunResult, SshCheckResult, SshSecretKind } from '../types'
 import { idSchema } from '../schemas'
 import { channel, sensitiveChannel, type SchemasOf } from './define'
 
@@ -14,15 +14,28 @@ export interface SshInvoke {
   'ssh:forgetSecrets': { args: [hostId: string]; result: void }
   /** Operation: log in to hosts, read user, OS and sudo mode; per-host results. */
   'ssh:check': { args: [opId: string, hostIds: string[]]; result: SshCheckResult[] }
-  /** Operation: run one command given as words (each quoted) on a host. */
+  /**
+   * Operation: run one command given as words (each quoted) on a host. `stream`: also send the
+   * output as it arrives, byte for byte and uncapped, as `ssh:output` events.
+   */
   'ssh:run': {
-    args: [opId: string, hostId: string, words: string[], options: { sudo?: boolean; timeoutSec?: number }]
+    args: [
+      opId: string,
+      hostId: string,
+      words: string[],
+      options: { sudo?: boolean; timeoutSec?: number; stream?: boolean },
+    ]
     result: RunResult
   }
   /** Operation: add a public key (default: yours from ~/.ssh) to the host's authorized_keys. */
   'ssh:installKey': { args: [opId: string, hostId: string, publicKey?: string]; result: { added: boolean } }
   /** Operation: reboot a host and wait (default 5 minutes) until it is back with a new boot id. */
   'ssh:reboot': { args: [opId: string, hostId: string, options: { timeoutSec?: number }]; result: RebootResult }
+}
+
+export interface SshEvents {
+  /** Output of an `ssh:run` that asked for `stream`, as it arrives. */
+  'ssh:output': RunOutput
 }
 
 const fingerprintSchema = z
@@ -72,7 +85,11 @@ export const sshSchemas = {
     idSchema,
     idSchema,
     wordsSchema,
-    z.strictObject({ sudo: z.boolean().optional(), timeoutSec: z.number().int().min(1).max(3600).optional() }),
+    z.strictObject({
+      sudo: z.boolean().optional(),
+      timeoutSec: z.number().int().min(1).max(3600).optional(),
+      stream: z.boolean().optional(),
+    }),
   ),
   'ssh:installKey': channel(['opId', 'hostId', 'publicKey'], idSchema, idSchema, publicKeySchema.optional()),
   'ssh:reboot': channel(

@@ -30,8 +30,25 @@ export interface SshCheckResult {
 export interface RunResult {
   exitCode: number | null
   signal?: string
+  /** The output as UTF-8 text, at most the first 1 MiB of each stream (see `truncated`). */
   stdout: string
   stderr: string
+  /** Bytes the command wrote to each stream: more than the text holds when `truncated`. */
+  stdoutBytes: number
+  stderrBytes: number
+  /** The text holds only the first 1 MiB of stdout or stderr: the rest was not kept. */
+  truncated: boolean
+  /** stdout is not valid UTF-8: the text shows U+FFFD where its bytes are not (not an exact copy). */
+  binary?: boolean
+}
+
+/** Output of `ssh:run` as it arrives, for callers that asked for it (`stream`): raw bytes, base64. */
+export interface RunOutput {
+  opId: string
+  hostId: string
+  stream: 'stdout' | 'stderr'
+  /** The bytes exactly as the command wrote them, base64-encoded. */
+  data: string
 }
 
 export interface RebootResult {

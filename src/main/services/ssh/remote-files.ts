@@ -59,6 +59,12 @@ export async function readRemoteFile(
   const result = await exec(client, sh`if [ -e ${path} ]; then cat -- ${path}; else exit 44; fi`, execOptions)
   if (result.exitCode === 44) return null
   expectSuccess(result, `Reading ${path}`)
+  if (result.truncated) {
+    // Half a file read as the whole of it would be worse than no file.
+    throw new AppError('COMMAND_FAILED', `${path} is ${result.stdoutBytes} bytes, too big to read this way.`, {
+      bytes: result.stdoutBytes,
+    })
+  }
   return result.stdout
 }
 

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { argv, join, quote, sh } from './shell-command'
+import { MAX_COMMAND_BYTES, argv, assertFits, join, quote, sh, verbatim } from './shell-command'
 
 /** What /bin/sh really receives: printf prints its one argument back, byte for byte. */
 function roundTrip(value: string): string {
@@ -90,5 +90,47 @@ describe('sh and argv', () => {
     expect(sh`ls ${['-la', 'my dir']}`.text).toBe("ls -la 'my dir'")
     expect(argv(['echo', "it's"]).text).toBe("echo 'it'\\''s'")
     expect(() => argv([])).toThrow(/No command/)
+  })
+})
+
+describe('verbatim', () => {
+  // What a command must survive when handed to another shell (sudo -- sh -c <word>): parentheses
+  // and case patterns inside $( ), here-document look-alikes, backslashes, quotes of both kinds.
+  const hostile = [
+    "it's",
+    ')',
+    'case x in x) echo ")";; esac',
+    'EOF\nFLOTILLA_0123456789abcdef\n)',
+    '\\ \\\\ $HOME `id` $(id)',
+    '"\'"\'"\'',
+    'line\n\nline',
+    'ünïcødé ✓ 🚀',
+  ]
+
+  it.each(['/usr/bin/dash', '/usr/bin/bash'])('passes a command to another %s unchanged', (shell) => {
+    for (const value of hostile) {
+      const outer = sh`sh -c ${verbatim(sh`printf %s ${value}`)}`
+      expect(execFileSync(shell, ['-c', outer.text]).toString('utf8')).toBe(value)
+    }
+  })
+
+  it('does not grow with the quotes in the command, where quoting it again more than triples it', () => {
+    const inner = argv(['printf', '%s', "'".repeat(10_000)])
+    expect(verbatim(inner).text.length - inner.text.length).toBeLessThan(80)
+    expect(quote(inner.text).length).toBeGreaterThan(3 * inner.text.length)
+  })
+})
+
+describe('assertFits', () => {
+  it('refuses a command line longer than Linux takes as one argument (MAX_ARG_STRLEN), with the sizes', () => {
+    const command = (bytes: number) => sh`: ${'x'.repeat(bytes - 2)}`
+    expect(() => assertFits(command(MAX_COMMAND_BYTES - 1))).not.toThrow()
+    expect(() => assertFits(command(MAX_COMMAND_BYTES))).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT', details: { bytes: 131_072, limit: 131_071 } }),
+    )
+  })
+
+  it('counts bytes, not characters', () => {
+    expect(() => assertFits(sh`: ${'é'.repeat(70_000)}`)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
   })
 })

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { AppError } from '../../../shared/errors'
 
 /**
@@ -49,6 +50,40 @@ export function argv(words: readonly (string | number)[]): ShellCommand {
 /** Joins commands with a separator such as ' && ' or '; '. */
 export function join(commands: readonly ShellCommand[], separator: ' && ' | '; ' | ' || ' | ' | '): ShellCommand {
   return raw(commands.map((c) => c.text).join(separator))
+}
+
+/**
+ * Linux's limit for one argument string, its NUL included (MAX_ARG_STRLEN, 32 pages). sshd hands a
+ * command to the login shell as ONE argument (`$SHELL -c <command>`), so this bounds a whole
+ * command line, whatever its words. (The total of all arguments, ARG_MAX, is about 2 MiB: a command
+ * under this limit cannot exceed it.)
+ */
+export const MAX_COMMAND_BYTES = 131_072
+
+/** Refuses, before anything is sent, a command line no host could start; says what to do instead. */
+export function assertFits(command: ShellCommand): void {
+  const bytes = Buffer.byteLength(command.text, 'utf8')
+  if (bytes < MAX_COMMAND_BYTES) return
+  throw new AppError(
+    'INVALID_INPUT',
+    `The command is too long to send: ${bytes} bytes once quoted, and a Linux host accepts at most ${MAX_COMMAND_BYTES - 1} in one command line. Send large data as a file instead.`,
+    { bytes, limit: MAX_COMMAND_BYTES - 1 },
+  )
+}
+
+/**
+ * A command as ONE word for another shell (`sudo -- sh -c <word>`), carried in a here-document:
+ * nothing in it is escaped, so it keeps its size. quote() would escape the already-quoted command a
+ * second time, each ' growing fourfold again (a 60 KB argument of quotes went past the 128 KiB
+ * limit under sudo only). The delimiter is random and checked not to occur as a line of the text.
+ * Command substitution drops trailing newlines, which a command does not need.
+ */
+export function verbatim(command: ShellCommand): ShellCommand {
+  const lines = new Set(command.text.split('\n'))
+  let tag: string
+  do tag = `FLOTILLA_${randomBytes(8).toString('hex')}`
+  while (lines.has(tag))
+  return raw(`"$(cat <<'${tag}'\n${command.text}\n${tag}\n)"`)
 }
 
 function render(value: ShellValue): string {

@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer'
+import { StringDecoder } from 'node:string_decoder'
 import type { Client } from 'ssh2'
 import { AppError } from '../../../shared/errors'
 import type { Host, HostKeyScan, RebootResult, RunResult, SshCheckResult, SshSecretKind } from '../../../shared/types'
@@ -9,7 +11,7 @@ import { fanOut, type FanOutResult } from '../operations/fan-out'
 import type { OperationContext } from '../operations/registry'
 import { Secret, type Redactor } from '../secrets/secret'
 import { connect, scanHostKey, type SshTarget } from './connect'
-import { exec, expectSuccess, type ExecOptions, type ExecResult } from './exec'
+import { exec, expectSuccess, type ExecOptions, type ExecResult, type OutputStream } from './exec'
 import { fingerprintOf, pinnedFrom, sameKey } from './host-key'
 import { findKnownKeys, readKnownHosts } from './known-hosts'
 import { rebootAndWait } from './reboot'
@@ -39,9 +41,17 @@ export interface RunOptions {
   sudo?: boolean
   timeoutMs?: number
   stdin?: Buffer | string
+  /** The output's bytes as they arrive, unchanged and uncapped (see ExecOptions.onData). */
+  onData?: (stream: OutputStream, chunk: Buffer) => void
 }
 
+/** What a RunResult keeps of each stream as text; RunResult says when the output was longer. */
 const MAX_TEXT = 1024 * 1024
+/** What an error keeps of the output before a timeout, cancel or lost connection (its end). */
+const MAX_PARTIAL = 64 * 1024
+/** The operation log takes a command's output line by line, within these bounds (it says when not). */
+const MAX_LOG_LINES_PER_COMMAND = 2000
+const MAX_LOG_LINE = 4096
 /**
  * Hosts worked on at once. Each host gets one connection, so sshd's per-host MaxStartups does not
  * apply; a homelab has well under 32 machines, so in practice every host starts at once (a lower
@@ -203,14 +213,40 @@ export class SshService {
     })
   }
 
-  /** Runs one command (given as argv, every word quoted) and returns its output. */
+  /**
+   * Runs one command (given as argv, every word quoted) and returns its output as text, at most
+   * MAX_TEXT of each stream (flagged `truncated`). `onData` gets every byte as it comes. After a
+   * timeout, cancel or lost connection, the error carries the end of the output seen until then.
+   */
   async runArgv(hostId: string, words: string[], options: RunOptions, ctx: OperationContext): Promise<RunResult> {
-    const result = await this.run(hostId, argv(words), options, ctx)
+    const tail = { stdout: new OutputTail(MAX_PARTIAL), stderr: new OutputTail(MAX_PARTIAL) }
+    const onData = (stream: OutputStream, chunk: Buffer) => {
+      tail[stream].add(chunk)
+      options.onData?.(stream, chunk)
+    }
+    let result: ExecResult
+    try {
+      result = await this.run(hostId, argv(words), { ...options, onData }, ctx)
+    } catch (error) {
+      if (!(error instanceof AppError) || !['TIMEOUT', 'CANCELLED', 'CONNECTION_LOST'].includes(error.code)) throw error
+      const partial = (stream: OutputStream) => this.#options.redactor.redact(tail[stream].text())
+      throw new AppError(error.code, error.message, {
+        ...error.details,
+        stdout: partial('stdout'),
+        stderr: partial('stderr'),
+        stdoutBytes: tail.stdout.bytes,
+        stderrBytes: tail.stderr.bytes,
+      })
+    }
     return {
       exitCode: result.exitCode,
       ...(result.signal ? { signal: result.signal } : {}),
-      stdout: this.#options.redactor.redact(result.stdout.toString('utf8').slice(0, MAX_TEXT)),
-      stderr: this.#options.redactor.redact(result.stderr.slice(0, MAX_TEXT)),
+      stdout: this.#options.redactor.redact(textOf(result.stdout, MAX_TEXT)),
+      stderr: this.#options.redactor.redact(textOf(Buffer.from(result.stderr, 'utf8'), MAX_TEXT)),
+      stdoutBytes: result.stdoutBytes,
+      stderrBytes: result.stderrBytes,
+      truncated: result.truncated || result.stdoutBytes > MAX_TEXT || result.stderrBytes > MAX_TEXT,
+      ...(isUtf8(result.stdout) ? {} : { binary: true }),
     }
   }
 
@@ -219,6 +255,21 @@ export class SshService {
     const host = this.#options.inventory.get(hostId)
     const target = await this.#target(host)
     ctx.log(`${target.name}$ ${options.sudo ? 'sudo ' : ''}${command.text}`, hostId)
+    let logged = 0
+    let unlogged = 0
+    const onLine = (_stream: OutputStream, line: string) => {
+      if (logged >= MAX_LOG_LINES_PER_COMMAND) return void unlogged++
+      logged++
+      ctx.log(
+        line.length > MAX_LOG_LINE
+          ? `${line.slice(0, MAX_LOG_LINE)}… (${line.length - MAX_LOG_LINE} more characters not logged)`
+          : line,
+        hostId,
+      )
+    }
+    const logRest = () => {
+      if (unlogged > 0) ctx.log(`… ${unlogged} more lines of output not kept in this log.`, hostId)
+    }
     return this.#pool
       .use(
         target,
@@ -227,10 +278,12 @@ export class SshService {
             ...this.#execOptions(host, options.sudo === true, ctx.signal),
             ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
             ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
-            onLine: (_stream, line) => ctx.log(line, hostId),
+            ...(options.onData ? { onData: options.onData } : {}),
+            onLine,
           }),
         ctx.signal,
       )
+      .finally(logRest)
       .catch((error: unknown) => this.#afterFailure(hostId, error))
   }
 
@@ -392,4 +445,30 @@ export class SshService {
  */
 function perHost(ctx: OperationContext): OperationContext {
   return { ...ctx, signal: AbortSignal.any([ctx.signal]) }
+}
+
+/** Bytes as text, at most `max` bytes of them (a character cut in two at the end is left out). */
+function textOf(bytes: Buffer, max: number): string {
+  return new StringDecoder('utf8').write(bytes.subarray(0, max))
+}
+
+/** The last `max` bytes of a stream, and how many it had in all. */
+class OutputTail {
+  #chunks: Buffer[] = []
+  #kept = 0
+  bytes = 0
+
+  constructor(private readonly max: number) {}
+
+  add(chunk: Buffer): void {
+    this.bytes += chunk.length
+    this.#chunks.push(chunk)
+    this.#kept += chunk.length
+    while (this.#kept - this.#chunks[0]!.length >= this.max) this.#kept -= this.#chunks.shift()!.length
+  }
+
+  text(): string {
+    const all = Buffer.concat(this.#chunks)
+    return all.subarray(Math.max(0, all.length - this.max)).toString('utf8')
+  }
 }
