@@ -3,6 +3,7 @@ import { AppError } from '../../shared/errors'
 import type { Cluster } from '../../shared/types'
 import { Secret } from '../services/secrets/secret'
 import type { CliContext } from './hosts-commands'
+import { OutcomeError } from './output'
 
 /** Prints `value` as JSON with --json, else the human text. */
 export function print(ctx: CliContext, value: unknown, human: string): void {
@@ -50,4 +51,16 @@ export function toNumber(text: string): number {
 export function expiresIn(iso: string, now = Date.now()): string {
   const days = Math.round((Date.parse(iso) - now) / 86_400_000)
   return days >= 0 ? `${iso.slice(0, 10)} (in ${days} days)` : `${iso.slice(0, 10)} (expired ${-days} days ago)`
+}
+
+/**
+ * Ends the command with the outcome the operation registry judged for `opId` (the same one the
+ * tray and ops:list show): nothing when it succeeded, else exit 1 with its summary
+ * ("5 of 5 hosts failed."). Call after printing the per-host results.
+ */
+export async function requireSuccess(ctx: CliContext, opId: string): Promise<void> {
+  const op = (await ctx.app().api.ops.list()).find((o) => o.id === opId)
+  const outcome = op?.outcome
+  if (!outcome || outcome.result === 'succeeded') return
+  throw new OutcomeError(op.error?.code ?? 'COMMAND_FAILED', outcome.summary)
 }

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
+import { createServer, type AddressInfo, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -17,6 +18,20 @@ async function cli(dir: string, ...args: string[]) {
 }
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'flotilla-cli-'))
+
+/** A loopback "sshd" that only sends `banner` (what `hosts check` reads), and its port. */
+async function bannerServer(banner: string): Promise<{ port: number; server: Server }> {
+  const server = createServer((socket) => socket.end(banner))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { port: (server.address() as AddressInfo).port, server }
+}
+
+/** A loopback port nobody listens on (connection refused at once). */
+async function closedPort(): Promise<number> {
+  const { port, server } = await bannerServer('')
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
 
 describe('flotilla CLI', () => {
   it('adds a host and lists it as JSON', async () => {
@@ -76,4 +91,80 @@ describe('flotilla CLI', () => {
     )
     expect(failed).toMatchObject({ code: 1, stderr: expect.stringMatching(/not a valid address/) })
   }, 30_000)
+
+  describe('hosts check', () => {
+    it('fails (exit 1, with the outcome) when every host is unreachable, also with --json', async () => {
+      const dir = tmp()
+      for (const label of ['a', 'b']) {
+        await cli(dir, 'hosts', 'add', '127.0.0.1', '--port', String(await closedPort()), '--label', label)
+      }
+      const human = await cli(dir, 'hosts', 'check')
+      expect(human.code).toBe(1)
+      expect(human.stdout).toMatch(/a \(root@127\.0\.0\.1:\d+\)\s+unreachable/)
+      expect(human.stderr).toMatch(/^error: 2 of 2 hosts failed\. \[UNREACHABLE\]$/m)
+      const json = await cli(dir, '--json', 'hosts', 'check')
+      expect(json.code).toBe(1)
+      // stdout stays one JSON document (the per-host results); the sentence goes to stderr.
+      expect(JSON.parse(json.stdout)).toEqual([
+        expect.objectContaining({ reachable: false }),
+        expect.objectContaining({ reachable: false }),
+      ])
+      expect(json.stderr).toMatch(/2 of 2 hosts failed/)
+    })
+
+    it('fails when some host is unreachable, succeeds when all answer', async () => {
+      const dir = tmp()
+      const up = await bannerServer('SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n')
+      try {
+        await cli(dir, 'hosts', 'add', '127.0.0.1', '--port', String(up.port), '--label', 'up')
+        await cli(dir, 'hosts', 'add', '127.0.0.1', '--port', String(await closedPort()), '--label', 'down')
+        const partial = await cli(dir, 'hosts', 'check')
+        expect(partial.code).toBe(1)
+        expect(partial.stderr).toMatch(/^error: 1 of 2 hosts failed\. \[COMMAND_FAILED\]$/m)
+        const ok = await cli(dir, 'hosts', 'check', 'up')
+        expect(ok).toMatchObject({ code: 0, stderr: '' })
+        expect(ok.stdout).toMatch(/up \(root@127\.0\.0\.1:\d+\)\s+reachable\s+SSH-2\.0-OpenSSH_9\.2p1 Debian-2/)
+      } finally {
+        up.server.close()
+      }
+    })
+
+    it('never prints a host banner’s escape sequences to the terminal', async () => {
+      const dir = tmp()
+      // A hostile banner: clipboard write (OSC 52), screen clear, cursor home, colour, a bell.
+      const evil = await bannerServer(
+        'SSH-2.0-Evil\u001b]52;c;cm0gLXJmIH4=\u0007\u001b[2J\u001b[H\u001b[31mX\u0007\r\n',
+      )
+      try {
+        await cli(dir, 'hosts', 'add', '127.0.0.1', '--port', String(evil.port))
+        const result = await cli(dir, 'hosts', 'check')
+        expect(result.code).toBe(0)
+        expect(result.stdout).toMatch(/reachable\s+SSH-2\.0-EvilX$/m)
+        // eslint-disable-next-line no-control-regex
+        expect(result.stdout + result.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/)
+      } finally {
+        evil.server.close()
+      }
+    })
+  })
+
+  it('says there is nothing to change (exit 1) for an edit that changes nothing', async () => {
+    const dir = tmp()
+    await cli(dir, 'hosts', 'add', '10.0.0.5', '--label', 'kitchen', '--user', 'pi')
+    for (const args of [
+      ['--user', 'pi'],
+      ['--label', 'kitchen', '--port', '22'],
+      ['--address', ' 10.0.0.5 '],
+    ]) {
+      const result = await cli(dir, 'hosts', 'edit', 'kitchen', ...args)
+      expect(result.code, args.join(' ')).toBe(1)
+      expect(result.stdout).toBe('')
+      expect(result.stderr).toMatch(/Nothing to change: kitchen \(pi@10\.0\.0\.5:22\) already has these settings/)
+    }
+    const none = await cli(dir, 'hosts', 'edit', 'kitchen')
+    expect(none.code).toBe(1)
+    expect(none.stderr).toMatch(/Nothing to change: give --address, --port, --user or --label/)
+    // A real change still works and says so.
+    expect(await cli(dir, 'hosts', 'edit', 'kitchen', '--user', 'root')).toMatchObject({ code: 0 })
+  })
 })

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { AppError, isAppErrorData, type AppErrorData } from '../../shared/errors'
 import type { Host } from '../../shared/types'
-import { print, toNumber } from './cli-helpers'
+import { print, requireSuccess, toNumber } from './cli-helpers'
 import { describe, resolveHost, type CliContext } from './hosts-commands'
 import { ask, interactive } from './prompt'
 import { table } from './output'
@@ -48,13 +48,22 @@ export function registerSshCommands(program: Command, ctx: CliContext): void {
     .description('log in to hosts and report user, OS and sudo (all hosts when none given)')
     .action(async (refs: string[]) => {
       const hosts = await targets(ctx, refs)
+      // The last attempt's operation is the one whose outcome the command reports.
+      let opId = ''
       const results = await withPrompts(
         ctx,
         hosts,
-        () => ctx.app().api.ssh.check(hosts.map((h) => h.id)),
+        () =>
+          ctx.app().api.ssh.check(
+            hosts.map((h) => h.id),
+            { opId: (opId = ctx.app().api.ops.newId()) },
+          ),
         (r) => r.flatMap((x) => (x.error ? [x.error] : [])),
       )
-      if (ctx.json()) return ctx.out.stdout(JSON.stringify(results, null, 2) + '\n')
+      if (ctx.json()) {
+        ctx.out.stdout(JSON.stringify(results, null, 2) + '\n')
+        return await requireSuccess(ctx, opId)
+      }
       const byId = new Map(hosts.map((h) => [h.id, h]))
       ctx.out.stdout(
         table([
@@ -68,11 +77,7 @@ export function registerSshCommands(program: Command, ctx: CliContext): void {
           ]),
         ]),
       )
-      if (results.some((r) => !r.ok))
-        throw new AppError(
-          'COMMAND_FAILED',
-          `${results.filter((r) => !r.ok).length} of ${results.length} hosts failed.`,
-        )
+      await requireSuccess(ctx, opId)
     })
 
   ssh

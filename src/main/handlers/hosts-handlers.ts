@@ -15,9 +15,18 @@ export function hostsHandlers({ inventory, ops }: Services): HandlersOf<HostsInv
       const hosts = ids.map((id) => inventory.get(id))
       const title =
         hosts.length === 1 ? `Checking ${hosts[0]!.label ?? hosts[0]!.address}` : `Checking ${hosts.length} hosts`
-      return ops.run({ id: opId, kind: 'hosts:check', title, total: hosts.length }, (ctx) =>
-        checkReachability(hosts, ctx),
-      )
+      return ops.run({ id: opId, kind: 'hosts:check', title, total: hosts.length }, async (ctx) => {
+        const results = await checkReachability(hosts, ctx)
+        for (const [i, r] of results.entries()) {
+          const name = hosts[i]!.label ?? hosts[i]!.address
+          ctx.itemResult?.(
+            r.hostId,
+            r.reachable ? { ok: true } : { ok: false, code: 'UNREACHABLE', message: r.reason ?? 'Unreachable.' },
+            name,
+          )
+        }
+        return results
+      })
     },
   }
 }

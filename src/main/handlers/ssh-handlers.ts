@@ -20,7 +20,19 @@ export function sshHandlers({ ssh, ops, inventory }: Services): HandlersOf<SshIn
           title: hostIds.length === 1 ? `Logging in to ${name(hostIds[0]!)}` : `Logging in to ${hostIds.length} hosts`,
           total: hostIds.length,
         },
-        (ctx) => ssh.check(hostIds, ctx),
+        async (ctx) => {
+          const results = await ssh.check(hostIds, ctx)
+          for (const r of results) {
+            ctx.itemResult?.(
+              r.hostId,
+              r.ok
+                ? { ok: true }
+                : { ok: false, code: r.error?.code ?? 'COMMAND_FAILED', message: r.error?.message ?? 'Failed.' },
+              name(r.hostId),
+            )
+          }
+          return results
+        },
       ),
     'ssh:run': (opId, hostId, words, options) =>
       ops.run({ id: opId, kind: 'ssh:run', title: `Running ${words[0]} on ${name(hostId)}` }, (ctx) =>

@@ -52,13 +52,13 @@ export const useOps = create<OpsState>((set, get) => {
           patch(end.opId, (op) => ({
             ...op,
             state: end.state,
-            done: end.state === 'done' ? op.total : op.done,
+            outcome: end.outcome,
+            done: end.done,
+            total: end.total,
             ...(end.error ? { error: end.error } : {}),
           }))
-          // A clean success leaves the tray after a moment; failures stay until dismissed.
-          const op = get().ops[end.opId]
-          const hostFailed = op && Object.values(op.nodes).some((n) => n.step === 'Failed')
-          if (end.state === 'done' && !hostFailed) setTimeout(() => get().dismiss(end.opId), DONE_LINGER_MS)
+          // Only a full success leaves the tray after a moment; anything else stays until dismissed.
+          if (end.outcome.result === 'succeeded') setTimeout(() => get().dismiss(end.opId), DONE_LINGER_MS)
         })
       }
       try {
