@@ -61,4 +61,15 @@ describe('flotilla ssh', () => {
     ])
     expect(app.logText()).not.toContain(pi.password!)
   })
+
+  it('keeps the last reachability check and login on the host record, with their time', async () => {
+    const before = Date.now() - 1000
+    expect((await flotilla(['hosts', 'check', 'pi4'])).code).toBe(0)
+    expect((await flotilla(['ssh', 'check', 'pi4'], { FLOTILLA_SUDO_PASSWORD: pi.password! })).code).toBe(0)
+    // A later run (as a reloaded window would) reads them from the record.
+    const [host] = JSON.parse((await flotilla(['--json', 'hosts', 'list'])).stdout)
+    expect(host.lastCheck).toMatchObject({ reachable: true, banner: expect.stringMatching(/^SSH-2\.0-OpenSSH/) })
+    expect(host.lastLogin).toMatchObject({ ok: true, user: 'pi', sudo: 'password' })
+    for (const at of [host.lastCheck.at, host.lastLogin.at]) expect(Date.parse(at)).toBeGreaterThanOrEqual(before)
+  })
 })

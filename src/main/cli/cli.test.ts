@@ -112,6 +112,21 @@ describe('flotilla CLI', () => {
       expect(json.stderr).toMatch(/2 of 2 hosts failed/)
     })
 
+    it('keeps the last result with its time on the host record; a new address forgets it', async () => {
+      const dir = tmp()
+      await cli(dir, 'hosts', 'add', '127.0.0.1', '--port', String(await closedPort()), '--label', 'gone')
+      const before = Date.now() - 1000
+      expect((await cli(dir, 'hosts', 'check')).code).toBe(1)
+      // A new process (like a reloaded window) reads it back from the record.
+      const [host] = JSON.parse((await cli(dir, '--json', 'hosts', 'list')).stdout)
+      expect(host.lastCheck).toMatchObject({ hostId: host.id, reachable: false, reason: expect.any(String) })
+      expect(Date.parse(host.lastCheck.at)).toBeGreaterThanOrEqual(before)
+      expect((await cli(dir, 'hosts', 'edit', 'gone', '--label', 'still-gone')).code).toBe(0)
+      expect(JSON.parse((await cli(dir, '--json', 'hosts', 'list')).stdout)[0].lastCheck).toBeDefined()
+      expect((await cli(dir, 'hosts', 'edit', 'still-gone', '--port', '2222')).code).toBe(0)
+      expect(JSON.parse((await cli(dir, '--json', 'hosts', 'list')).stdout)[0].lastCheck).toBeUndefined()
+    })
+
     it('fails when some host is unreachable, succeeds when all answer', async () => {
       const dir = tmp()
       const up = await bannerServer('SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n')

@@ -1,5 +1,6 @@
 import type { SshInvoke } from '../../shared/channels/ssh'
 import type { Services } from '../app'
+import { recordLastResults } from '../services/inventory/last-results'
 import type { HandlersOf } from '../transport/dispatcher'
 
 export function sshHandlers({ ssh, ops, inventory }: Services): HandlersOf<SshInvoke> {
@@ -22,6 +23,7 @@ export function sshHandlers({ ssh, ops, inventory }: Services): HandlersOf<SshIn
         },
         async (ctx) => {
           const results = await ssh.check(hostIds, ctx)
+          recordLastResults(inventory, 'lastLogin', results, new Date().toISOString())
           for (const r of results) {
             ctx.itemResult?.(
               r.hostId,

@@ -166,6 +166,17 @@ describe('OperationRegistry', () => {
       expect(ops.list()[0]!.error?.code).toBe('COMMAND_FAILED')
     })
 
+    it('keeps the operation’s count when a host reports its own step', async () => {
+      const { ops } = setup()
+      await ops.run({ id: 'count', kind: 'test', title: 'x', total: 5 }, async (ctx) => {
+        ctx.progress({ step: '3 of 5 checked', done: 3, total: 5 })
+        ctx.progress({ step: 'Contacting d', done: 0, total: 1, nodeId: 'd' })
+        expect(ops.list()[0]).toMatchObject({ step: '3 of 5 checked', done: 3, total: 5 })
+        ctx.progress({ step: 'Reachable', done: 4, total: 5, nodeId: 'd' })
+        expect(ops.list()[0]).toMatchObject({ step: '3 of 5 checked', done: 4, total: 5 })
+      })
+    })
+
     it('a cancel is the outcome, and its bar stays where the work stopped', async () => {
       const { ops, seen } = setup()
       const running = ops.run({ id: 'scan', kind: 'test', title: 'Scanning', total: 15 }, (ctx) => {

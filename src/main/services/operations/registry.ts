@@ -155,7 +155,10 @@ export class OperationRegistry {
       signal: controller.signal,
       progress: ({ step, done, total, nodeId }) => {
         if (info.state !== 'running') return
-        Object.assign(info, { step, done, total })
+        // A host's report is that host's step; it moves the operation's count only when it counts
+        // the operation's hosts (a per-host "0 of 1" must not turn "3 of 5" into "0 of 1").
+        if (!nodeId) Object.assign(info, { step, done, total })
+        else if (total === info.total) info.done = done
         this.events.emit('op:progress', { opId: info.id, step, done, total, ...(nodeId ? { nodeId } : {}) })
       },
       log: (raw, nodeId) => {

@@ -37,7 +37,12 @@ export const useOps = create<OpsState>((set, get) => {
       p.line !== undefined
         ? { ...op, lines: [...op.lines, p.line].slice(-MAX_LINES) }
         : p.nodeId
-          ? { ...op, done: p.done, total: p.total, nodes: { ...op.nodes, [p.nodeId]: { step: p.step } } }
+          ? {
+              ...op,
+              // As the registry does: a per-host "0 of 1" does not replace the operation's count.
+              ...(p.total === op.total ? { done: p.done } : {}),
+              nodes: { ...op.nodes, [p.nodeId]: { step: p.step } },
+            }
           : { ...op, step: p.step, done: p.done, total: p.total },
     )
 
