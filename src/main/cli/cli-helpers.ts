@@ -42,9 +42,16 @@ export function passphraseFrom(file: string | undefined, envName: string, flag: 
   throw new AppError('INVALID_INPUT', `Give the passphrase with ${flag} <file> or the ${envName} environment variable.`)
 }
 
-/** Numbers from the command line; anything else goes to the schema as NaN, which names the field. */
-export function toNumber(text: string): number {
-  return /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN
+/**
+ * A number option from the command line, e.g. `toNumber(o.days, '--days', 'a whole number of days')`.
+ * Text that is not a number fails here with a sentence naming the flag and what was typed; the
+ * range is the schema's to judge (printError then names the flag, see output.ts).
+ */
+export function toNumber(text: string, flag: string, expected: string, { decimal = false } = {}): number {
+  const pattern = decimal ? /^\s*(\d+(\.\d+)?|\.\d+)\s*$/ : /^\s*\d+\s*$/
+  if (pattern.test(text)) return Number(text)
+  const message = `${flag} must be ${expected}, got "${text.slice(0, 40)}".`
+  throw new AppError('INVALID_INPUT', message, { fields: { [flag]: message } })
 }
 
 /** "in 3649 days" / "expired 2 days ago" from an ISO date. */

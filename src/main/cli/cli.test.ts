@@ -47,7 +47,7 @@ describe('flotilla CLI', () => {
     [['hosts', 'add', 'bad host'], /"bad host" is not a valid address/],
     [['hosts', 'add', '10.0.0.5', '--port', '70000'], /Port must be a whole number from 1 to 65535/],
     [['hosts', 'add', '10.0.0.5', '--port', '0'], /Port must be a whole number/],
-    [['hosts', 'add', '10.0.0.5', '--port', '22abc'], /Port must be a whole number/],
+    [['hosts', 'add', '10.0.0.5', '--port', '22abc'], /--port must be a port number from 1 to 65535, got "22abc"\./],
     [['hosts', 'add', '10.0.0.5', '--user', 'p i'], /no spaces or shell characters/],
     [['hosts', 'add', '10.0.0.5', '--user', 'pi;reboot'], /no spaces or shell characters/],
     [['hosts', 'add', ''], /Address is required/],
@@ -58,6 +58,45 @@ describe('flotilla CLI', () => {
     expect(result.stderr).toMatch(message)
     expect(result.stderr).toMatch(/\[INVALID_INPUT\]/)
     expect(JSON.parse((await cli(dir, '--json', 'hosts', 'list')).stdout)).toEqual([])
+  })
+
+  describe('option errors are sentences about what was typed, naming the option', () => {
+    it.each([
+      [['hosts', 'add', '10.0.0.5', '--port', 'abc'], '--port must be a port number from 1 to 65535, got "abc".'],
+      [['hosts', 'edit', 'pi', '--port', '-1'], '--port must be a port number from 1 to 65535, got "-1".'],
+      [['hosts', 'add', '10.0.0.6', '--port', '70000'], '--port: Port must be a whole number from 1 to 65535.'],
+      [
+        ['ssh', 'run', 'pi', '--timeout', 'abc', '--', 'true'],
+        '--timeout must be a whole number of seconds, got "abc".',
+      ],
+      [['ssh', 'run', 'pi', '--timeout', '0', '--', 'true'], '--timeout: The time in seconds must be at least 1.'],
+      [['ssh', 'reboot', 'pi', '--timeout', '5m'], '--timeout must be a whole number of seconds, got "5m".'],
+      [['ssh', 'reboot', 'pi', '--timeout', '5'], '--timeout: The time in seconds must be at least 10.'],
+      [['discover', '--timeout', 'abc'], '--timeout must be a number of seconds, got "abc".'],
+      [['discover', '--timeout', '0.1'], '--timeout: Scan for at least half a second.'],
+      [
+        ['kubeconfig', 'export', 'homelab', '--out', 'x', '--days', 'ten'],
+        '--days must be a whole number of days, got "ten".',
+      ],
+      [
+        ['kubeconfig', 'export', 'homelab', '--out', 'x', '--days', '0'],
+        '--days: Days must be a whole number from 1 to 3650.',
+      ],
+      [
+        ['clusters', 'create', 'lab2', '--endpoint', '1.2.3.4:6443', '--flavour', 'k8s'],
+        '--flavour: Flavour is kubeadm or k3s.',
+      ],
+      [['pki', 'init', 'homelab', '--algo', 'RSA-1024'], '--algo: Algorithm is one of'],
+    ])('%j', async (args, message) => {
+      const dir = tmp()
+      await cli(dir, 'hosts', 'add', '10.0.0.5', '--label', 'pi')
+      await cli(dir, 'clusters', 'create', 'homelab', '--endpoint', '10.0.0.5:6443')
+      const result = await cli(dir, ...args)
+      expect(result.code).toBe(1)
+      expect(result.stderr.startsWith(`error: ${message}`), result.stderr).toBe(true)
+      expect(result.stderr).toMatch(/\[INVALID_INPUT\]\n$/)
+      expect(result.stderr).not.toMatch(/Invalid input|expected \w+, received/)
+    })
   })
 
   it('prints errors as JSON with --json', async () => {

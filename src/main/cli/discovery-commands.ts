@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import type { Host, HostIdentification, ProbeResult } from '../../shared/types'
-import { requireSuccess } from './cli-helpers'
+import { requireSuccess, toNumber } from './cli-helpers'
 import { describe, resolveHost, type CliContext } from './hosts-commands'
 import { table, terminalSafe } from './output'
 
@@ -40,7 +40,10 @@ export function registerDiscoveryCommands(program: Command, ctx: CliContext): vo
             }
           })
       try {
-        const result = await api.discovery.scan({ timeoutSec: Number(o.timeout) }, { signal: abort.signal })
+        const result = await api.discovery.scan(
+          { timeoutSec: toNumber(o.timeout, '--timeout', 'a number of seconds', { decimal: true }) },
+          { signal: abort.signal },
+        )
         const list = await api.hosts.list()
         const found = result.hostIds.flatMap((id) => list.filter((h) => h.id === id && !h.ignored))
         if (ctx.json()) return ctx.out.stdout(JSON.stringify(found, null, 2) + '\n')

@@ -3,7 +3,7 @@ import { AppError } from '../../shared/errors'
 import { normaliseAddress } from '../../shared/schemas'
 import type { Host, HostPatch } from '../../shared/types'
 import type { App } from '../app'
-import { requireSuccess } from './cli-helpers'
+import { requireSuccess, toNumber } from './cli-helpers'
 import { table, type Output } from './output'
 
 export interface CliContext {
@@ -25,7 +25,7 @@ export function registerHostCommands(program: Command, ctx: CliContext): void {
     .action(async (address: string, o: { port: string; user: string; label?: string }) => {
       const host = await ctx.app().api.hosts.add({
         address,
-        port: toNumber(o.port),
+        port: toNumber(o.port, '--port', 'a port number from 1 to 65535'),
         user: o.user,
         ...(o.label !== undefined ? { label: o.label } : {}),
       })
@@ -61,7 +61,7 @@ export function registerHostCommands(program: Command, ctx: CliContext): void {
       const target = await resolveHost(ctx, ref)
       const patch: HostPatch = {}
       if (o.address !== undefined) patch.address = o.address
-      if (o.port !== undefined) patch.port = toNumber(o.port)
+      if (o.port !== undefined) patch.port = toNumber(o.port, '--port', 'a port number from 1 to 65535')
       if (o.user !== undefined) patch.user = o.user
       if (o.label !== undefined) patch.label = o.label
       if (Object.keys(patch).length === 0) {
@@ -146,11 +146,6 @@ export async function resolveHost(ctx: CliContext, ref: string): Promise<Host> {
     }
   }
   throw new AppError('HOST_NOT_FOUND', `No host "${ref}" (see: flotilla hosts list).`)
-}
-
-/** Numbers from the command line; anything else goes to the schema as is, which names the field. */
-function toNumber(text: string): number {
-  return /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN
 }
 
 /** True when applying `patch` would leave `host` as it is (compared as the schemas normalise). */

@@ -34,7 +34,7 @@ export function registerKubeconfigCommands(program: Command, ctx: CliContext): v
         },
       ) => {
         const cluster = await resolveCluster(ctx, ref)
-        const request: KubeconfigExportRequest = { days: toNumber(o.days) }
+        const request: KubeconfigExportRequest = { days: toNumber(o.days, '--days', 'a whole number of days') }
         if (o.out !== undefined) request.out = o.out
         if (o.merge) request.merge = true
         if (o.user !== undefined) request.user = o.user

@@ -12,6 +12,26 @@ export interface Output {
  */
 export class OutcomeError extends AppError {}
 
+/** The CLI option that fills each schema field (the contract's names are the UI's). */
+const FIELD_FLAGS: Record<string, string> = {
+  port: '--port',
+  user: '--user',
+  label: '--label',
+  timeoutSec: '--timeout',
+  days: '--days',
+  algorithm: '--algo',
+  flavour: '--flavour',
+  endpoint: '--endpoint',
+  out: '--out',
+  fingerprint: '--fingerprint',
+}
+
+/** "--port: Port must be …" for a field a flag filled (unless the sentence names it already). */
+function onFlag(field: string, message: string): string {
+  const flag = FIELD_FLAGS[field]
+  return flag && !message.startsWith(flag) ? `${flag}: ${message}` : message
+}
+
 /** Prints an error as a sentence with its code (or as JSON on stdout with --json). */
 export function printError(out: Output, error: unknown, json: boolean): void {
   const data = toAppErrorData(error)
@@ -19,10 +39,14 @@ export function printError(out: Output, error: unknown, json: boolean): void {
     out.stdout(JSON.stringify({ error: data }, null, 2) + '\n')
     return
   }
+  // A field the schema judged is an option the user typed: name it as they typed it.
+  const fields = data.code === 'INVALID_INPUT' ? (data.details?.fields ?? {}) : {}
+  const entries = Object.entries(fields)
+  const headline = entries.length === 1 && entries[0]![1] === data.message ? onFlag(...entries[0]!) : data.message
   // An error sentence may quote a host (its stderr, its banner): terminal-safe like everything else.
-  out.stderr(terminalSafe(`error: ${data.message} [${data.code}]\n`))
+  out.stderr(terminalSafe(`error: ${headline} [${data.code}]\n`))
   for (const [field, message] of Object.entries(data.details?.fields ?? {})) {
-    if (message !== data.message) out.stderr(terminalSafe(`  ${field}: ${message}\n`))
+    if (message !== data.message) out.stderr(terminalSafe(`  ${FIELD_FLAGS[field] ?? field}: ${message}\n`))
   }
 }
 

@@ -90,7 +90,13 @@ export function registerSshCommands(program: Command, ctx: CliContext): void {
       const result = await withPrompts(
         ctx,
         [host!],
-        () => ctx.app().api.ssh.run(host!.id, words, { sudo: o.sudo === true, timeoutSec: toNumber(o.timeout) }),
+        () =>
+          ctx
+            .app()
+            .api.ssh.run(host!.id, words, {
+              sudo: o.sudo === true,
+              timeoutSec: toNumber(o.timeout, '--timeout', 'a whole number of seconds'),
+            }),
         () => [],
       )
       if (ctx.json()) return ctx.out.stdout(JSON.stringify(result, null, 2) + '\n')
@@ -129,7 +135,10 @@ export function registerSshCommands(program: Command, ctx: CliContext): void {
       const result = await withPrompts(
         ctx,
         [host!],
-        () => ctx.app().api.ssh.reboot(host!.id, { timeoutSec: toNumber(o.timeout) }),
+        () =>
+          ctx
+            .app()
+            .api.ssh.reboot(host!.id, { timeoutSec: toNumber(o.timeout, '--timeout', 'a whole number of seconds') }),
         () => [],
       )
       print(ctx, result, `${describe(host!)} is back after ${result.seconds} s (boot id ${result.bootIdAfter}).\n`)
