@@ -91,12 +91,10 @@ export function registerSshCommands(program: Command, ctx: CliContext): void {
         ctx,
         [host!],
         () =>
-          ctx
-            .app()
-            .api.ssh.run(host!.id, words, {
-              sudo: o.sudo === true,
-              timeoutSec: toNumber(o.timeout, '--timeout', 'a whole number of seconds'),
-            }),
+          ctx.app().api.ssh.run(host!.id, words, {
+            sudo: o.sudo === true,
+            timeoutSec: toNumber(o.timeout, '--timeout', 'a whole number of seconds'),
+          }),
         () => [],
       )
       if (ctx.json()) return ctx.out.stdout(JSON.stringify(result, null, 2) + '\n')
