@@ -4,7 +4,7 @@ import type { Host } from '../../shared/types'
 import { print, requireSuccess, toNumber } from './cli-helpers'
 import { describe, resolveHost, type CliContext } from './hosts-commands'
 import { ask, interactive } from './prompt'
-import { table } from './output'
+import { table, terminalSafe } from './output'
 
 /**
  * `flotilla ssh trust|check|run|install-key|reboot`. When a host needs something from a person —
@@ -194,7 +194,7 @@ async function withPrompts<T>(
 async function askFor(ctx: CliContext, hosts: Host[], error: AppErrorData): Promise<void> {
   const hostId = String(error.details?.hostId ?? hosts[0]?.id)
   const host = hosts.find((h) => h.id === hostId) ?? hosts[0]!
-  ctx.out.stderr(`${error.message}\n`)
+  ctx.out.stderr(terminalSafe(`${error.message}\n`))
   const api = ctx.app().api
   if (error.code.startsWith('SUDO')) {
     await api.ssh.provideSecret(host.id, 'sudo', await ask(`sudo password for ${describe(host)}: `, { hidden: true }))
