@@ -79,9 +79,15 @@ describe('createApp: the contract end to end, in process', () => {
     app.api.ops.onEnd((e) => ended.push(e.state))
     const [result] = await app.api.hosts.check([host.id], { opId: 'check-1' })
     expect(result).toMatchObject({ hostId: host.id, reachable: false })
-    expect(ended).toEqual(['done'])
+    // The one host did not answer: the operation failed (issue 11, item 25), with the reason.
+    expect(ended).toEqual(['failed'])
     expect(await app.api.ops.list()).toEqual([
-      expect.objectContaining({ id: 'check-1', kind: 'hosts:check', state: 'done' }),
+      expect.objectContaining({
+        id: 'check-1',
+        kind: 'hosts:check',
+        state: 'failed',
+        outcome: expect.objectContaining({ result: 'failed', items: { total: 1, failed: 1 } }),
+      }),
     ])
     await expect(app.api.hosts.check(['missing'])).rejects.toMatchObject({ code: 'HOST_NOT_FOUND' })
   })

@@ -68,6 +68,8 @@ export const ERROR_CODES = [
   'FILE_EXISTS',
   /** An existing kubeconfig could not be parsed; it was left untouched. */
   'KUBECONFIG_INVALID',
+  /** Discovery: this computer has no network interface to browse on (only loopback). */
+  'NO_NETWORK',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]

@@ -85,3 +85,20 @@ export const idSchema = z
   .min(1, 'An id is required.')
   .max(64, 'That id is too long.')
   .regex(/^[A-Za-z0-9_-]+$/, 'That is not a valid id.')
+
+/**
+ * The one rule for a new passphrase (the vault's, a backup's), wherever it comes from: the UI's
+ * form, `vault setup`, FLOTILLA_VAULT_PASSPHRASE or --passphrase-file creating a vault on first use.
+ * Long enough to resist guessing once scrypt has slowed each guess down.
+ */
+export const MIN_PASSPHRASE_LENGTH = 8
+export const MAX_PASSPHRASE_LENGTH = 1024
+export const PASSPHRASE_TOO_SHORT = `Use a passphrase of at least ${MIN_PASSPHRASE_LENGTH} characters.`
+export const PASSPHRASE_TOO_LONG = `That passphrase is too long (${MAX_PASSPHRASE_LENGTH} characters at most).`
+
+/** Why `value` cannot be a new passphrase, or null when it can. */
+export function newPassphraseProblem(value: string): string | null {
+  if (value.length < MIN_PASSPHRASE_LENGTH) return PASSPHRASE_TOO_SHORT
+  if (value.length > MAX_PASSPHRASE_LENGTH) return PASSPHRASE_TOO_LONG
+  return null
+}

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { AppError } from './errors'
+import { CHANNEL_SCHEMAS } from './channels'
+import type { Channel } from './contract'
 import { isChannel, parseArgs } from './validate'
 
 function fieldsOf(fn: () => unknown): Record<string, string> {
@@ -52,5 +54,51 @@ describe('isChannel', () => {
     expect(isChannel('toString')).toBe(false)
     expect(isChannel('__proto__')).toBe(false)
     expect(isChannel(42)).toBe(false)
+  })
+})
+
+describe('every message is a sentence about the input', () => {
+  /** Wrong types, wrong sizes, NaN, extra fields: whatever a form or a script may send. */
+  const garbage: unknown[][] = [
+    [],
+    [Number.NaN, Number.NaN, Number.NaN, Number.NaN],
+    [{}, {}, {}, {}],
+    [null, null, null, null],
+    ['x'.repeat(70_000), 'x'.repeat(70_000), 'x'.repeat(70_000), 'x'.repeat(70_000)],
+    [
+      'id',
+      { timeoutSec: Number.NaN, port: 'x', days: -1, user: 5, extra: 1 },
+      { timeoutSec: 0, replace: 'yes', sudo: 1, algorithm: 'RSA-1' },
+      { timeoutSec: 99_999 },
+    ],
+    ['ok-id', 'ok-id', ['a\u0000b'], { sudo: 'no', timeoutSec: 1.5 }],
+    ['ok-id', [], 'password', ''],
+  ]
+  const raw =
+    /Invalid input|Invalid option|expected \w+, received|Too (big|small)|Unrecognized key|Invalid (string|element)/
+
+  it.each(Object.keys(CHANNEL_SCHEMAS) as Channel[])('%s', (channel) => {
+    for (const args of garbage) {
+      let error: AppError | undefined
+      try {
+        parseArgs(channel, args)
+      } catch (e) {
+        error = e as AppError
+      }
+      if (!error) continue
+      for (const message of [error.message, ...Object.values(error.details?.fields ?? {})]) {
+        expect(message, `${channel} ${JSON.stringify(args).slice(0, 80)}`).not.toMatch(raw)
+        expect(message).toMatch(/^["A-Z0-9].*[.)]$/s)
+      }
+    }
+  })
+
+  it('words a number the schema left unworded, with the field', () => {
+    expect(fieldsOf(() => parseArgs('ssh:run', ['op-1', 'h1', ['true'], { timeoutSec: Number.NaN }]))).toEqual({
+      timeoutSec: 'The time in seconds must be a number.',
+    })
+    expect(fieldsOf(() => parseArgs('ssh:run', ['op-1', 'h1', ['true'], { timeoutSec: 0 }]))).toEqual({
+      timeoutSec: 'The time in seconds must be at least 1.',
+    })
   })
 })

@@ -84,7 +84,9 @@ test('checks reachability as an operation shown in the tray', async ({ page, web
 
   const op = page.getByTestId('op')
   await expect(op).toContainText('Checking 127.0.0.1')
-  await expect(op).toContainText('Done')
+  // The one host did not answer: the operation failed (not a green "Done").
+  await expect(op).toHaveAttribute('data-outcome', 'failed')
+  await expect(op.locator('.status')).toHaveText('Failed')
   await expect(page.getByRole('progressbar', { name: 'Checking 127.0.0.1' })).toHaveAttribute('aria-valuenow', '1')
   await expect(page.locator('[data-address="127.0.0.1"]')).toContainText('Unreachable')
   await op.getByRole('button', { name: /Log/ }).click()

@@ -3,6 +3,7 @@ import { AppError } from '../../shared/errors'
 import type { Cluster } from '../../shared/types'
 import { Secret } from '../services/secrets/secret'
 import type { CliContext } from './hosts-commands'
+import { OutcomeError } from './output'
 
 /** Prints `value` as JSON with --json, else the human text. */
 export function print(ctx: CliContext, value: unknown, human: string): void {
@@ -41,13 +42,32 @@ export function passphraseFrom(file: string | undefined, envName: string, flag: 
   throw new AppError('INVALID_INPUT', `Give the passphrase with ${flag} <file> or the ${envName} environment variable.`)
 }
 
-/** Numbers from the command line; anything else goes to the schema as NaN, which names the field. */
-export function toNumber(text: string): number {
-  return /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN
+/**
+ * A number option from the command line, e.g. `toNumber(o.days, '--days', 'a whole number of days')`.
+ * Text that is not a number fails here with a sentence naming the flag and what was typed; the
+ * range is the schema's to judge (printError then names the flag, see output.ts).
+ */
+export function toNumber(text: string, flag: string, expected: string, { decimal = false } = {}): number {
+  const pattern = decimal ? /^\s*(\d+(\.\d+)?|\.\d+)\s*$/ : /^\s*\d+\s*$/
+  if (pattern.test(text)) return Number(text)
+  const message = `${flag} must be ${expected}, got "${text.slice(0, 40)}".`
+  throw new AppError('INVALID_INPUT', message, { fields: { [flag]: message } })
 }
 
 /** "in 3649 days" / "expired 2 days ago" from an ISO date. */
 export function expiresIn(iso: string, now = Date.now()): string {
   const days = Math.round((Date.parse(iso) - now) / 86_400_000)
   return days >= 0 ? `${iso.slice(0, 10)} (in ${days} days)` : `${iso.slice(0, 10)} (expired ${-days} days ago)`
+}
+
+/**
+ * Ends the command with the outcome the operation registry judged for `opId` (the same one the
+ * tray and ops:list show): nothing when it succeeded, else exit 1 with its summary
+ * ("5 of 5 hosts failed."). Call after printing the per-host results.
+ */
+export async function requireSuccess(ctx: CliContext, opId: string): Promise<void> {
+  const op = (await ctx.app().api.ops.list()).find((o) => o.id === opId)
+  const outcome = op?.outcome
+  if (!outcome || outcome.result === 'succeeded') return
+  throw new OutcomeError(op.error?.code ?? 'COMMAND_FAILED', outcome.summary)
 }

@@ -1,8 +1,8 @@
 import type { Command } from 'commander'
-import { AppError } from '../../shared/errors'
 import type { Host, HostIdentification, ProbeResult } from '../../shared/types'
+import { requireSuccess, toNumber } from './cli-helpers'
 import { describe, resolveHost, type CliContext } from './hosts-commands'
-import { table } from './output'
+import { table, terminalSafe } from './output'
 
 /** One word per kind of machine, for tables. */
 export function kindOf(host: Host): string {
@@ -36,11 +36,14 @@ export function registerDiscoveryCommands(program: Command, ctx: CliContext): vo
             for (const h of hosts) {
               if (!h.discovery || h.ignored || announced.has(h.id)) continue
               announced.add(h.id)
-              ctx.out.stdout(`found ${h.discovery.hostname} at ${h.address} (${kindOf(h)})\n`)
+              ctx.out.stdout(terminalSafe(`found ${h.discovery.hostname} at ${h.address} (${kindOf(h)})`) + '\n')
             }
           })
       try {
-        const result = await api.discovery.scan({ timeoutSec: Number(o.timeout) }, { signal: abort.signal })
+        const result = await api.discovery.scan(
+          { timeoutSec: toNumber(o.timeout, '--timeout', 'a number of seconds', { decimal: true }) },
+          { signal: abort.signal },
+        )
         const list = await api.hosts.list()
         const found = result.hostIds.flatMap((id) => list.filter((h) => h.id === id && !h.ignored))
         if (ctx.json()) return ctx.out.stdout(JSON.stringify(found, null, 2) + '\n')
@@ -76,13 +79,14 @@ export function registerDiscoveryCommands(program: Command, ctx: CliContext): vo
     .action(async (refs: string[]) => {
       const api = ctx.app().api
       const hosts = await Promise.all(refs.map((r) => resolveHost(ctx, r)))
-      const results = await api.discovery.probe(hosts.map((h) => h.id))
-      if (ctx.json()) return ctx.out.stdout(JSON.stringify(results, null, 2) + '\n')
-      ctx.out.stdout(humanProbe(hosts, results))
-      // --json reports per host (`ok`); a person gets a failing exit status when any host failed.
-      const failed = results.filter((r) => !r.ok).length
-      if (failed > 0)
-        throw new AppError('COMMAND_FAILED', `${failed} of ${results.length} hosts could not be identified.`)
+      const opId = api.ops.newId()
+      const results = await api.discovery.probe(
+        hosts.map((h) => h.id),
+        { opId },
+      )
+      ctx.out.stdout(ctx.json() ? JSON.stringify(results, null, 2) + '\n' : humanProbe(hosts, results))
+      // Per host in the output; the exit status is the operation's outcome (1 when any host failed).
+      await requireSuccess(ctx, opId)
     })
 }
 
@@ -102,7 +106,8 @@ function humanProbe(hosts: Host[], results: ProbeResult[]): string {
     const lines = r.identification.readiness.flatMap((role) =>
       role.reasons.map((x) => `  ${role.role}: [${x.severity}] ${x.message}`),
     )
-    if (lines.length > 0) text += `\n${describe(byId.get(r.hostId)!)}:\n${[...new Set(lines)].join('\n')}\n`
+    if (lines.length > 0)
+      text += terminalSafe(`\n${describe(byId.get(r.hostId)!)}:\n${[...new Set(lines)].join('\n')}\n`)
   }
   return text
 }

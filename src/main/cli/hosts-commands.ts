@@ -1,7 +1,9 @@
 import type { Command } from 'commander'
 import { AppError } from '../../shared/errors'
+import { normaliseAddress } from '../../shared/schemas'
 import type { Host, HostPatch } from '../../shared/types'
 import type { App } from '../app'
+import { requireSuccess, toNumber } from './cli-helpers'
 import { table, type Output } from './output'
 
 export interface CliContext {
@@ -23,7 +25,7 @@ export function registerHostCommands(program: Command, ctx: CliContext): void {
     .action(async (address: string, o: { port: string; user: string; label?: string }) => {
       const host = await ctx.app().api.hosts.add({
         address,
-        port: toNumber(o.port),
+        port: toNumber(o.port, '--port', 'a port number from 1 to 65535'),
         user: o.user,
         ...(o.label !== undefined ? { label: o.label } : {}),
       })
@@ -59,9 +61,16 @@ export function registerHostCommands(program: Command, ctx: CliContext): void {
       const target = await resolveHost(ctx, ref)
       const patch: HostPatch = {}
       if (o.address !== undefined) patch.address = o.address
-      if (o.port !== undefined) patch.port = toNumber(o.port)
+      if (o.port !== undefined) patch.port = toNumber(o.port, '--port', 'a port number from 1 to 65535')
       if (o.user !== undefined) patch.user = o.user
       if (o.label !== undefined) patch.label = o.label
+      if (Object.keys(patch).length === 0) {
+        throw new AppError('INVALID_INPUT', 'Nothing to change: give --address, --port, --user or --label.')
+      }
+      // "Updated" for an edit that changed nothing would hide a typo'd host or option: exit 1.
+      if (unchanged(target, patch)) {
+        throw new AppError('INVALID_INPUT', `Nothing to change: ${describe(target)} already has these settings.`)
+      }
       const host = await api.hosts.update(target.id, patch)
       print(ctx, host, `Updated ${describe(host)}.\n`)
     })
@@ -87,11 +96,15 @@ export function registerHostCommands(program: Command, ctx: CliContext): void {
       const onSigint = () => abort.abort()
       process.once('SIGINT', onSigint)
       try {
+        const opId = api.ops.newId()
         const results = await api.hosts.check(
           targets.map((t) => t.id),
-          { signal: abort.signal },
+          { signal: abort.signal, opId },
         )
-        if (ctx.json()) return ctx.out.stdout(JSON.stringify(results, null, 2) + '\n')
+        if (ctx.json()) {
+          ctx.out.stdout(JSON.stringify(results, null, 2) + '\n')
+          return await requireSuccess(ctx, opId)
+        }
         const byId = new Map(targets.map((t) => [t.id, t]))
         ctx.out.stdout(
           table([
@@ -103,6 +116,8 @@ export function registerHostCommands(program: Command, ctx: CliContext): void {
             ]),
           ]),
         )
+        // Exit 1 unless every host answered: the check is for "can Flotilla reach them".
+        await requireSuccess(ctx, opId)
       } finally {
         process.off('SIGINT', onSigint)
       }
@@ -133,9 +148,15 @@ export async function resolveHost(ctx: CliContext, ref: string): Promise<Host> {
   throw new AppError('HOST_NOT_FOUND', `No host "${ref}" (see: flotilla hosts list).`)
 }
 
-/** Numbers from the command line; anything else goes to the schema as is, which names the field. */
-function toNumber(text: string): number {
-  return /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN
+/** True when applying `patch` would leave `host` as it is (compared as the schemas normalise). */
+function unchanged(host: Host, patch: HostPatch): boolean {
+  const label = patch.label?.trim()
+  return (
+    (patch.address === undefined || normaliseAddress(patch.address) === host.address) &&
+    (patch.port === undefined || patch.port === host.port) &&
+    (patch.user === undefined || patch.user.trim() === host.user) &&
+    (label === undefined || label === (host.label ?? ''))
+  )
 }
 
 export function describe(host: Host): string {

@@ -17,6 +17,7 @@ export function registerKubeconfigCommands(program: Command, ctx: CliContext): v
     .option('-u, --user <name>', 'client certificate CN (default flotilla-admin)')
     .option('--break-glass', 'O=system:masters: bypasses RBAC, cannot be revoked (required for k3s)')
     .option('--force', 'replace an existing --out file')
+    .option('--mkdir', "create --out's folder when it does not exist (mode 0700)")
     .option('--use-context', 'switch the current context to the new one (always for a new file)')
     .action(
       async (
@@ -29,16 +30,18 @@ export function registerKubeconfigCommands(program: Command, ctx: CliContext): v
           breakGlass?: boolean
           force?: boolean
           useContext?: boolean
+          mkdir?: boolean
         },
       ) => {
         const cluster = await resolveCluster(ctx, ref)
-        const request: KubeconfigExportRequest = { days: toNumber(o.days) }
+        const request: KubeconfigExportRequest = { days: toNumber(o.days, '--days', 'a whole number of days') }
         if (o.out !== undefined) request.out = o.out
         if (o.merge) request.merge = true
         if (o.user !== undefined) request.user = o.user
         if (o.breakGlass) request.breakGlass = true
         if (o.force) request.overwrite = true
         if (o.useContext) request.useContext = true
+        if (o.mkdir) request.mkdir = true
         const result = await ctx.app().api.kubeconfig.export(cluster.id, request)
         for (const warning of result.warnings) ctx.out.stderr(`warning: ${warning}\n`)
         print(

@@ -18,7 +18,12 @@ import { registerSshCommands } from './ssh-commands'
 import { registerVaultCommands } from './vault-commands'
 import { CliExit, consoleOutput, printError, type Output } from './output'
 
-export async function runCli(argv: string[], out: Output = consoleOutput()): Promise<number> {
+export async function runCli(
+  argv: string[],
+  out: Output = consoleOutput(),
+  /** Tests replace parts of the app (e.g. discovery's interfaces). */
+  appOverrides: Partial<AppOptions> = {},
+): Promise<number> {
   const program = new Command('flotilla')
     .description('Build and keep a Kubernetes cluster of Raspberry Pis and MicroOS boxes.')
     .version(packageVersion())
@@ -41,6 +46,7 @@ export async function runCli(argv: string[], out: Output = consoleOutput()): Pro
           version: packageVersion(),
           createStore: confStoreFactory(dataDir),
           ...vaultOptions(program.opts<{ passphraseFile?: string }>().passphraseFile),
+          ...appOverrides,
         })
       }
       return app

@@ -1,4 +1,4 @@
-import { toAppErrorData } from '../../shared/errors'
+import { AppError, toAppErrorData } from '../../shared/errors'
 
 export interface Output {
   stdout(text: string): void
@@ -54,21 +54,76 @@ export function consoleOutput(): Output {
   }
 }
 
+/**
+ * The command printed its result (per host), but what the user asked for did not happen: the exit
+ * status says so (1), and with --json stdout keeps only the result document, so the sentence goes
+ * to stderr.
+ */
+export class OutcomeError extends AppError {}
+
+/** The CLI option that fills each schema field (the contract's names are the UI's). */
+const FIELD_FLAGS: Record<string, string> = {
+  port: '--port',
+  user: '--user',
+  label: '--label',
+  timeoutSec: '--timeout',
+  days: '--days',
+  algorithm: '--algo',
+  flavour: '--flavour',
+  endpoint: '--endpoint',
+  out: '--out',
+  fingerprint: '--fingerprint',
+}
+
+/** "--port: Port must be …" for a field a flag filled (unless the sentence names it already). */
+function onFlag(field: string, message: string): string {
+  const flag = FIELD_FLAGS[field]
+  return flag && !message.startsWith(flag) ? `${flag}: ${message}` : message
+}
+
 /** Prints an error as a sentence with its code (or as JSON on stdout with --json). */
 export function printError(out: Output, error: unknown, json: boolean): void {
   const data = toAppErrorData(error)
-  if (json) {
+  if (json && !(error instanceof OutcomeError)) {
     out.stdout(JSON.stringify({ error: data }, null, 2) + '\n')
     return
   }
-  out.stderr(`error: ${data.message} [${data.code}]\n`)
+  // A field the schema judged is an option the user typed: name it as they typed it.
+  const fields = data.code === 'INVALID_INPUT' ? (data.details?.fields ?? {}) : {}
+  const entries = Object.entries(fields)
+  const headline = entries.length === 1 && entries[0]![1] === data.message ? onFlag(...entries[0]!) : data.message
+  // An error sentence may quote a host (its stderr, its banner): terminal-safe like everything else.
+  out.stderr(terminalSafe(`error: ${headline} [${data.code}]\n`))
   for (const [field, message] of Object.entries(data.details?.fields ?? {})) {
-    if (message !== data.message) out.stderr(`  ${field}: ${message}\n`)
+    if (message !== data.message) out.stderr(terminalSafe(`  ${FIELD_FLAGS[field] ?? field}: ${message}\n`))
   }
 }
 
-/** Left-aligned columns for human output. */
-export function table(rows: string[][]): string {
+/**
+ * ESC sequences (CSI "ESC [ … final", OSC/DCS/APC/PM/SOS strings up to BEL or ST, and two-byte
+ * escapes), the same introduced by C1 bytes, and then any lone C0 (but \n, \t), DEL or C1 byte.
+ */
+/* eslint-disable no-control-regex -- matching control characters is the point here */
+const CSI = /(?:\u001b\[|\u009b)[\u0020-\u003f]*[\u0040-\u007e]?/.source
+const STRING = /(?:\u001b[\]P^_X]|[\u0090\u0098\u009d-\u009f])[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?/.source
+const TWO_BYTE = /\u001b[\u0020-\u002f]*[\u0030-\u007e]?/.source
+const ESCAPES = new RegExp(`${CSI}|${STRING}|${TWO_BYTE}`, 'g')
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
+
+/**
+ * Text from a host (SSH banners, OS names, mDNS names, remote error output) made safe to print on
+ * a terminal: escape sequences could move the cursor, retitle the window or write the clipboard
+ * (OSC 52). Everything the CLI prints as text passes through here (tables and error sentences
+ * do it themselves); `singleLine` also flattens \n and \t (for table cells).
+ */
+export function terminalSafe(text: string, { singleLine = false } = {}): string {
+  const clean = text.replace(/\r\n/g, '\n').replace(ESCAPES, '').replace(CONTROLS, '')
+  return singleLine ? clean.replace(/[\n\t]+/g, ' ') : clean
+}
+
+/** Left-aligned columns for human output; cells are made terminal-safe (they often come from hosts). */
+export function table(raw: string[][]): string {
+  const rows = raw.map((r) => r.map((cell) => terminalSafe(cell, { singleLine: true })))
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? []
   return (
     rows

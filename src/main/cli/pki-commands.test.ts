@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { tempDir, vaultIn } from '../services/vault/test-support'
@@ -172,5 +172,66 @@ describe('flotilla pki / kubeconfig / vault', () => {
       for (const needle of needles) expect(text.includes(needle), name).toBe(false)
     // The join token is printed on purpose (shown once), but never logged.
     expect(readFileSync(join(dir, 'logs', 'flotilla.log'), 'utf8')).not.toContain(token.token)
+  }, 60_000)
+})
+
+describe('flotilla pki / kubeconfig: refusals', () => {
+  it('refuses to create a vault with a passphrase shorter than the one rule, from the environment or a file', async () => {
+    const dir = tempDir('flotilla-cli-short-')
+    const work = tempDir('flotilla-cli-short-work-')
+    expect((await cli(dir, 'clusters', 'create', 'homelab', '--endpoint', '192.168.1.10:6443')).code).toBe(0)
+    const shortFile = join(work, 'short')
+    writeFileSync(shortFile, 'abc\n')
+    const fromFile = await cli(dir, '--passphrase-file', shortFile, 'pki', 'init', 'homelab')
+    expect(fromFile.code).toBe(1)
+    expect(fromFile.stderr).toMatch(/too short.*at least 8 characters.*\[INVALID_INPUT\]/s)
+    const before = process.env.FLOTILLA_VAULT_PASSPHRASE
+    process.env.FLOTILLA_VAULT_PASSPHRASE = 'abc'
+    try {
+      const fromEnv = await cli(dir, 'pki', 'init', 'homelab')
+      expect(fromEnv.code).toBe(1)
+      expect(fromEnv.stderr).toMatch(/FLOTILLA_VAULT_PASSPHRASE.*at least 8 characters/s)
+      const setup = await cli(dir, 'vault', 'setup', '--passphrase')
+      expect(setup.code).toBe(1)
+      expect(setup.stderr).toMatch(/at least 8 characters/)
+    } finally {
+      if (before === undefined) delete process.env.FLOTILLA_VAULT_PASSPHRASE
+      else process.env.FLOTILLA_VAULT_PASSPHRASE = before
+    }
+    // Nothing was created: no vault file, no PKI.
+    expect(files(dir).some((f) => f.endsWith('.vault'))).toBe(false)
+    const show = await cli(dir, 'pki', 'show', 'homelab')
+    expect(show.code).toBe(1)
+    expect(show.stderr).toMatch(/no certificate authorities yet.*flotilla pki init homelab.*\[PKI_NOT_INITIALISED\]/s)
+    expect((await cli(dir, '--json', 'pki', 'show', 'homelab')).code).toBe(1)
+  }, 30_000)
+
+  it('refuses to write a kubeconfig into a missing folder unless --mkdir', async () => {
+    const dir = tempDir('flotilla-cli-mkdir-')
+    const work = tempDir('flotilla-cli-mkdir-work-')
+    const passFile = join(work, 'vault-pass')
+    writeFileSync(passFile, VAULT_PASS + '\n')
+    await cli(dir, 'clusters', 'create', 'homelab', '--endpoint', '192.168.1.10:6443')
+    expect((await cli(dir, '--passphrase-file', passFile, 'pki', 'init', 'homelab')).code).toBe(0)
+    const out = join(work, 'nonexistent', 'dir', 'a.conf')
+    const refused = await cli(dir, '--passphrase-file', passFile, 'kubeconfig', 'export', 'homelab', '--out', out)
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/folder .*nonexistent\/dir does not exist.*--mkdir.*\[INVALID_INPUT\]/s)
+    expect(existsSync(join(work, 'nonexistent'))).toBe(false)
+    // Nothing was issued for the refused export.
+    expect((await cli(dir, 'kubeconfig', 'list')).stdout).toMatch(/No kubeconfigs issued yet/)
+    const made = await cli(
+      dir,
+      '--passphrase-file',
+      passFile,
+      'kubeconfig',
+      'export',
+      'homelab',
+      '--out',
+      out,
+      '--mkdir',
+    )
+    expect(made.code).toBe(0)
+    expect(statSync(out).mode & 0o777).toBe(0o600)
   }, 60_000)
 })

@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { AppError } from '../../shared/errors'
 import type { ClusterPki, KeyAlgorithm } from '../../shared/types'
 import { expiresIn, print, resolveCluster } from './cli-helpers'
 import type { CliContext } from './hosts-commands'
@@ -27,10 +28,14 @@ export function registerPkiCommands(program: Command, ctx: CliContext): void {
     .action(async (ref: string, o: { pem?: boolean }) => {
       const cluster = await resolveCluster(ctx, ref)
       const result = await ctx.app().api.pki.show(cluster.id)
-      if (ctx.json()) return ctx.out.stdout(JSON.stringify(result, null, 2) + '\n')
+      // Nothing to show is a failed intent (exit 1), for scripts as for people.
       if (!result) {
-        return ctx.out.stdout(`${cluster.name} has no certificate authorities yet: flotilla pki init ${cluster.name}\n`)
+        throw new AppError(
+          'PKI_NOT_INITIALISED',
+          `${cluster.name} has no certificate authorities yet. Create them: flotilla pki init ${cluster.name}`,
+        )
       }
+      if (ctx.json()) return ctx.out.stdout(JSON.stringify(result, null, 2) + '\n')
       ctx.out.stdout(describe(result))
       if (o.pem) for (const ca of result.cas) ctx.out.stdout(`# ${ca.file}\n${ca.pem}`)
     })

@@ -1,10 +1,10 @@
 import type { Command } from 'commander'
 import { AppError, isAppErrorData, type AppErrorData } from '../../shared/errors'
 import type { Host, RunResult } from '../../shared/types'
-import { print, toNumber } from './cli-helpers'
+import { print, requireSuccess, toNumber } from './cli-helpers'
 import { describe, resolveHost, type CliContext } from './hosts-commands'
 import { ask, interactive } from './prompt'
-import { CliExit, table } from './output'
+import { CliExit, table, terminalSafe } from './output'
 
 /**
  * `flotilla ssh trust|check|run|install-key|reboot`. When a host needs something from a person —
@@ -67,13 +67,22 @@ export function registerSshCommands(program: Command, ctx: CliContext): void {
     .description('log in to hosts and report user, OS and sudo (all hosts when none given)')
     .action(async (refs: string[]) => {
       const hosts = await targets(ctx, refs)
+      // The last attempt's operation is the one whose outcome the command reports.
+      let opId = ''
       const results = await withPrompts(
         ctx,
         hosts,
-        () => ctx.app().api.ssh.check(hosts.map((h) => h.id)),
+        () =>
+          ctx.app().api.ssh.check(
+            hosts.map((h) => h.id),
+            { opId: (opId = ctx.app().api.ops.newId()) },
+          ),
         (r) => r.flatMap((x) => (x.error ? [x.error] : [])),
       )
-      if (ctx.json()) return ctx.out.stdout(JSON.stringify(results, null, 2) + '\n')
+      if (ctx.json()) {
+        ctx.out.stdout(JSON.stringify(results, null, 2) + '\n')
+        return await requireSuccess(ctx, opId)
+      }
       const byId = new Map(hosts.map((h) => [h.id, h]))
       ctx.out.stdout(
         table([
@@ -87,11 +96,7 @@ export function registerSshCommands(program: Command, ctx: CliContext): void {
           ]),
         ]),
       )
-      if (results.some((r) => !r.ok))
-        throw new AppError(
-          'COMMAND_FAILED',
-          `${results.filter((r) => !r.ok).length} of ${results.length} hosts failed.`,
-        )
+      await requireSuccess(ctx, opId)
     })
 
   ssh
@@ -101,7 +106,10 @@ export function registerSshCommands(program: Command, ctx: CliContext): void {
     .option('--timeout <seconds>', 'stop the command after this long', '120')
     .action(async (ref: string, words: string[], o: { sudo?: boolean; timeout: string }) => {
       const [host] = await targets(ctx, [ref])
-      const result = await runStreaming(ctx, host!, words, { sudo: o.sudo === true, timeoutSec: toNumber(o.timeout) })
+      const result = await runStreaming(ctx, host!, words, {
+        sudo: o.sudo === true,
+        timeoutSec: toNumber(o.timeout, '--timeout', 'a whole number of seconds'),
+      })
       if (ctx.json()) ctx.out.stdout(JSON.stringify(result, null, 2) + '\n')
       if (result.exitCode !== 0)
         throw new AppError('COMMAND_FAILED', `The command exited with ${result.exitCode ?? result.signal}.`, {
@@ -136,7 +144,10 @@ export function registerSshCommands(program: Command, ctx: CliContext): void {
       const result = await withPrompts(
         ctx,
         [host!],
-        () => ctx.app().api.ssh.reboot(host!.id, { timeoutSec: toNumber(o.timeout) }),
+        () =>
+          ctx
+            .app()
+            .api.ssh.reboot(host!.id, { timeoutSec: toNumber(o.timeout, '--timeout', 'a whole number of seconds') }),
         () => [],
       )
       print(ctx, result, `${describe(host!)} is back after ${result.seconds} s (boot id ${result.bootIdAfter}).\n`)
@@ -253,7 +264,7 @@ async function withPrompts<T>(
 async function askFor(ctx: CliContext, hosts: Host[], error: AppErrorData): Promise<void> {
   const hostId = String(error.details?.hostId ?? hosts[0]?.id)
   const host = hosts.find((h) => h.id === hostId) ?? hosts[0]!
-  ctx.out.stderr(`${error.message}\n`)
+  ctx.out.stderr(terminalSafe(`${error.message}\n`))
   const api = ctx.app().api
   if (error.code.startsWith('SUDO')) {
     await api.ssh.provideSecret(host.id, 'sudo', await ask(`sudo password for ${describe(host)}: `, { hidden: true }))

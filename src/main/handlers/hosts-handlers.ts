@@ -1,6 +1,7 @@
 import type { HostsInvoke } from '../../shared/channels/hosts'
 import type { Services } from '../app'
 import type { ValidHostInput } from '../services/inventory/host-inventory'
+import { recordLastResults } from '../services/inventory/last-results'
 import { checkReachability } from '../services/reachability/reachability'
 import type { HandlersOf } from '../transport/dispatcher'
 
@@ -15,9 +16,19 @@ export function hostsHandlers({ inventory, ops }: Services): HandlersOf<HostsInv
       const hosts = ids.map((id) => inventory.get(id))
       const title =
         hosts.length === 1 ? `Checking ${hosts[0]!.label ?? hosts[0]!.address}` : `Checking ${hosts.length} hosts`
-      return ops.run({ id: opId, kind: 'hosts:check', title, total: hosts.length }, (ctx) =>
-        checkReachability(hosts, ctx),
-      )
+      return ops.run({ id: opId, kind: 'hosts:check', title, total: hosts.length }, async (ctx) => {
+        const results = await checkReachability(hosts, ctx)
+        recordLastResults(inventory, 'lastCheck', results, new Date().toISOString())
+        for (const [i, r] of results.entries()) {
+          const name = hosts[i]!.label ?? hosts[i]!.address
+          ctx.itemResult?.(
+            r.hostId,
+            r.reachable ? { ok: true } : { ok: false, code: 'UNREACHABLE', message: r.reason ?? 'Unreachable.' },
+            name,
+          )
+        }
+        return results
+      })
     },
   }
 }

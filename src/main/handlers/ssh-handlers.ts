@@ -1,5 +1,6 @@
 import type { SshInvoke } from '../../shared/channels/ssh'
 import type { Services } from '../app'
+import { recordLastResults } from '../services/inventory/last-results'
 import type { HandlersOf } from '../transport/dispatcher'
 
 export function sshHandlers({ ssh, ops, inventory, events }: Services): HandlersOf<SshInvoke> {
@@ -20,7 +21,20 @@ export function sshHandlers({ ssh, ops, inventory, events }: Services): Handlers
           title: hostIds.length === 1 ? `Logging in to ${name(hostIds[0]!)}` : `Logging in to ${hostIds.length} hosts`,
           total: hostIds.length,
         },
-        (ctx) => ssh.check(hostIds, ctx),
+        async (ctx) => {
+          const results = await ssh.check(hostIds, ctx)
+          recordLastResults(inventory, 'lastLogin', results, new Date().toISOString())
+          for (const r of results) {
+            ctx.itemResult?.(
+              r.hostId,
+              r.ok
+                ? { ok: true }
+                : { ok: false, code: r.error?.code ?? 'COMMAND_FAILED', message: r.error?.message ?? 'Failed.' },
+              name(r.hostId),
+            )
+          }
+          return results
+        },
       ),
     'ssh:run': (opId, hostId, words, options) =>
       ops.run({ id: opId, kind: 'ssh:run', title: `Running ${words[0]} on ${name(hostId)}` }, (ctx) =>

@@ -32,6 +32,7 @@ export const kubeconfigExportSchema = z
     breakGlass: z.boolean().optional(),
     overwrite: z.boolean().optional(),
     useContext: z.boolean().optional(),
+    mkdir: z.boolean().optional(),
   })
   .refine((r) => (r.out !== undefined) !== (r.merge === true), {
     message: 'Choose either a file to write or merging into your kubeconfig.',

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { VaultBackupResult, VaultMode, VaultRestoreResult, VaultStatus } from '../types'
+import { MAX_PASSPHRASE_LENGTH, MIN_PASSPHRASE_LENGTH, PASSPHRASE_TOO_LONG, PASSPHRASE_TOO_SHORT } from '../schemas'
 import { channel, sensitiveChannel, type SchemasOf } from './define'
 
 export interface VaultInvoke {
@@ -32,11 +33,11 @@ export const filePathSchema = z
   .max(4096, 'That path is too long.')
   .refine((v) => !v.includes('\0'), 'A path cannot contain a NUL character.')
 
-/** New passphrases: long enough to resist guessing once scrypt has slowed each guess down. */
+/** New passphrases: the one rule of ../schemas (MIN_PASSPHRASE_LENGTH), also applied by the vault itself. */
 export const newPassphraseSchema = z
   .string({ error: 'A passphrase is required.' })
-  .min(8, 'Use a passphrase of at least 8 characters.')
-  .max(1024, 'That passphrase is too long (1024 characters at most).')
+  .min(MIN_PASSPHRASE_LENGTH, PASSPHRASE_TOO_SHORT)
+  .max(MAX_PASSPHRASE_LENGTH, PASSPHRASE_TOO_LONG)
 
 export const passphraseSchema = z
   .string({ error: 'A passphrase is required.' })

@@ -1,4 +1,5 @@
 import type { HostDiscovery, HostIdentification } from './discovery'
+import type { SshCheckResult } from './ssh'
 
 /** A machine Flotilla knows about: added by address, or discovered over mDNS. */
 export interface Host {
@@ -24,6 +25,10 @@ export interface Host {
   identification?: HostIdentification
   /** The SSH host key the user trusted; every connection must present exactly this key. */
   hostKey?: PinnedHostKey
+  /** The last reachability check (hosts:check) and when it ran: a reload still shows it. */
+  lastCheck?: ReachabilityResult & { at: string }
+  /** The last login check (ssh:check, Connect) and when it ran. */
+  lastLogin?: SshCheckResult & { at: string }
   /** ISO timestamps. */
   addedAt: string
   updatedAt: string

@@ -103,6 +103,8 @@ export interface KubeconfigExportRequest {
   overwrite?: boolean
   /** Switch the current context to the new one (default: true for a new file, false for a merge). */
   useContext?: boolean
+  /** Create `out`'s missing parent folders (mode 0700); without it a missing folder is refused. */
+  mkdir?: boolean
 }
 
 /** What an export did. */

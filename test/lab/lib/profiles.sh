@@ -9,7 +9,7 @@
 # node's init (node/init.sh) reads to build the host and `status --json` reads to describe it.
 
 readonly PROFILE_BASES="pi3 pi4 pi5 microos microos-pi debian-sudo-nopass ubuntu-sudo-nopass"
-readonly PROFILE_TRAITS="port=N password-only ssh-off no-mdns mdns-ssh old-cluster same-name name=HOST sim os-release-usr-lib login-banner memcg-default-on reset-leftovers"
+readonly PROFILE_TRAITS="port=N password-only ssh-off no-mdns mdns-ssh old-cluster same-name name=HOST sim os-release-usr-lib login-banner memcg-default-on reset-leftovers hostile-text"
 # Awkward hosts by name (issue 3, "Awkward hosts").
 declare -rA PROFILE_ALIASES=(
   [ssh-port-2222]="debian-sudo-nopass+port=2222+mdns-ssh" # sshd on a non-standard port, advertised
@@ -180,6 +180,7 @@ profile_resolve() {
       old-cluster) NODE_OLD_CLUSTER=yes ;;
       sim) NODE_SIM=yes ;; # the simulator's stand-ins (systemctl, kubeadm...): test/lab/sim
       same-name) NODE_SAME_NAME=yes ;;
+      hostile-text) ;; # node/init.sh reads it from NODE_TRAITS: escape sequences in its banner and OS name
       name=*)
         NODE_HOSTNAME=${trait#name=}
         [[ $NODE_HOSTNAME =~ ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$ ]] || die "profile '$1': bad host name"

@@ -289,6 +289,16 @@ provision() {
   esac
   [ "$NODE_OLD_CLUSTER" = no ] || provision_old_cluster
   provision_probe_traits
+  case " $NODE_TRAITS " in *" hostile-text "*) provision_hostile_text ;; esac
+}
+
+# An untrusted host's text carries terminal escape sequences: a clipboard write (OSC 52), a screen
+# clear and a colour, in its SSH identification line (VersionAddendum) and its OS name.
+provision_hostile_text() {
+  local evil
+  evil=$(printf '\033]52;c;cm0gLXJmIH4=\a\033[2J\033[31m')
+  sed -i "1i VersionAddendum Evil${evil}X" "$ROOT/etc/ssh/sshd_config.d/10-flotilla-lab.conf"
+  sed -i "s/^PRETTY_NAME=\"\(.*\)\"/PRETTY_NAME=\"\1${evil}X\"/" "$ROOT/usr/lib/os-release"
 }
 
 # ---------------------------------------------------------------------------------------------

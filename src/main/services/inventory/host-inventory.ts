@@ -62,6 +62,11 @@ export class HostInventory {
       if (patch.label === '') delete next.label
       else next.label = patch.label
     }
+    // A check or login of the old address, port or user says nothing about the new ones.
+    if (next.address !== current.address || next.port !== current.port || next.user !== current.user) {
+      delete next.lastCheck
+      delete next.lastLogin
+    }
     this.#assertUnique(
       hosts.filter((h) => h.id !== id),
       next.address,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync, realpathSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { delimiter, isAbsolute, join, resolve } from 'node:path'
+import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path'
 import { AppError } from '../../../shared/errors'
 import type {
   ExpiryItem,
@@ -64,6 +64,9 @@ export class KubeconfigService {
     const target = request.merge ? this.mergeTarget() : this.#resolve(request.out!)
     // Check before minting: a refused export must not leave a record of a certificate never written.
     if (!request.merge && !request.overwrite && existsSync(target)) throw fileExists(target)
+    // An admin credential lands only in a folder the user already has (a typo must not create
+    // one), unless they asked for it. Merging keeps creating ~/.kube, the standard place.
+    if (!request.merge && !request.mkdir && !existsSync(dirname(target))) throw missingFolder(target)
     const existing = request.merge ? this.#readExisting(target) : null
 
     const user = request.user ?? (breakGlass ? 'flotilla-break-glass' : 'flotilla-admin')
@@ -230,6 +233,14 @@ function fileExists(path: string): AppError {
     {
       fields: { out: 'Already exists.' },
     },
+  )
+}
+
+function missingFolder(path: string): AppError {
+  return new AppError(
+    'INVALID_INPUT',
+    `The folder ${dirname(path)} does not exist, so ${path} was not written. Check the path, or allow creating the folder (CLI: --mkdir).`,
+    { fields: { out: 'Its folder does not exist.' } },
   )
 }
 

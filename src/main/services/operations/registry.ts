@@ -1,5 +1,5 @@
-import { AppError, toAppErrorData } from '../../../shared/errors'
-import type { OperationInfo } from '../../../shared/types'
+import { AppError, ERROR_CODES, toAppErrorData, type ErrorCode } from '../../../shared/errors'
+import type { OperationFailure, OperationInfo, OperationOutcome } from '../../../shared/types'
 import type { EventBus } from '../events'
 import type { Redactor } from '../secrets/secret'
 
@@ -14,6 +14,12 @@ export interface OperationContext {
   log(line: string, nodeId?: string): void
   /** Throws CANCELLED if the operation was cancelled. Call between steps. */
   throwIfCancelled(): void
+  /**
+   * Judges one item (host) of the work: the outcome counts them, so an operation whose every host
+   * failed ends failed, not "done". The last judgement of an item wins. Optional so that wrapping
+   * contexts and test doubles need not forward it; the registry's own context always has it.
+   */
+  itemResult?(nodeId: string, result: { ok: true } | { ok: false; message: string; code?: string }, name?: string): void
 }
 
 export interface OperationSpec {
@@ -21,12 +27,17 @@ export interface OperationSpec {
   kind: string
   title: string
   total?: number
+  /** What the items are called in the outcome's sentence (default: host / hosts). */
+  noun?: { one: string; many: string }
 }
 
 interface Entry {
   info: OperationInfo
   controller: AbortController
   log: string[]
+  /** Judged items: null for success, else why it failed. */
+  items: Map<string, OperationFailure | null>
+  noun: { one: string; many: string }
 }
 
 const MAX_LOG_LINES = 5000
@@ -66,7 +77,13 @@ export class OperationRegistry {
       total: spec.total ?? 1,
       step: 'Starting',
     }
-    const entry: Entry = { info, controller, log: [] }
+    const entry: Entry = {
+      info,
+      controller,
+      log: [],
+      items: new Map(),
+      noun: spec.noun ?? { one: 'host', many: 'hosts' },
+    }
     this.#entries.set(spec.id, entry)
     this.events.emit('op:start', { op: { ...info } })
     if (this.#earlyCancels.delete(spec.id)) controller.abort()
@@ -76,14 +93,29 @@ export class OperationRegistry {
       ctx.throwIfCancelled()
       const result = await work(ctx)
       ctx.throwIfCancelled()
-      this.#end(entry, 'done')
+      // The work ran to its end; whether it did what was asked depends on its items.
+      const outcome = judgeItems(entry)
+      if (outcome.result === 'failed') {
+        // One shared code (every host UNREACHABLE) is the operation's; mixed causes are COMMAND_FAILED.
+        const codes = new Set(outcome.reasons.map((r) => r.code))
+        const [only] = codes
+        const code =
+          codes.size === 1 && (ERROR_CODES as readonly unknown[]).includes(only) ? (only as ErrorCode) : undefined
+        this.#end(entry, 'failed', outcome, { code: code ?? 'COMMAND_FAILED', message: outcome.summary })
+      } else this.#end(entry, 'done', outcome)
       return result
     } catch (error) {
       if (controller.signal.aborted) {
-        this.#end(entry, 'cancelled', cancelledError().toJSON())
+        this.#end(entry, 'cancelled', cancelledOutcome(entry), cancelledError().toJSON())
         throw cancelledError()
       }
-      this.#end(entry, 'failed', toAppErrorData(error))
+      const data = toAppErrorData(error)
+      this.#end(
+        entry,
+        'failed',
+        { result: 'failed', reasons: [{ code: data.code, message: data.message }], summary: data.message },
+        data,
+      )
       // Rethrown as is: the transport logs a non-AppError with its stack before hiding it.
       throw error
     }
@@ -123,7 +155,10 @@ export class OperationRegistry {
       signal: controller.signal,
       progress: ({ step, done, total, nodeId }) => {
         if (info.state !== 'running') return
-        Object.assign(info, { step, done, total })
+        // A host's report is that host's step; it moves the operation's count only when it counts
+        // the operation's hosts (a per-host "0 of 1" must not turn "3 of 5" into "0 of 1").
+        if (!nodeId) Object.assign(info, { step, done, total })
+        else if (total === info.total) info.done = done
         this.events.emit('op:progress', { opId: info.id, step, done, total, ...(nodeId ? { nodeId } : {}) })
       },
       log: (raw, nodeId) => {
@@ -142,16 +177,45 @@ export class OperationRegistry {
       throwIfCancelled: () => {
         if (controller.signal.aborted) throw cancelledError()
       },
+      itemResult: (nodeId, result, name) => {
+        if (info.state !== 'running') return
+        entry.items.set(
+          nodeId,
+          result.ok
+            ? null
+            : {
+                nodeId,
+                ...(name !== undefined ? { name } : {}),
+                ...(result.code !== undefined ? { code: result.code } : {}),
+                message: this.redactor.redact(result.message),
+              },
+        )
+      },
     }
   }
 
-  #end(entry: Entry, state: 'done' | 'failed' | 'cancelled', error?: OperationInfo['error']): void {
+  #end(
+    entry: Entry,
+    state: 'done' | 'failed' | 'cancelled',
+    outcome: OperationOutcome,
+    error?: OperationInfo['error'],
+  ): void {
     const { info } = entry
     info.state = state
     info.endedAt = this.now().toISOString()
+    info.outcome = outcome
     if (error) info.error = error
-    if (state === 'done') info.done = info.total
-    this.events.emit('op:end', { opId: info.id, ok: state === 'done', state, ...(error ? { error } : {}) })
+    // The work ran to its end (whatever its items' fate): the bar is full; a cancel keeps its count.
+    if (state !== 'cancelled' && !(state === 'failed' && !outcome.items)) info.done = info.total
+    this.events.emit('op:end', {
+      opId: info.id,
+      ok: outcome.result === 'succeeded',
+      state,
+      outcome,
+      done: info.done,
+      total: info.total,
+      ...(error ? { error } : {}),
+    })
     this.#prune()
   }
 
@@ -160,6 +224,41 @@ export class OperationRegistry {
     for (const entry of ended.slice(0, Math.max(0, ended.length - this.keepEnded))) {
       this.#entries.delete(entry.info.id)
     }
+  }
+}
+
+/** Succeeded, partial or failed, from the judged items (succeeded when there are none). */
+function judgeItems(entry: Entry): OperationOutcome {
+  const total = entry.items.size
+  if (total === 0) return { result: 'succeeded', reasons: [], summary: 'Done.' }
+  const reasons = [...entry.items.values()].filter((r): r is OperationFailure => r !== null)
+  const failed = reasons.length
+  const items = { total, failed }
+  const noun = total === 1 ? entry.noun.one : entry.noun.many
+  if (failed === 0) {
+    return { result: 'succeeded', items, reasons, summary: total === 1 ? 'Done.' : `All ${total} ${noun} succeeded.` }
+  }
+  return {
+    result: failed === total ? 'failed' : 'partial',
+    items,
+    reasons,
+    summary: total === 1 ? oneReason(reasons[0]!) : `${failed} of ${total} ${noun} failed.`,
+  }
+}
+
+function oneReason(r: OperationFailure): string {
+  return r.name ? `${r.name}: ${r.message}` : r.message
+}
+
+/** A cancel is the outcome, whatever had been done; it says how far the work had come. */
+function cancelledOutcome(entry: Entry): OperationOutcome {
+  const { done, total } = entry.info
+  const reasons = [...entry.items.values()].filter((r): r is OperationFailure => r !== null)
+  return {
+    result: 'cancelled',
+    ...(entry.items.size > 0 ? { items: { total: entry.items.size, failed: reasons.length } } : {}),
+    reasons,
+    summary: total > 1 ? `Cancelled after ${done} of ${total}.` : 'Cancelled.',
   }
 }
 

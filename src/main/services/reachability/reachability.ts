@@ -37,6 +37,8 @@ export async function checkReachability(
       concurrency,
       signal: ctx.signal,
       onDone: (result, done) => {
+        // A check cut short by a cancel did not finish: the bar stays where the work stopped.
+        if (ctx.signal.aborted) return
         const reachable = result.ok && result.value.reachable
         ctx.progress({ step: reachable ? 'Reachable' : 'Unreachable', done, total: hosts.length, nodeId: result.id })
         ctx.progress({ step: `${done} of ${hosts.length} checked`, done, total: hosts.length })

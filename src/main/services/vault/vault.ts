@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { AppError } from '../../../shared/errors'
+import { newPassphraseProblem } from '../../../shared/schemas'
 import type { KeychainProbe, VaultMode, VaultStatus } from '../../../shared/types'
 import type { EventBus } from '../events'
 import { Secret, type Redactor } from '../secrets/secret'
@@ -231,6 +232,19 @@ export class Vault {
         })
       }
       this.options.redactor.register(passphrase)
+      // The schema checks the UI's and `vault setup`'s passphrase; one given at start
+      // (FLOTILLA_VAULT_PASSPHRASE, --passphrase-file) reaches here unchecked: same rule.
+      const problem = newPassphraseProblem(passphrase.reveal())
+      if (problem) {
+        const given = passphrase === this.options.passphrase
+        throw new AppError(
+          'INVALID_INPUT',
+          given
+            ? `The vault passphrase given in FLOTILLA_VAULT_PASSPHRASE or --passphrase-file is too short to create a vault: ${problem} Nothing was created.`
+            : problem,
+          { fields: { passphrase: problem } },
+        )
+      }
       const kdf = newScryptParams(this.options.scryptCost ?? DEFAULT_SCRYPT_COST)
       const kek = await deriveKey(passphrase, kdf)
       header = { ...base, kdf, wrappedKey: seal(kek, dataKey, wrappedKeyAad(keyId)) }

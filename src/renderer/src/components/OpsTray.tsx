@@ -1,13 +1,21 @@
 import { useState } from 'react'
 import { useHosts } from '../stores/hosts.store'
+import type { OperationResult } from '../../../shared/types'
 import { useOps, type OpView } from '../stores/ops.store'
 import { Icon } from './Icon'
 
-const STATE_WORD: Record<OpView['state'], string> = {
-  running: 'Running',
-  done: 'Done',
+/** The chip: what the operation achieved (its outcome), not merely that it stopped. */
+const RESULT_WORD: Record<OperationResult, string> = {
+  succeeded: 'Succeeded',
+  partial: 'Partly failed',
   failed: 'Failed',
   cancelled: 'Cancelled',
+}
+const RESULT_CHIP: Record<OperationResult, string> = {
+  succeeded: 'done',
+  partial: 'partial',
+  failed: 'failed',
+  cancelled: 'cancelled',
 }
 
 /** Running and recent operations: a progress bar each, per-host steps, live log, cancel. */
@@ -37,16 +45,36 @@ function OpCard({ op }: { op: OpView }) {
     const h = hosts.find((x) => x.id === id)
     return h ? (h.label ?? h.address) : id.slice(0, 8)
   }
-  // A fan-out can end "done" with some hosts failed: say so, rather than a plain green "Done".
-  const failedHosts = Object.values(op.nodes).filter((n) => n.step === 'Failed').length
-  const percent = op.total > 0 ? Math.round((op.done / op.total) * 100) : 0
+  // Before its end an operation only runs; an ended one without an outcome (an older service) is
+  // judged by its state alone.
+  const result: OperationResult | 'running' =
+    op.state === 'running' ? 'running' : (op.outcome?.result ?? (op.state === 'done' ? 'succeeded' : op.state))
+  const items = op.outcome?.items
+  const reasons = op.outcome?.reasons ?? []
+  // The bar tells what happened: green for the hosts that succeeded, red for those that failed;
+  // a cancel or an error stops it where the work stopped.
+  const share = (n: number, of: number) => (of > 0 ? Math.round((n / of) * 100) : 0)
+  const okWidth =
+    result === 'running' || result === 'cancelled' || (result === 'failed' && !items)
+      ? share(op.done, op.total)
+      : items
+        ? share(items.total - items.failed, items.total)
+        : 100
+  const failedWidth = items && result !== 'running' ? share(items.failed, items.total) : 0
+  const stepText =
+    result === 'running'
+      ? `${op.step} · ${op.done}/${op.total}`
+      : result === 'succeeded' && !items
+        ? op.step
+        : (op.outcome?.summary ?? op.error?.message ?? op.step)
+  // The summary already says the one reason of a single failure; a list adds nothing then.
+  const listed = items && items.total > 1 ? reasons : []
   return (
-    <div className={`op op-${op.state}`} data-testid="op">
+    <div className={`op op-${result}`} data-testid="op" data-outcome={result}>
       <div className="op-head">
         <span className="op-name">{op.title}</span>
-        <span className={`status status-${failedHosts > 0 && op.state === 'done' ? 'failed' : op.state}`}>
-          {STATE_WORD[op.state]}
-          {failedHosts > 0 && op.state === 'done' ? `, ${failedHosts} failed` : ''}
+        <span className={`status status-${result === 'running' ? 'running' : RESULT_CHIP[result]}`}>
+          {result === 'running' ? 'Running' : RESULT_WORD[result]}
         </span>
       </div>
       <div
@@ -56,13 +84,25 @@ function OpCard({ op }: { op: OpView }) {
         aria-valuemin={0}
         aria-valuemax={op.total}
         aria-valuenow={op.done}
+        aria-valuetext={stepText}
       >
-        <div className="progress-bar" style={{ width: `${percent}%` }} />
+        <div className="progress-bar" style={{ width: `${okWidth}%` }} />
+        {failedWidth > 0 && <div className="progress-bar progress-bar-failed" style={{ width: `${failedWidth}%` }} />}
       </div>
-      <div className="op-step">
-        {op.state === 'failed' && op.error ? op.error.message : `${op.step} · ${op.done}/${op.total}`}
+      <div className="op-step" data-testid="op-step">
+        {stepText}
       </div>
-      {Object.keys(op.nodes).length > 0 && (
+      {listed.length > 0 && (
+        <ul className="op-reasons" aria-label="What failed">
+          {listed.map((r, i) => (
+            <li key={r.nodeId ?? i}>
+              <span>{r.name ?? (r.nodeId ? name(r.nodeId) : '')}</span>
+              <span className="muted">{r.message}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {listed.length === 0 && Object.keys(op.nodes).length > 0 && (
         <ul className="op-nodes">
           {Object.entries(op.nodes).map(([id, node]) => (
             <li key={id}>

@@ -37,7 +37,12 @@ export const useOps = create<OpsState>((set, get) => {
       p.line !== undefined
         ? { ...op, lines: [...op.lines, p.line].slice(-MAX_LINES) }
         : p.nodeId
-          ? { ...op, done: p.done, total: p.total, nodes: { ...op.nodes, [p.nodeId]: { step: p.step } } }
+          ? {
+              ...op,
+              // As the registry does: a per-host "0 of 1" does not replace the operation's count.
+              ...(p.total === op.total ? { done: p.done } : {}),
+              nodes: { ...op.nodes, [p.nodeId]: { step: p.step } },
+            }
           : { ...op, step: p.step, done: p.done, total: p.total },
     )
 
@@ -52,13 +57,13 @@ export const useOps = create<OpsState>((set, get) => {
           patch(end.opId, (op) => ({
             ...op,
             state: end.state,
-            done: end.state === 'done' ? op.total : op.done,
+            outcome: end.outcome,
+            done: end.done,
+            total: end.total,
             ...(end.error ? { error: end.error } : {}),
           }))
-          // A clean success leaves the tray after a moment; failures stay until dismissed.
-          const op = get().ops[end.opId]
-          const hostFailed = op && Object.values(op.nodes).some((n) => n.step === 'Failed')
-          if (end.state === 'done' && !hostFailed) setTimeout(() => get().dismiss(end.opId), DONE_LINGER_MS)
+          // Only a full success leaves the tray after a moment; anything else stays until dismissed.
+          if (end.outcome.result === 'succeeded') setTimeout(() => get().dismiss(end.opId), DONE_LINGER_MS)
         })
       }
       try {

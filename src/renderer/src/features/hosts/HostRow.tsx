@@ -1,4 +1,4 @@
-import { useState } from 'react'
+import { useState, type ReactNode } from 'react'
 import type { Host, ReachabilityResult, SshCheckResult } from '../../../../shared/types'
 import { Icon } from '../../components/Icon'
 import { useDiscovery } from '../../stores/discovery.store'
@@ -10,9 +10,13 @@ import { HostForm } from './HostForm'
 /** One host: who it is, how to reach it, its last check; edit in place, remove with confirmation. */
 export function HostRow({ host }: { host: Host }) {
   const { update, remove, check } = useHosts()
-  const result = useHosts((s) => s.reachability[host.id])
+  // The record keeps the last check and login with their time (a reload shows them); the stores
+  // hold this session's results until the record's update arrives.
+  const live = useHosts((s) => s.reachability[host.id])
+  const result = host.lastCheck ?? live
   const checking = useHosts((s) => Boolean(s.checking[host.id]))
-  const login = useSsh((s) => s.results[host.id])
+  const liveLogin = useSsh((s) => s.results[host.id])
+  const login = host.lastLogin ?? liveLogin
   const connecting = useSsh((s) => Boolean(s.connecting[host.id]))
   const connect = useSsh((s) => s.connect)
   const probing = useDiscovery((s) => Boolean(s.probing[host.id]))
@@ -114,37 +118,67 @@ export function HostRow({ host }: { host: Host }) {
   )
 }
 
-/** One chip: the freshest thing known about the host (a login beats a bare reachability check). */
+type Timed<T> = T & { at?: string }
+
+/**
+ * One chip: the freshest thing known about the host (a login beats a reachability check of the
+ * same moment), with when it was seen.
+ */
 function HostStatus({
   checking,
   login,
   reachability,
 }: {
   checking: boolean
-  login: SshCheckResult | undefined
-  reachability: ReachabilityResult | undefined
+  login: Timed<SshCheckResult> | undefined
+  reachability: Timed<ReachabilityResult> | undefined
 }) {
   if (checking) return <span className="status status-running">Checking…</span>
-  if (login) {
-    return login.ok ? (
-      <span className="status status-done">Connected</span>
-    ) : (
-      <span className="status status-failed" title={login.error?.message}>
-        Not connected
-      </span>
+  const loginFirst = login && !(reachability?.at && login.at && reachability.at > login.at)
+  if (login && loginFirst) {
+    return (
+      <Seen at={login.at}>
+        {login.ok ? (
+          <span className="status status-done">Connected</span>
+        ) : (
+          <span className="status status-failed" title={login.error?.message}>
+            Not connected
+          </span>
+        )}
+      </Seen>
     )
   }
   if (reachability) {
     return (
-      <span
-        className={`status ${reachability.reachable ? 'status-done' : 'status-failed'}`}
-        title={reachability.reachable ? reachability.banner : reachability.reason}
-      >
-        {reachability.reachable
-          ? `Reachable${reachability.latencyMs !== undefined ? ` · ${reachability.latencyMs} ms` : ''}`
-          : 'Unreachable'}
-      </span>
+      <Seen at={reachability.at}>
+        <span
+          className={`status ${reachability.reachable ? 'status-done' : 'status-failed'}`}
+          title={reachability.reachable ? reachability.banner : reachability.reason}
+        >
+          {reachability.reachable
+            ? `Reachable${reachability.latencyMs !== undefined ? ` · ${reachability.latencyMs} ms` : ''}`
+            : 'Unreachable'}
+        </span>
+      </Seen>
     )
   }
   return <span className="status status-idle">Not checked</span>
+}
+
+/** A result chip and, when known, the time it was seen (today: the time; before: the date too). */
+function Seen({ at, children }: { at: string | undefined; children: ReactNode }) {
+  if (!at) return <>{children}</>
+  const when = new Date(at)
+  const today = when.toDateString() === new Date().toDateString()
+  const text = today
+    ? when.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+    : when.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' })
+  return (
+    <span className="host-seen">
+      {children}
+      <time className="muted" dateTime={at} title={when.toLocaleString()}>
+        {text}
+      </time>
+    </span>
+  )
 }

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react'
 import type { AppErrorData } from '../../../../shared/errors'
+import { MIN_PASSPHRASE_LENGTH } from '../../../../shared/schemas'
 import type { VaultStatus } from '../../../../shared/types'
 import { Field } from '../../components/Field'
 import { useSecurity } from '../../stores/security.store'
@@ -115,7 +116,7 @@ function PassphraseSetup({ onError }: { onError(error: AppErrorData | null): voi
         value={passphrase}
         label="Vault passphrase"
         repeatLabel="Repeat passphrase"
-        hint="At least 8 characters. There is no way to recover it."
+        hint={`At least ${MIN_PASSPHRASE_LENGTH} characters. There is no way to recover it.`}
         fields={fields}
       />
       <div className="form-actions">

@@ -1,0 +1,123 @@
+/**
+ * The operations tray tells how an operation ended: succeeded, partly failed (n of m, with the
+ * reasons), failed, cancelled — also after a reload — and each host keeps its last result.
+ * Hosts are loopback ports this test controls: an "sshd" that sends a banner, one that never
+ * answers, and a closed port.
+ */
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import { join } from 'node:path'
+import type { Page } from '@playwright/test'
+import { expect, test } from './web-fixture'
+
+const servers: Server[] = []
+const sockets: Socket[] = []
+
+/** A loopback server: `banner` is sent on connect; null means accept and stay silent. */
+async function listen(banner: string | null): Promise<number> {
+  const server = createServer((socket) => {
+    sockets.push(socket)
+    if (banner !== null) socket.end(banner)
+  })
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return (server.address() as AddressInfo).port
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+test.afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.destroy()
+  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))))
+})
+
+async function addHost(page: Page, port: number, label: string): Promise<void> {
+  const form = page.getByRole('form', { name: 'Add host' })
+  await form.getByLabel('Address').fill('127.0.0.1')
+  await form.getByLabel('SSH port').fill(String(port))
+  await form.getByLabel('Label (optional)').fill(label)
+  await form.getByRole('button', { name: 'Add host' }).click()
+  await expect(page.getByTestId('host-row').filter({ hasText: label })).toBeVisible()
+}
+
+/** Saves a screenshot of the tray when FLOTILLA_SHOTS names a folder (for review, not asserted). */
+async function shot(page: Page, name: string): Promise<void> {
+  const dir = process.env.FLOTILLA_SHOTS
+  if (dir) await page.screenshot({ path: join(dir, `${name}.png`) })
+}
+
+test('an operation where every host failed ends "Failed", also after a reload', async ({ page, web }) => {
+  await page.goto(web.url)
+  await addHost(page, await closedPort(), 'gone-a')
+  await addHost(page, await closedPort(), 'gone-b')
+  await page.getByRole('button', { name: 'Check all' }).click()
+
+  const op = page.getByTestId('op')
+  await expect(op).toHaveAttribute('data-outcome', 'failed')
+  await expect(op.locator('.status')).toHaveText('Failed')
+  await expect(op.getByTestId('op-step')).toHaveText('2 of 2 hosts failed.')
+  await expect(op.getByRole('list', { name: 'What failed' })).toContainText('gone-a')
+  await expect(op.getByRole('list', { name: 'What failed' })).toContainText('gone-b')
+  await expect(op.locator('.progress-bar-failed')).toHaveAttribute('style', /width: 100%/)
+  await expect(page.getByTestId('host-row').filter({ hasText: 'gone-a' })).toContainText('Unreachable')
+  await shot(page, 'tray-failed')
+
+  await page.reload()
+  const after = page.getByTestId('op')
+  await expect(after).toHaveAttribute('data-outcome', 'failed')
+  await expect(after.getByTestId('op-step')).toHaveText('2 of 2 hosts failed.')
+  await expect(after.getByRole('list', { name: 'What failed' })).toContainText('gone-a')
+  // The hosts keep their last result and its time on the record (not "Not checked").
+  for (const label of ['gone-a', 'gone-b']) {
+    const row = page.getByTestId('host-row').filter({ hasText: label })
+    await expect(row).toContainText('Unreachable')
+    await expect(row.locator('time')).toHaveAttribute('datetime', /^\d{4}-\d\d-\d\dT/)
+  }
+  await shot(page, 'tray-failed-after-reload')
+})
+
+test('some hosts failed: "Partly failed" with the reasons; all answered: "Succeeded"', async ({ page, web }) => {
+  await page.goto(web.url)
+  await addHost(page, await listen('SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n'), 'up')
+  await addHost(page, await closedPort(), 'down')
+  await page.getByRole('button', { name: 'Check all' }).click()
+
+  const op = page.getByTestId('op')
+  await expect(op).toHaveAttribute('data-outcome', 'partial')
+  await expect(op.locator('.status')).toHaveText('Partly failed')
+  await expect(op.getByTestId('op-step')).toHaveText('1 of 2 hosts failed.')
+  const reasons = op.getByRole('list', { name: 'What failed' })
+  await expect(reasons).toContainText('down')
+  await expect(reasons).not.toContainText('up')
+  await expect(op.locator('.progress-bar-failed')).toHaveAttribute('style', /width: 50%/)
+  await shot(page, 'tray-partial')
+
+  await op.getByRole('button', { name: 'Dismiss operation' }).click()
+  await page.getByRole('button', { name: 'Check up' }).click()
+  // One assertion: a full success leaves the tray after a few seconds (ops.store DONE_LINGER_MS).
+  await expect(page.getByTestId('op').filter({ hasText: 'Checking up' }).locator('.status')).toHaveText('Succeeded')
+  await shot(page, 'tray-succeeded')
+  await expect(page.getByTestId('host-row').filter({ hasText: 'up' }).first()).toContainText('Reachable')
+})
+
+test('a cancelled check ends "Cancelled" where it stopped, not with a full bar', async ({ page, web }) => {
+  await page.goto(web.url)
+  await addHost(page, await listen(null), 'silent')
+  await page.getByRole('button', { name: 'Check silent' }).click()
+  const op = page.getByTestId('op')
+  await expect(op).toHaveAttribute('data-outcome', 'running')
+  await shot(page, 'tray-running')
+  await op.getByRole('button', { name: 'Cancel' }).click()
+  await expect(op).toHaveAttribute('data-outcome', 'cancelled')
+  await expect(op.locator('.status')).toHaveText('Cancelled')
+  await expect(page.getByRole('progressbar', { name: 'Checking silent' })).toHaveAttribute('aria-valuenow', '0')
+  await expect(op.locator('.progress-bar')).toHaveAttribute('style', /width: 0%/)
+  await shot(page, 'tray-cancelled')
+  await page.reload()
+  await expect(page.getByTestId('op')).toHaveAttribute('data-outcome', 'cancelled')
+})
