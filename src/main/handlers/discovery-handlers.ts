@@ -14,7 +14,9 @@ export function discoveryHandlers({ discovery, identify, inventory, ops }: Servi
         { id: opId, kind: 'discovery:scan', title: 'Looking for machines on the LAN', total: Math.ceil(ms / 1000) },
         async (ctx) => {
           const started = Date.now()
-          const { keys, interfaces } = await discovery.scan(ms, ctx)
+          // The machines earlier runs found age too (one switched off goes stale, then gone).
+          const known = inventory.list().flatMap((h) => (h.discovery ? [h.discovery] : []))
+          const { keys, interfaces } = await discovery.scan(ms, ctx, known)
           const hosts = inventory.list()
           const hostIds = keys.flatMap((k) => hosts.filter((h) => h.discovery?.key === k).map((h) => h.id))
           ctx.progress({ step: `${hostIds.length} found`, done: Math.ceil(ms / 1000), total: Math.ceil(ms / 1000) })
