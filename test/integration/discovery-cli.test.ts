@@ -148,12 +148,21 @@ describe('flotilla discover and hosts adopt/ignore', () => {
     const [before] = named(await hosts(), debian)
     expect(before).toMatchObject({ pending: true, address: debian.address })
     const moved = debian.address.replace(/\.\d+$/, '.200')
+    // Old address first: removing a primary address also removes the others of its subnet.
     const renumber = await lab.nodeExec(
       debian,
-      `ip addr add ${moved}/24 dev eth0 && ip addr del ${debian.address}/24 dev eth0`,
+      `ip addr del ${debian.address}/24 dev eth0 && ip addr add ${moved}/24 dev eth0`,
     )
     expect(renumber.stderr).toBe('')
-    const scan = await flotilla('discover', '--timeout', '4')
+    // avahi probes its new address before it answers with it: scan until it does.
+    const scan = await waitUntil(
+      'the moved host answering',
+      async () => {
+        const run = await flotilla('discover', '--timeout', '3')
+        return run.stdout.includes(`found ${debian.hostname} at`) && run
+      },
+      30_000,
+    )
     expect(scan.code).toBe(0)
     expect(scan.stdout).toContain(`found ${debian.hostname} at ${moved}`)
     expect(scan.stdout).not.toContain(`at ${debian.address}`)
