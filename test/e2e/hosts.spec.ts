@@ -55,13 +55,14 @@ test('edits and removes a host, and refuses a duplicate with a field error', asy
   await form.getByLabel('Address').fill('10.0.0.5')
   await form.getByRole('button', { name: 'Add host' }).click()
   await expect(form.getByLabel('User')).toHaveAccessibleDescription(/^Say which user logs in/)
-  await form.getByLabel('User').fill('pi')
   for (const address of ['10.0.0.5', '10.0.0.6']) {
     await form.getByLabel('Address').fill(address)
+    await form.getByLabel('User').fill('pi')
     await form.getByRole('button', { name: 'Add host' }).click()
     await expect(page.locator(`[data-address="${address}"]`)).toBeVisible()
   }
   await form.getByLabel('Address').fill('10.0.0.5')
+  await form.getByLabel('User').fill('pi')
   await form.getByRole('button', { name: 'Add host' }).click()
   await expect(form.getByLabel('Address')).toHaveAccessibleDescription('Already in your hosts.')
 

@@ -22,11 +22,13 @@ export interface HostsEvents {
   'hosts:changed': { hosts: Host[] }
 }
 
+const NO_USER = `Say which user logs in (${LOGIN_USER_EXAMPLES}).`
+
 export const hostInputSchema = z.strictObject({
   address: addressSchema,
   port: portSchema.default(22),
   // No default: the login is the person's to say (the rule: src/shared/login-user.ts).
-  user: z.string({ error: `Say which user logs in (${LOGIN_USER_EXAMPLES}).` }).pipe(userSchema),
+  user: z.string({ error: NO_USER }).trim().min(1, NO_USER).pipe(userSchema),
   label: labelSchema.optional(),
 })
 
