@@ -180,9 +180,9 @@ export class DiscoveryService {
         this.log.warn(`mDNS: cannot browse on ${iface.address}: ${String(error)}`)
       }
     }
+    // The first tick (after TICK_MS) ages what did not answer yet; not at once, so machines that
+    // answer the first query within milliseconds do not flash "stale" first.
     this.#queryAll()
-    // At once: a machine last heard long ago is not shown live for the first half second.
-    this.#tick()
     let at = 0
     for (const delay of this.#o.backoffMs) {
       at += delay

@@ -16,7 +16,8 @@ export function DiscoveredRow({ host }: { host: Host }) {
   const [port, setPort] = useState(String(host.port))
   const [error, setError] = useState<string | null>(null)
   const d = host.discovery!
-  const name = d.hostname
+  // The label (unique: a second "raspberrypi" is "raspberrypi-2"), as the CLI shows it.
+  const name = host.label ?? d.hostname
 
   const submit = async (event: FormEvent) => {
     event.preventDefault()
