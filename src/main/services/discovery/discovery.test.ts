@@ -7,6 +7,7 @@ import { Browser } from 'bonjour-service'
 import type { Host, HostDiscovery } from '../../../shared/types'
 import { DiscoveryService } from './discovery-service'
 import { suggestedUser } from '../../../shared/login-user'
+import { createApp } from '../../app'
 import { EventBus } from '../events'
 import { HostInventory } from '../inventory/host-inventory'
 import { confStoreFactory } from '../store/conf-store'
@@ -407,6 +408,25 @@ describe('applyDiscovery', () => {
     expect(() => adoptHost(inventory, manual.id, { user: 'root' }, 'now')).toThrow(
       expect.objectContaining({ code: 'INVALID_INPUT' }),
     )
+  })
+
+  it('will not log in to a pending host of unknown kind before it has a user (item 21)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flotilla-nouser-'))
+    const app = createApp({ dataDir: dir, transport: 'cli', version: 't', createStore: confStoreFactory(dir) })
+    try {
+      const plain = d({ key: 'host:nas@127.0.0.7', hostname: 'nas', addresses: ['127.0.0.7'] })
+      delete plain.mac
+      plain.hints = { raspberryPi: false, microOs: false, reasons: [] }
+      app.inventory.mutate((hosts) => applyDiscovery(hosts, [plain], [], 'now', newId))
+      const [host] = await app.api.hosts.list()
+      const [result] = await app.api.ssh.check([host!.id])
+      expect(result).toMatchObject({
+        ok: false,
+        error: { code: 'INVALID_INPUT', message: expect.stringContaining('flotilla hosts adopt nas --user U') },
+      })
+    } finally {
+      app.close()
+    }
   })
 
   it('suggests root for MicroOS', () => {
