@@ -24,14 +24,14 @@ describe('createApp: the contract end to end, in process', () => {
   it('writes nothing when input is invalid', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'flotilla-app-'))
     const { api } = appIn(dir)
-    await api.hosts.add({ address: '10.0.0.5' })
+    await api.hosts.add({ address: '10.0.0.5', user: 'pi' })
     const before = readFileSync(join(dir, 'inventory.json'), 'utf8')
     for (const input of [
-      { address: '' },
-      { address: 'x'.repeat(300) },
-      { address: 'not valid!' },
-      { address: '10.0.0.6', port: 0 },
-      { address: '10.0.0.6', port: 70000 },
+      { address: '', user: 'pi' },
+      { address: 'x'.repeat(300), user: 'pi' },
+      { address: 'not valid!', user: 'pi' },
+      { address: '10.0.0.6', port: 0, user: 'pi' },
+      { address: '10.0.0.6', port: 70000, user: 'pi' },
       { address: '10.0.0.6', user: 'pi pi' },
       { address: '10.0.0.6', user: 'pi;reboot' },
     ]) {
@@ -58,7 +58,7 @@ describe('createApp: the contract end to end, in process', () => {
     const dir = mkdtempSync(join(tmpdir(), 'flotilla-app-'))
     const app = appIn(dir)
     app.redactor.register('hunter2-secret')
-    await app.api.hosts.add({ address: '10.0.0.9', label: 'hunter2-secret' })
+    await app.api.hosts.add({ address: '10.0.0.9', user: 'pi', label: 'hunter2-secret' })
     ;(app.inventory as unknown as { list: () => never }).list = () => {
       throw new Error('disk exploded at /home/alice')
     }
@@ -74,7 +74,7 @@ describe('createApp: the contract end to end, in process', () => {
 
   it('runs hosts:check as an operation visible in ops:list', async () => {
     const app = appIn()
-    const host = await app.api.hosts.add({ address: '127.0.0.1', port: 1 })
+    const host = await app.api.hosts.add({ address: '127.0.0.1', port: 1, user: 'pi' })
     const ended: string[] = []
     app.api.ops.onEnd((e) => ended.push(e.state))
     const [result] = await app.api.hosts.check([host.id], { opId: 'check-1' })

@@ -32,7 +32,7 @@ describe('createApi', () => {
   it('rejects with the AppErrorData as a plain object (survives contextBridge)', async () => {
     const error = { code: 'HOST_EXISTS', message: 'dup', details: { fields: { address: 'dup' } } } as const
     const api = createApi(fakeTransport(() => ({ ok: false, error })).transport)
-    const rejection = await api.hosts.add({ address: 'x' }).catch((e: unknown) => e)
+    const rejection = await api.hosts.add({ address: 'x', user: 'pi' }).catch((e: unknown) => e)
     expect(rejection).toEqual(error)
     expect(rejection).not.toBeInstanceOf(Error)
   })

@@ -44,8 +44,13 @@ describe('normaliseAddress', () => {
 })
 
 describe('hostInputSchema', () => {
-  it('applies the defaults port 22 and user root', () => {
-    expect(hostInputSchema.parse({ address: '10.0.0.5' })).toEqual({ address: '10.0.0.5', port: 22, user: 'root' })
+  it('applies the default port 22, and has no default user (issue 11 item 21)', () => {
+    expect(hostInputSchema.parse({ address: '10.0.0.5', user: 'pi' })).toEqual({
+      address: '10.0.0.5',
+      port: 22,
+      user: 'pi',
+    })
+    expect(hostInputSchema.safeParse({ address: '10.0.0.5' }).success).toBe(false)
   })
 
   it.each([0, 70000, 22.5, -1, Number.NaN])('rejects port %j', (port) => {
@@ -59,9 +64,9 @@ describe('hostInputSchema', () => {
   })
 
   it('rejects labels with control characters or over 64 characters', () => {
-    expect(hostInputSchema.safeParse({ address: 'a', label: 'pi\u0007' }).success).toBe(false)
-    expect(hostInputSchema.safeParse({ address: 'a', label: 'x'.repeat(65) }).success).toBe(false)
-    expect(hostInputSchema.safeParse({ address: 'a', label: 'Küchen-Pi 1' }).success).toBe(true)
+    expect(hostInputSchema.safeParse({ address: 'a', user: 'pi', label: 'pi\u0007' }).success).toBe(false)
+    expect(hostInputSchema.safeParse({ address: 'a', user: 'pi', label: 'x'.repeat(65) }).success).toBe(false)
+    expect(hostInputSchema.safeParse({ address: 'a', user: 'pi', label: 'Küchen-Pi 1' }).success).toBe(true)
   })
 })
 

@@ -30,7 +30,10 @@ describe('parseArgs', () => {
 
   it('names positional arguments', () => {
     expect(fieldsOf(() => parseArgs('hosts:update', ['../etc', {}]))).toHaveProperty('id')
-    expect(fieldsOf(() => parseArgs('hosts:add', [{}]))).toEqual({ address: 'Address is required.' })
+    expect(fieldsOf(() => parseArgs('hosts:add', [{}]))).toEqual({
+      address: 'Address is required.',
+      user: 'Say which user logs in (pi on Raspberry Pi OS, root on MicroOS, debian or ubuntu on cloud images).',
+    })
   })
 
   it('refuses extra, missing and non-list arguments', () => {
@@ -41,7 +44,7 @@ describe('parseArgs', () => {
 
   it('summarises several fields in one sentence', () => {
     try {
-      parseArgs('hosts:add', [{ address: '', port: 0 }])
+      parseArgs('hosts:add', [{ address: '', port: 0, user: 'pi' }])
     } catch (error) {
       expect((error as AppError).message).toBe('2 fields need attention: address, port.')
     }

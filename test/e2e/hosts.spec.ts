@@ -50,12 +50,19 @@ test('shows each invalid field next to it and saves nothing', async ({ page, web
 test('edits and removes a host, and refuses a duplicate with a field error', async ({ page, web }) => {
   await page.goto(web.url)
   const form = page.getByRole('form', { name: 'Add host' })
+  // No login is guessed for a host added by address (issue 11 item 21): the field starts empty.
+  await expect(form.getByLabel('User')).toHaveValue('')
+  await form.getByLabel('Address').fill('10.0.0.5')
+  await form.getByRole('button', { name: 'Add host' }).click()
+  await expect(form.getByLabel('User')).toHaveAccessibleDescription(/^Say which user logs in/)
   for (const address of ['10.0.0.5', '10.0.0.6']) {
     await form.getByLabel('Address').fill(address)
+    await form.getByLabel('User').fill('pi')
     await form.getByRole('button', { name: 'Add host' }).click()
     await expect(page.locator(`[data-address="${address}"]`)).toBeVisible()
   }
   await form.getByLabel('Address').fill('10.0.0.5')
+  await form.getByLabel('User').fill('pi')
   await form.getByRole('button', { name: 'Add host' }).click()
   await expect(form.getByLabel('Address')).toHaveAccessibleDescription('Already in your hosts.')
 
@@ -79,6 +86,7 @@ test('checks reachability as an operation shown in the tray', async ({ page, web
   // Port 1 on loopback: nothing listens, so the check ends quickly and honestly as unreachable.
   await form.getByLabel('Address').fill('127.0.0.1')
   await form.getByLabel('SSH port').fill('1')
+  await form.getByLabel('User').fill('pi')
   await form.getByRole('button', { name: 'Add host' }).click()
   await page.getByRole('button', { name: 'Check 127.0.0.1' }).click()
 

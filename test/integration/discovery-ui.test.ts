@@ -56,6 +56,8 @@ describe('Hosts screen with discovery', () => {
     const node = lab.node('microos-pi')
     const row = page.locator(`[data-address="${node.address}"]`)
     await row.getByRole('button', { name: 'Adopt' }).click()
+    // The login proposed from the hints, by the same rule as the CLI (MicroOS: root).
+    await expect.poll(() => row.getByLabel('SSH user').inputValue()).toBe('root')
     await row.getByLabel('SSH user').fill(node.user)
     await row.getByRole('button', { name: 'Adopt and connect' }).click()
     const trust = page.getByRole('dialog', { name: 'Trust this host?' })

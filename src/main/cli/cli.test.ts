@@ -109,7 +109,7 @@ describe('flotilla CLI', () => {
 
   it('edits and removes by address or label, refusing unknown ones', async () => {
     const dir = tmp()
-    await cli(dir, 'hosts', 'add', '10.0.0.5', '--label', 'kitchen')
+    await cli(dir, 'hosts', 'add', '10.0.0.5', '--user', 'root', '--label', 'kitchen')
     expect((await cli(dir, 'hosts', 'edit', 'kitchen', '--port', '2222')).stdout).toMatch(
       /Updated kitchen \(root@10\.0\.0\.5:2222\)/,
     )

@@ -13,6 +13,11 @@ export function kindOf(host: Host): string {
   return [pi ? 'Pi' : '', microOs ? 'MicroOS' : ''].filter(Boolean).join(' ') || 'Linux'
 }
 
+function answeredSince(host: Host, t: number): boolean {
+  const d = host.discovery
+  return d !== undefined && d.presence === 'live' && Date.parse(d.lastSeenAt) >= t
+}
+
 function verdicts(id: HostIdentification): string {
   const short = { 'control-plane': 'CP', worker: 'W', haproxy: 'LB' } as const
   return id.readiness.map((r) => `${short[r.role]}:${r.verdict}`).join(' ')
@@ -30,11 +35,13 @@ export function registerDiscoveryCommands(program: Command, ctx: CliContext): vo
       const onSigint = () => abort.abort()
       process.once('SIGINT', onSigint)
       const announced = new Set<string>()
+      const started = Date.now()
       const off = ctx.json()
         ? () => undefined
         : api.hosts.onChanged(({ hosts }) => {
             for (const h of hosts) {
-              if (!h.discovery || h.ignored || announced.has(h.id)) continue
+              // Only what answered this scan: the list also holds machines earlier runs found.
+              if (!h.discovery || h.ignored || announced.has(h.id) || !answeredSince(h, started)) continue
               announced.add(h.id)
               ctx.out.stdout(terminalSafe(`found ${h.discovery.hostname} at ${h.address} (${kindOf(h)})`) + '\n')
             }
@@ -55,17 +62,20 @@ export function registerDiscoveryCommands(program: Command, ctx: CliContext): vo
         ctx.out.stdout(
           '\n' +
             table([
-              ['ID', 'NAME', 'ADDRESS', 'KIND', 'MAC', 'SSH', 'STATE'],
+              ['ID', 'LABEL', 'ADDRESS', 'KIND', 'MAC', 'SSH', 'STATE'],
               ...found.map((h) => [
                 h.id,
-                h.discovery!.hostname,
+                h.label ?? h.discovery!.hostname,
                 `${h.address}:${h.port}`,
                 kindOf(h),
                 h.discovery!.mac ?? '',
                 h.discovery!.sshReachable === false ? 'refused' : h.discovery!.sshReachable ? 'open' : '?',
-                h.pending ? 'pending (adopt in the app, or: flotilla hosts edit)' : 'adopted',
+                h.pending ? 'pending' : 'adopted',
               ]),
-            ]),
+            ]) +
+            (found.some((h) => h.pending)
+              ? '\nAdopt a pending one (in the app, or: flotilla hosts adopt <label> [--user U]); hide one: flotilla hosts ignore <label>\n'
+              : ''),
         )
       } finally {
         off()

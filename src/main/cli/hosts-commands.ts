@@ -1,7 +1,8 @@
 import type { Command } from 'commander'
 import { AppError } from '../../shared/errors'
+import { LOGIN_USER_EXAMPLES, suggestedUser } from '../../shared/login-user'
 import { normaliseAddress } from '../../shared/schemas'
-import type { Host, HostPatch } from '../../shared/types'
+import type { Host, HostInput, HostPatch } from '../../shared/types'
 import type { App } from '../app'
 import { requireSuccess, toNumber } from './cli-helpers'
 import { table, type Output } from './output'
@@ -12,7 +13,7 @@ export interface CliContext {
   app(): App
 }
 
-/** `flotilla hosts add|list|edit|remove|check`. */
+/** `flotilla hosts add|list|edit|remove|check|adopt|ignore`. */
 export function registerHostCommands(program: Command, ctx: CliContext): void {
   const hosts = program.command('hosts').description('the hosts Flotilla knows')
 
@@ -20,15 +21,16 @@ export function registerHostCommands(program: Command, ctx: CliContext): void {
     .command('add <address>')
     .description('add a host by IPv4/IPv6 address or name')
     .option('-p, --port <port>', 'SSH port', '22')
-    .option('-u, --user <user>', 'SSH user', 'root')
+    .option('-u, --user <user>', `SSH user, required (${LOGIN_USER_EXAMPLES})`)
     .option('-l, --label <label>', 'friendly name')
-    .action(async (address: string, o: { port: string; user: string; label?: string }) => {
+    .action(async (address: string, o: { port: string; user?: string; label?: string }) => {
+      // Without --user the contract says which user is missing (one rule with the app's form).
       const host = await ctx.app().api.hosts.add({
         address,
         port: toNumber(o.port, '--port', 'a port number from 1 to 65535'),
-        user: o.user,
+        ...(o.user !== undefined ? { user: o.user } : {}),
         ...(o.label !== undefined ? { label: o.label } : {}),
-      })
+      } as HostInput)
       print(ctx, host, `Added ${describe(host)} (id ${host.id}).\n`)
     })
 
@@ -44,7 +46,7 @@ export function registerHostCommands(program: Command, ctx: CliContext): void {
       ctx.out.stdout(
         table([
           ['ID', 'ADDRESS', 'PORT', 'USER', 'LABEL'],
-          ...list.map((h) => [h.id, h.address, String(h.port), h.user, h.label ?? '']),
+          ...list.map((h) => [h.id, h.address, String(h.port), h.user || '?', h.label ?? '']),
         ]),
       )
     })
@@ -83,6 +85,41 @@ export function registerHostCommands(program: Command, ctx: CliContext): void {
       const target = await resolveHost(ctx, ref)
       await ctx.app().api.hosts.remove(target.id)
       print(ctx, { removed: target.id }, `Removed ${describe(target)}.\n`)
+    })
+
+  hosts
+    .command('adopt <host>')
+    .description('take a host found by `flotilla discover` into your hosts, with its login (by id, address or label)')
+    .option('-u, --user <user>', 'SSH user (default: from the discovery hints: pi on Raspberry Pi OS, root on MicroOS)')
+    .option('-p, --port <port>', 'SSH port (default: the one it announced, else 22)')
+    .option('-l, --label <label>', 'new label ("" clears it)')
+    .action(async (ref: string, o: { user?: string; port?: string; label?: string }) => {
+      const target = await resolveHost(ctx, ref)
+      // The same rule as the app's Adopt form: the hints propose the login, else the person says it.
+      const user = o.user ?? suggestedUser(target.discovery?.hints)
+      if (user === undefined) {
+        throw new AppError(
+          'INVALID_INPUT',
+          `Nothing Flotilla saw of ${describe(target)} says which user logs in: adopt it with --user (${LOGIN_USER_EXAMPLES}).`,
+          { fields: { user: 'User is required.' } },
+        )
+      }
+      const host = await ctx.app().api.discovery.adopt(target.id, {
+        user,
+        ...(o.port !== undefined ? { port: toNumber(o.port, '--port', 'a port number from 1 to 65535') } : {}),
+        ...(o.label !== undefined ? { label: o.label } : {}),
+      })
+      print(ctx, host, `Adopted ${describe(host)}. Next: flotilla ssh trust ${host.label ?? host.address}\n`)
+    })
+
+  hosts
+    .command('ignore <host>')
+    .description('hide a host found by `flotilla discover`; later scans do not bring it back (by id, address or label)')
+    .option('--undo', 'show it again')
+    .action(async (ref: string, o: { undo?: boolean }) => {
+      const target = await resolveHost(ctx, ref)
+      const host = await ctx.app().api.discovery.ignore(target.id, !o.undo)
+      print(ctx, host, `${o.undo ? 'Showing' : 'Ignoring'} ${describe(host)}.\n`)
     })
 
   hosts
@@ -160,7 +197,9 @@ function unchanged(host: Host, patch: HostPatch): boolean {
 }
 
 export function describe(host: Host): string {
-  const where = `${host.user}@${host.address.includes(':') ? `[${host.address}]` : host.address}:${host.port}`
+  const address = host.address.includes(':') ? `[${host.address}]` : host.address
+  // A pending host of an unknown kind has no user yet (adopting gives it one).
+  const where = `${host.user ? `${host.user}@` : ''}${address}:${host.port}`
   return host.label ? `${host.label} (${where})` : where
 }
 

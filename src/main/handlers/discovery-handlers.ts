@@ -22,7 +22,9 @@ export function discoveryHandlers({ discovery, identify, inventory, ops }: Servi
         { id: opId, kind: 'discovery:scan', title: 'Looking for machines on the LAN', total: Math.ceil(ms / 1000) },
         async (ctx) => {
           const started = Date.now()
-          const { keys, interfaces } = await discovery.scan(ms, ctx)
+          // The machines earlier runs found age too (one switched off goes stale, then gone).
+          const known = inventory.list().flatMap((h) => (h.discovery ? [h.discovery] : []))
+          const { keys, interfaces } = await discovery.scan(ms, ctx, known)
           // A cancelled scan ends cancelled (its bar where it stopped), not "n found" with a full bar.
           ctx.throwIfCancelled()
           // Browsing on no interface at all is not "nobody answered": the scan could not look.

@@ -8,7 +8,7 @@ import type { HandlersOf } from '../transport/dispatcher'
 export function hostsHandlers({ inventory, ops }: Services): HandlersOf<HostsInvoke> {
   return {
     'hosts:list': () => inventory.list(),
-    // The schema has applied the defaults (port 22, user root) by now.
+    // The schema has applied the default (port 22) by now.
     'hosts:add': (input) => inventory.add(input as ValidHostInput),
     'hosts:update': (id, patch) => inventory.update(id, patch),
     'hosts:remove': (id) => inventory.remove(id),

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { Host, HostInput, HostPatch, ReachabilityResult } from '../types'
 import { addressSchema, idSchema, labelSchema, portSchema, userSchema } from '../schemas'
+import { LOGIN_USER_EXAMPLES } from '../login-user'
 import { channel, type SchemasOf } from './define'
 
 export interface HostsInvoke {
@@ -21,10 +22,13 @@ export interface HostsEvents {
   'hosts:changed': { hosts: Host[] }
 }
 
+const NO_USER = `Say which user logs in (${LOGIN_USER_EXAMPLES}).`
+
 export const hostInputSchema = z.strictObject({
   address: addressSchema,
   port: portSchema.default(22),
-  user: userSchema.default('root'),
+  // No default: the login is the person's to say (the rule: src/shared/login-user.ts).
+  user: z.string({ error: NO_USER }).trim().min(1, NO_USER).pipe(userSchema),
   label: labelSchema.optional(),
 })
 

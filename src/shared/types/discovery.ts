@@ -40,7 +40,7 @@ export interface HostDiscovery {
   presence: Presence
   firstSeenAt: string
   lastSeenAt: string
-  /** Does the SSH port accept a TCP connection (checked once when the host appears)? */
+  /** Does the SSH port accept a TCP connection (the announced port; checked again when it changes)? */
   sshReachable?: boolean
   /** Why SSH is not reachable, as a sentence. */
   sshReason?: string

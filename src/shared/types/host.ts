@@ -34,11 +34,11 @@ export interface Host {
   updatedAt: string
 }
 
-/** What the user types to add a host. Port defaults to 22, user to "root". */
+/** What the user types to add a host. Port defaults to 22; the user has no default (login-user.ts). */
 export interface HostInput {
   address: string
   port?: number
-  user?: string
+  user: string
   label?: string
 }
 

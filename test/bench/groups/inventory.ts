@@ -13,7 +13,7 @@ export const inventory: BenchGroup = {
     for (const size of [0, 200]) {
       const dir = mkdtempSync(join(tmpdir(), 'flotilla-bench-'))
       const app = createApp({ dataDir: dir, transport: 'cli', version: 'b', createStore: confStoreFactory(dir) })
-      for (let i = 0; i < size; i++) await app.api.hosts.add({ address: `10.2.${i >> 8}.${i & 255}` })
+      for (let i = 0; i < size; i++) await app.api.hosts.add({ address: `10.2.${i >> 8}.${i & 255}`, user: 'pi' })
       let n = 0
       const add = async () => {
         const host = await app.api.hosts.add({ address: `10.3.0.${(n++ % 250) + 1}`, user: 'pi' })

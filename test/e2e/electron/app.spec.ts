@@ -47,7 +47,9 @@ test('the window opens with window.api, no Node in the page and the sandbox on',
     const host = await page.evaluate(() => window.api.hosts.add({ address: '10.0.0.5', user: 'pi' }))
     expect(host).toMatchObject({ address: '10.0.0.5' })
     await expect(page.getByTestId('host-row')).toHaveCount(1)
-    const error = await page.evaluate(() => window.api.hosts.add({ address: 'x y' }).catch((e: unknown) => e))
+    const error = await page.evaluate(() =>
+      window.api.hosts.add({ address: 'x y', user: 'pi' }).catch((e: unknown) => e),
+    )
     expect(error).toMatchObject({ code: 'INVALID_INPUT' })
 
     // window.open is denied.

@@ -5,10 +5,12 @@ import type { Logger } from '../log/logger'
 import type { OperationContext } from '../operations/registry'
 import { InterfaceBrowser, type BrowseInterface, type BrowserSink } from './mdns-browser'
 import {
+  LIMITS,
   inSubnet,
   mergeRecord,
   presenceAt,
   recordFrom,
+  rememberedEntry,
   toHostDiscovery,
   type DiscoveryEntry,
   type RawService,
@@ -26,6 +28,10 @@ export interface DiscoveryOptions {
   goneMs?: number
   /** How long the SSH port check of a new host may take. */
   sshCheckTimeoutMs?: number
+  /** A refused or silent SSH port is checked again after this long (SSH switched on later). */
+  sshRecheckMs?: number
+  /** The clock (tests age entries without waiting a minute). */
+  now?: () => number
   /** Builds the per-interface browser (tests swap it). */
   createBrowser?: (iface: BrowseInterface, sink: BrowserSink) => Pick<InterfaceBrowser, 'query' | 'close'>
 }
@@ -48,8 +54,9 @@ export function usableInterfaces(): BrowseInterface[] {
 /**
  * mDNS discovery: while at least one scan runs, one browser per usable IPv4 interface queries
  * for the Pi/MicroOS service types on a backoff (1, 2, 4, 8 s, then steady), merges the answers
- * into one entry per machine, checks once whether its SSH port answers, and lets entries go stale,
- * then gone, when they stop answering. Nothing in here throws into the event loop: every network
+ * into one entry per machine, checks whether its SSH port answers (the announced port, again when
+ * the address or port changes), and lets entries go stale, then gone, when they stop answering:
+ * also the machines earlier runs found, which a scan is given to remember. Nothing in here throws into the event loop: every network
  * callback is guarded and the tables are bounded.
  */
 export class DiscoveryService {
@@ -60,6 +67,8 @@ export class DiscoveryService {
   #browsers: Pick<InterfaceBrowser, 'query' | 'close'>[] = []
   #interfaces: BrowseInterface[] = []
   #sessions = 0
+  /** When the browsers opened (ageing counts listening time: see presenceAt). */
+  #listeningSince = 0
   #timers: NodeJS.Timeout[] = []
   #flushTimer: NodeJS.Timeout | undefined
   #sshChecks = 0
@@ -77,6 +86,8 @@ export class DiscoveryService {
       staleMs: options.staleMs ?? 25_000,
       goneMs: options.goneMs ?? 60_000,
       sshCheckTimeoutMs: options.sshCheckTimeoutMs ?? 1500,
+      sshRecheckMs: options.sshRecheckMs ?? 15_000,
+      now: options.now ?? Date.now,
       createBrowser: options.createBrowser ?? ((iface, sink) => new InterfaceBrowser(iface, sink)),
     }
   }
@@ -98,10 +109,17 @@ export class DiscoveryService {
 
   /**
    * Browses for `durationMs` (until cancelled) and returns the keys of the machines that answered
-   * during the scan. Scans may overlap; the browsers stay open until the last one ends.
+   * during the scan. Scans may overlap; the browsers stay open until the last one ends. `known` are
+   * the machines earlier runs found (from the host list): they age like the others, so one that is
+   * off goes stale and then gone instead of staying "live" forever.
    */
-  async scan(durationMs: number, ctx: OperationContext): Promise<{ keys: string[]; interfaces: string[] }> {
-    const started = Date.now()
+  async scan(
+    durationMs: number,
+    ctx: OperationContext,
+    known: readonly HostDiscovery[] = [],
+  ): Promise<{ keys: string[]; interfaces: string[] }> {
+    const started = this.#o.now()
+    this.#remember(known)
     this.#start()
     try {
       const interfaces = this.#interfaces.map((i) => i.address)
@@ -117,7 +135,7 @@ export class DiscoveryService {
         const progress = setInterval(() => {
           // Seconds, so the progress bar reads "3/10" rather than milliseconds.
           const seen = this.#seenSince(started).length
-          const elapsed = Math.min(durationMs, Date.now() - started)
+          const elapsed = Math.min(durationMs, this.#o.now() - started)
           ctx.progress({ step: `${seen} found`, done: Math.floor(elapsed / 1000), total: Math.ceil(durationMs / 1000) })
         }, 250)
         ctx.signal.addEventListener('abort', done, { once: true })
@@ -135,6 +153,13 @@ export class DiscoveryService {
     this.#teardown()
   }
 
+  #remember(known: readonly HostDiscovery[]): void {
+    for (const d of known) {
+      if (d.presence === 'gone' || this.#entries.has(d.key) || this.#entries.size >= LIMITS.entries) continue
+      this.#entries.set(d.key, rememberedEntry(d))
+    }
+  }
+
   #seenSince(t: number): string[] {
     return [...this.#entries.values()].filter((e) => e.lastSeen >= t).map((e) => e.key)
   }
@@ -146,6 +171,7 @@ export class DiscoveryService {
       return
     }
     this.#interfaces = this.#o.interfaces()
+    this.#listeningSince = this.#o.now()
     const sink = this.#sink()
     for (const iface of this.#interfaces) {
       try {
@@ -154,6 +180,8 @@ export class DiscoveryService {
         this.log.warn(`mDNS: cannot browse on ${iface.address}: ${String(error)}`)
       }
     }
+    // The first tick (after TICK_MS) ages what did not answer yet; not at once, so machines that
+    // answer the first query within milliseconds do not flash "stale" first.
     this.#queryAll()
     let at = 0
     for (const delay of this.#o.backoffMs) {
@@ -211,10 +239,10 @@ export class DiscoveryService {
   #onService(raw: RawService): void {
     const record = recordFrom(raw, (a) => this.#accepts(a))
     if (!record) return
-    const entry = mergeRecord(this.#entries, record, Date.now())
+    const entry = mergeRecord(this.#entries, record, this.#o.now())
     if (!entry) return
     this.#markDirty(entry.key)
-    if (!entry.sshChecked) this.#checkSsh(entry)
+    this.#checkSsh(entry)
   }
 
   #onGoodbye(fqdn: string): void {
@@ -225,7 +253,7 @@ export class DiscoveryService {
       if (entry.services.length === before) continue
       if (entry.services.length === 0) {
         // Said goodbye for everything: stale now, gone after the usual wait.
-        entry.lastSeen = Math.min(entry.lastSeen, Date.now() - this.#o.staleMs)
+        entry.lastSeen = Math.min(entry.lastSeen, this.#o.now() - this.#o.staleMs)
         entry.presence = 'stale'
       }
       this.#markDirty(entry.key)
@@ -233,7 +261,7 @@ export class DiscoveryService {
   }
 
   #onResponder(address: string): void {
-    const now = Date.now()
+    const now = this.#o.now()
     for (const entry of this.#entries.values()) {
       if (!entry.addresses.includes(address) || entry.services.length === 0) continue
       entry.lastSeen = now
@@ -245,9 +273,9 @@ export class DiscoveryService {
   }
 
   #tick(): void {
-    const now = Date.now()
+    const now = this.#o.now()
     for (const entry of [...this.#entries.values()]) {
-      const presence = presenceAt(entry, now, this.#o.staleMs, this.#o.goneMs)
+      const presence = presenceAt(entry, now, this.#o.staleMs, this.#o.goneMs, this.#listeningSince)
       if (presence === entry.presence) continue
       entry.presence = presence
       if (presence === 'gone') {
@@ -259,13 +287,28 @@ export class DiscoveryService {
     }
   }
 
+  /**
+   * Checks that the SSH port answers: the port announced with _ssh._tcp/_sftp-ssh._tcp, else 22
+   * (Pi OS announces only _workstation._tcp). A later record with another port or address (they
+   * arrive in any order) checks again, and a failed check is repeated after `sshRecheckMs`.
+   */
   #checkSsh(entry: DiscoveryEntry): void {
-    if (this.#sshChecks >= MAX_SSH_CHECKS) return
     const address = entry.addresses[0]
     if (!address) return
-    this.#sshChecks++
-    entry.sshChecked = true
     const port = entry.sshPort ?? 22
+    const target = `${address}:${port}`
+    if (entry.sshTarget === target) {
+      const recheck =
+        !entry.sshChecking &&
+        entry.sshReachable === false &&
+        this.#o.now() - (entry.sshCheckedAt ?? 0) >= this.#o.sshRecheckMs
+      if (!recheck) return
+    }
+    // Too many at once (a flood): the next answer of this machine tries again.
+    if (this.#sshChecks >= MAX_SSH_CHECKS) return
+    this.#sshChecks++
+    entry.sshTarget = target
+    entry.sshChecking = true
     const socket = connect({ host: address, port, timeout: this.#o.sshCheckTimeoutMs })
     let settled = false
     const finish = (reachable: boolean, reason?: string) => {
@@ -273,6 +316,10 @@ export class DiscoveryService {
       settled = true
       this.#sshChecks--
       socket.destroy()
+      // A newer check (other port or address) decides; this answer is about a target left behind.
+      if (entry.sshTarget !== target) return
+      entry.sshChecking = false
+      entry.sshCheckedAt = this.#o.now()
       entry.sshReachable = reachable
       if (reason) entry.sshReason = reason
       else delete entry.sshReason

@@ -1,19 +1,15 @@
 import { AppError } from '../../../shared/errors'
+import { suggestedUser } from '../../../shared/login-user'
 import type { AdoptInput, Host, HostDiscovery } from '../../../shared/types'
-import type { HostInventory } from '../inventory/host-inventory'
-
-/** The login a fresh machine of this kind most likely has (Pi OS: pi; MicroOS: root). */
-export function suggestedUser(d: HostDiscovery): string {
-  if (d.hints.microOs) return 'root'
-  if (d.hints.raspberryPi) return 'pi'
-  return 'root'
-}
+import { assertNamesFree, freeLabel, type HostInventory } from '../inventory/host-inventory'
 
 /**
  * Folds a batch of discovery changes into the host list: a machine already in the list (same
  * discovery key, or a manual host at one of its addresses) gets the new mDNS view; a new one
- * becomes a pending host (source "mdns"). Gone machines that were never adopted disappear;
- * adopted (or manual) ones stay, marked gone.
+ * becomes a pending host (source "mdns") labelled with its host name, or name-2, name-3... when
+ * another host has that label or address. Its user is the suggested login, or "" (none known:
+ * adopting asks for it). Gone machines that were never adopted disappear; adopted (or manual)
+ * ones stay, marked gone.
  */
 export function applyDiscovery(
   hosts: Host[],
@@ -40,8 +36,8 @@ export function applyDiscovery(
         id: newId(),
         address: d.addresses[0]!,
         port: d.sshPort ?? 22,
-        user: suggestedUser(d),
-        label: d.hostname,
+        user: suggestedUser(d.hints) ?? '',
+        label: freeLabel(next, d.hostname),
         source: 'mdns',
         pending: true,
         discovery: d,
@@ -66,16 +62,28 @@ function findHost(hosts: Host[], d: HostDiscovery): number {
   return hosts.findIndex((h) => !h.discovery && d.addresses.includes(h.address))
 }
 
-/** Adopting: the user confirms the login; the host becomes a normal one. */
+/** Adopting: the user confirms the login; the pending host becomes a normal one. */
 export function adoptHost(inventory: HostInventory, id: string, input: AdoptInput, now: string): Host {
   let adopted: Host | undefined
   inventory.mutate((hosts) => {
     const index = hosts.findIndex((h) => h.id === id)
     const current = hosts[index]
     if (!current) throw new AppError('HOST_NOT_FOUND', 'That host is not in your hosts (it may have gone).')
+    if (!current.pending) {
+      throw new AppError(
+        'INVALID_INPUT',
+        `${current.label ?? current.address} is not waiting for adoption: it is one of your hosts already (change its login with: flotilla hosts edit).`,
+      )
+    }
     const port = input.port ?? current.port
     const clash = hosts.find((h) => h.id !== id && h.address === current.address && h.port === port)
     if (clash) throw new AppError('HOST_EXISTS', `${current.address} port ${port} is already in your hosts.`)
+    if (input.label) {
+      assertNamesFree(
+        hosts.filter((h) => h.id !== id),
+        { label: input.label, ownAddress: current.address },
+      )
+    }
     adopted = { ...current, user: input.user, port, updatedAt: now }
     delete adopted.pending
     delete adopted.ignored

@@ -1,8 +1,17 @@
+import { mkdtempSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import { Browser } from 'bonjour-service'
 import type { Host, HostDiscovery } from '../../../shared/types'
 import { DiscoveryService } from './discovery-service'
-import { applyDiscovery, suggestedUser } from './discovery-sync'
+import { suggestedUser } from '../../../shared/login-user'
+import { createApp } from '../../app'
+import { EventBus } from '../events'
+import { HostInventory } from '../inventory/host-inventory'
+import { confStoreFactory } from '../store/conf-store'
+import { adoptHost, applyDiscovery } from './discovery-sync'
 import { hintsFor, macFromWorkstationName, raspberryPiOui } from './hints'
 import type { BrowserSink } from './mdns-browser'
 import { LIMITS, inSubnet, mergeRecord, recordFrom, type DiscoveryEntry, type RawService } from './records'
@@ -90,6 +99,19 @@ describe('records', () => {
     expect(entries.size).toBe(3)
   })
 
+  it('follows a machine without a MAC to a new address instead of adding a second one (item 16)', () => {
+    const entries = new Map<string, DiscoveryEntry>()
+    mergeRecord(entries, recordFrom(ssh('box', '10.0.0.5', 2222), lan)!, 1)
+    const moved = mergeRecord(entries, recordFrom(ssh('box', '10.0.0.9', 2222), lan)!, 2)!
+    expect(entries.size).toBe(1)
+    expect(moved).toMatchObject({ key: 'host:box@10.0.0.5', addresses: ['10.0.0.9'], lastSeen: 2 })
+    // With a MAC the key is the MAC; its old address goes too.
+    mergeRecord(entries, recordFrom(ws('pi1', 'dc:a6:32:00:00:01', '10.0.0.6'), lan)!, 3)
+    mergeRecord(entries, recordFrom(ws('pi1', 'dc:a6:32:00:00:01', '10.0.0.7'), lan)!, 4)
+    expect(entries.get('mac:dc:a6:32:00:00:01')!.addresses).toEqual(['10.0.0.7'])
+    expect(entries.size).toBe(2)
+  })
+
   it('stops growing at its limit (a flood of fake machines)', () => {
     const entries = new Map<string, DiscoveryEntry>()
     for (let i = 0; i < LIMITS.entries + 50; i++) {
@@ -119,13 +141,163 @@ describe('DiscoveryService', () => {
     throwIfCancelled: () => undefined,
   })
 
+  it('checks the announced SSH port, and again when a record with another port arrives (item 15)', async () => {
+    const open = createServer((socket) => socket.destroy())
+    await new Promise<void>((resolve) => open.listen(0, '127.0.0.1', resolve))
+    const closed = createServer()
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+    const refusedPort = (closed.address() as AddressInfo).port
+    await new Promise((resolve) => closed.close(resolve))
+    let sink: BrowserSink | undefined
+    const service = new DiscoveryService(log, {
+      interfaces: () => [{ address: '127.0.0.1', netmask: '255.0.0.0' }],
+      createBrowser: (_iface, s) => {
+        sink = s
+        return { query: () => undefined, close: () => undefined }
+      },
+    })
+    const abort = new AbortController()
+    const scan = service.scan(60_000, ctx(abort.signal))
+    const checked = async (what: string, ok: (d: HostDiscovery) => boolean) => {
+      const deadline = Date.now() + 5000
+      while (!service.snapshot().some(ok)) {
+        if (Date.now() > deadline)
+          throw new Error(`timed out waiting for ${what}: ${JSON.stringify(service.snapshot())}`)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    }
+    try {
+      // _workstation._tcp first (no SSH port in it: 22 is checked, whatever answers there)...
+      sink!.service(ws('pi1', 'dc:a6:32:00:00:01', '127.0.0.1'))
+      await checked('the check of port 22', (d) => d.sshReachable !== undefined)
+      // ...then _ssh._tcp with a port nothing listens on: checked again, and refused there...
+      sink!.service(ssh('pi1', '127.0.0.1', refusedPort))
+      await checked(
+        'the refused port',
+        (d) => d.sshReason === `SSH is off: port ${refusedPort} refuses connections (enable SSH on the machine)`,
+      )
+      // ...then the port sshd really listens on (the announcement changed): open.
+      const port = (open.address() as AddressInfo).port
+      sink!.service(ssh('pi1', '127.0.0.1', port))
+      await checked('the open port', (d) => d.sshReachable === true && d.sshPort === port && d.sshReason === undefined)
+    } finally {
+      abort.abort()
+      await scan
+      open.close()
+    }
+  })
+
+  it('ages machines by the README rule: stale after 25 s, gone after 60 s, also ones from earlier runs (item 16)', async () => {
+    vi.useFakeTimers()
+    let clock = Date.parse('2026-01-01T12:00:00Z')
+    const advance = async (ms: number) => {
+      for (let t = 0; t < ms; t += 250) {
+        clock += 250
+        await vi.advanceTimersByTimeAsync(250)
+      }
+    }
+    try {
+      let sink: BrowserSink | undefined
+      const service = new DiscoveryService(log, {
+        interfaces: () => [{ address: '127.0.0.1', netmask: '255.0.0.0' }],
+        now: () => clock,
+        createBrowser: (_iface, s) => {
+          sink = s
+          return { query: () => undefined, close: () => undefined }
+        },
+      })
+      const presence = new Map<string, string>()
+      service.onChange((changed, gone) => {
+        for (const d of changed) presence.set(d.hostname, d.presence)
+        for (const d of gone) presence.set(d.hostname, 'gone')
+      })
+      // Found by a run half an hour ago, powered off since.
+      const earlier = new Date(clock - 30 * 60_000).toISOString()
+      const known: HostDiscovery = {
+        key: 'host:old@127.0.0.8',
+        hostname: 'old',
+        addresses: ['127.0.0.8'],
+        services: [{ type: '_ssh._tcp', name: 'old', port: 22 }],
+        hints: { raspberryPi: false, microOs: true, reasons: ['host name says MicroOS'] },
+        presence: 'live',
+        firstSeenAt: earlier,
+        lastSeenAt: earlier,
+      }
+      const abort = new AbortController()
+      const scan = service.scan(120_000, ctx(abort.signal), [known])
+      sink!.service(ws('pi1', 'dc:a6:32:00:00:01', '127.0.0.5'))
+      await advance(1000)
+      // Not heard for half an hour: not live, from the first second (and its hints kept).
+      expect(presence.get('old')).toBe('stale')
+      expect(service.snapshot().find((d) => d.hostname === 'old')!.hints.microOs).toBe(true)
+      expect(presence.get('pi1')).toBe('live')
+      await advance(23_500)
+      expect(presence.get('pi1')).toBe('live')
+      await advance(1000) // 25 s without an answer
+      expect(presence.get('pi1')).toBe('stale')
+      // The old one had the rest of a minute (35 s of this scan) to answer the new queries.
+      await advance(10_000)
+      expect(presence.get('old')).toBe('gone')
+      expect(presence.get('pi1')).toBe('stale')
+      await advance(25_000) // 60 s
+      expect(presence.get('pi1')).toBe('gone')
+      expect(service.snapshot()).toEqual([])
+      abort.abort()
+      await scan
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('keeps a machine from an earlier run that answers again at a new address (one entry)', async () => {
+    vi.useFakeTimers()
+    try {
+      let sink: BrowserSink | undefined
+      const service = new DiscoveryService(log, {
+        interfaces: () => [{ address: '127.0.0.1', netmask: '255.0.0.0' }],
+        createBrowser: (_iface, s) => {
+          sink = s
+          return { query: () => undefined, close: () => undefined }
+        },
+      })
+      const earlier = new Date(Date.now() - 60 * 60_000).toISOString()
+      const known: HostDiscovery = {
+        key: 'host:box@127.0.0.8',
+        hostname: 'box',
+        addresses: ['127.0.0.8'],
+        services: [],
+        hints: { raspberryPi: false, microOs: false, reasons: [] },
+        presence: 'live',
+        firstSeenAt: earlier,
+        lastSeenAt: earlier,
+      }
+      const abort = new AbortController()
+      const scan = service.scan(60_000, ctx(abort.signal), [known])
+      // It moved (new lease) and answers: the same machine, at its new address.
+      sink!.service(ssh('box', '127.0.0.9', 2222))
+      await vi.advanceTimersByTimeAsync(100)
+      expect(service.snapshot()).toEqual([
+        expect.objectContaining({
+          key: 'host:box@127.0.0.8',
+          addresses: ['127.0.0.9'],
+          presence: 'live',
+          sshPort: 2222,
+        }),
+      ])
+      abort.abort()
+      await scan
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('queries on a backoff, goes stale then gone, and survives a throwing parser', async () => {
     vi.useFakeTimers()
     try {
       let sink: BrowserSink | undefined
       const queries: number[] = []
       const service = new DiscoveryService(log, {
-        interfaces: () => [{ address: '10.0.0.1', netmask: '255.255.255.0' }],
+        interfaces: () => [{ address: '127.0.0.1', netmask: '255.0.0.0' }],
         staleMs: 5000,
         goneMs: 9000,
         steadyMs: 3000,
@@ -139,8 +311,8 @@ describe('DiscoveryService', () => {
       const abort = new AbortController()
       const start = Date.now()
       const scan = service.scan(60_000, ctx(abort.signal))
-      sink!.service({ ...ws('pi1', 'dc:a6:32:00:00:01', '10.0.0.5'), port: 'x' as never }) // dropped
-      sink!.service(ws('pi1', 'dc:a6:32:00:00:01', '10.0.0.5'))
+      sink!.service({ ...ws('pi1', 'dc:a6:32:00:00:01', '127.0.0.5'), port: 'x' as never }) // dropped
+      sink!.service(ws('pi1', 'dc:a6:32:00:00:01', '127.0.0.5'))
       await vi.advanceTimersByTimeAsync(100)
       expect(batches.at(-1)![0][0]).toMatchObject({ key: 'mac:dc:a6:32:00:00:01', presence: 'live' })
       await vi.advanceTimersByTimeAsync(5000)
@@ -197,7 +369,67 @@ describe('applyDiscovery', () => {
     expect(gone[0]!.discovery!.presence).toBe('gone')
   })
 
+  it('labels a new pending host with a free name, and knows no login for a plain Linux box (items 20, 21)', () => {
+    const manual: Host = {
+      id: 'm',
+      address: '10.0.0.9',
+      port: 22,
+      user: 'pi',
+      label: 'pi1',
+      source: 'manual',
+      addedAt: 'a',
+      updatedAt: 'a',
+    }
+    const next = applyDiscovery([manual], [d()], [], 'now', newId)!
+    expect(next[1]).toMatchObject({ pending: true, label: 'pi1-2', user: 'pi' })
+    const plain = d({ key: 'host:nas@10.0.0.7', hostname: 'nas', addresses: ['10.0.0.7'] })
+    delete plain.mac
+    plain.hints = { raspberryPi: false, microOs: false, reasons: [] }
+    expect(applyDiscovery([], [plain], [], 'now', newId)![0]).toMatchObject({ label: 'nas', user: '' })
+  })
+
+  it('adopts only a pending host, and only with a label that names it alone (items 17, 20)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flotilla-adopt-'))
+    const inventory = new HostInventory(confStoreFactory(dir)('inventory'), new EventBus())
+    const manual = inventory.add({ address: '10.0.0.9', port: 22, user: 'pi', label: 'kitchen' })
+    inventory.mutate((hosts) => applyDiscovery(hosts, [d()], [], 'now', newId))
+    const pending = inventory.list().find((h) => h.pending)!
+    expect(() => adoptHost(inventory, pending.id, { user: 'pi', label: 'Kitchen' }, 'now')).toThrow(
+      expect.objectContaining({ code: 'HOST_EXISTS', message: expect.stringContaining('already used by kitchen') }),
+    )
+    expect(() => adoptHost(inventory, pending.id, { user: 'pi', label: '10.0.0.9' }, 'now')).toThrow(
+      expect.objectContaining({ code: 'HOST_EXISTS' }),
+    )
+    const adopted = adoptHost(inventory, pending.id, { user: 'pi' }, 'now')
+    expect(adopted).not.toHaveProperty('pending')
+    expect(() => adoptHost(inventory, adopted.id, { user: 'root' }, 'now')).toThrow(
+      expect.objectContaining({ message: expect.stringMatching(/not waiting for adoption/) }),
+    )
+    expect(() => adoptHost(inventory, manual.id, { user: 'root' }, 'now')).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    )
+  })
+
+  it('will not log in to a pending host of unknown kind before it has a user (item 21)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flotilla-nouser-'))
+    const app = createApp({ dataDir: dir, transport: 'cli', version: 't', createStore: confStoreFactory(dir) })
+    try {
+      const plain = d({ key: 'host:nas@127.0.0.7', hostname: 'nas', addresses: ['127.0.0.7'] })
+      delete plain.mac
+      plain.hints = { raspberryPi: false, microOs: false, reasons: [] }
+      app.inventory.mutate((hosts) => applyDiscovery(hosts, [plain], [], 'now', newId))
+      const [host] = await app.api.hosts.list()
+      const [result] = await app.api.ssh.check([host!.id])
+      expect(result).toMatchObject({
+        ok: false,
+        error: { code: 'INVALID_INPUT', message: expect.stringContaining('flotilla hosts adopt nas --user U') },
+      })
+    } finally {
+      app.close()
+    }
+  })
+
   it('suggests root for MicroOS', () => {
-    expect(suggestedUser(d({ hints: { raspberryPi: true, microOs: true, reasons: [] } }))).toBe('root')
+    expect(suggestedUser(d({ hints: { raspberryPi: true, microOs: true, reasons: [] } }).hints)).toBe('root')
   })
 })

@@ -1,4 +1,4 @@
-import type { DiscoveredService, HostDiscovery, Presence } from '../../../shared/types'
+import type { DiscoveredService, DiscoveryHints, HostDiscovery, Presence } from '../../../shared/types'
 import { hintsFor, macFromWorkstationName } from './hints'
 
 /** One service instance as read from an mDNS answer. */
@@ -31,8 +31,17 @@ export interface DiscoveryEntry {
   presence: Presence
   sshReachable?: boolean
   sshReason?: string
-  /** The SSH port check ran (or runs now); it runs once per entry. */
-  sshChecked?: boolean
+  /** "address:port" of the latest SSH port check; a new address or announced port checks again. */
+  sshTarget?: string
+  /** That check is still running. */
+  sshChecking?: boolean
+  /** When it ended (a refused port is asked again after a while: SSH may be switched on). */
+  sshCheckedAt?: number
+  /**
+   * Hints as an earlier run saw them (an entry remembered from the host list, not heard yet in this
+   * run: its model and TXT values were not kept). Dropped when it answers again.
+   */
+  knownHints?: DiscoveryHints
 }
 
 /** Caps that keep a flood of bogus answers from growing memory without bound. */
@@ -126,6 +135,15 @@ export function mergeRecord(
         (!record.mac || !e.mac || e.mac === record.mac),
     )
   }
+  let moved = false
+  if (!entry && !record.mac) {
+    // A machine without a known MAC at a new address (new DHCP lease): the same mDNS host name is
+    // the same machine (names are unique on a LAN at any one time), not a second one.
+    entry = [...entries.values()].find((e) => e.hostname === record.hostname && !e.mac)
+    moved = entry !== undefined
+  }
+  // Found by MAC at none of its known addresses: it moved too.
+  if (entry && !moved && record.mac && !overlaps(entry.addresses, record.addresses)) moved = true
   if (!entry) {
     if (entries.size >= LIMITS.entries) return null
     const key = record.mac ? `mac:${record.mac}` : `host:${record.hostname}@${record.addresses[0]}`
@@ -148,7 +166,10 @@ export function mergeRecord(
     entries.set(entry.key, entry)
   }
   entry.hostname = record.hostname
-  entry.addresses = [...new Set([...record.addresses, ...entry.addresses])].slice(0, LIMITS.addressesPerEntry)
+  // A machine that moved no longer answers at its old address (which DHCP may hand to another).
+  const kept = moved ? [] : entry.addresses
+  entry.addresses = [...new Set([...record.addresses, ...kept])].slice(0, LIMITS.addressesPerEntry)
+  delete entry.knownHints
   const existing = entry.services.findIndex((s) => s.type === record.type && s.name === record.name)
   const service = { type: record.type, name: record.name, port: record.port }
   if (existing >= 0) entry.services[existing] = service
@@ -170,12 +191,14 @@ export function toHostDiscovery(entry: DiscoveryEntry): HostDiscovery {
     addresses: [...entry.addresses],
     services: entry.services.map((s) => ({ ...s })),
     ...(entry.sshPort !== undefined ? { sshPort: entry.sshPort } : {}),
-    hints: hintsFor({
-      hostname: entry.hostname,
-      ...(entry.mac ? { mac: entry.mac } : {}),
-      ...(entry.model ? { model: entry.model } : {}),
-      txtValues: entry.txtValues,
-    }),
+    hints: entry.knownHints
+      ? { ...entry.knownHints, reasons: [...entry.knownHints.reasons] }
+      : hintsFor({
+          hostname: entry.hostname,
+          ...(entry.mac ? { mac: entry.mac } : {}),
+          ...(entry.model ? { model: entry.model } : {}),
+          txtValues: entry.txtValues,
+        }),
     presence: entry.presence,
     firstSeenAt: new Date(entry.firstSeen).toISOString(),
     lastSeenAt: new Date(entry.lastSeen).toISOString(),
@@ -184,9 +207,43 @@ export function toHostDiscovery(entry: DiscoveryEntry): HostDiscovery {
   }
 }
 
-/** Presence after `now`: stale once quiet for `staleMs`, gone once quiet for `goneMs`. */
-export function presenceAt(entry: DiscoveryEntry, now: number, staleMs: number, goneMs: number): Presence {
-  const quiet = now - entry.lastSeen
+/**
+ * An entry for a machine an earlier run found (the host list keeps it): not heard in this run yet,
+ * so it keeps its last-seen time and the SSH check result, and is checked again once it answers.
+ */
+export function rememberedEntry(d: HostDiscovery): DiscoveryEntry {
+  const time = (iso: string) => (Number.isFinite(Date.parse(iso)) ? Date.parse(iso) : 0)
+  return {
+    key: d.key,
+    hostname: d.hostname,
+    ...(d.mac ? { mac: d.mac } : {}),
+    addresses: d.addresses.slice(0, LIMITS.addressesPerEntry),
+    services: d.services.slice(0, LIMITS.servicesPerEntry).map((s) => ({ ...s })),
+    ...(d.sshPort !== undefined ? { sshPort: d.sshPort } : {}),
+    txtValues: [],
+    firstSeen: time(d.firstSeenAt),
+    lastSeen: time(d.lastSeenAt),
+    presence: d.presence,
+    ...(d.sshReachable !== undefined ? { sshReachable: d.sshReachable } : {}),
+    ...(d.sshReason ? { sshReason: d.sshReason } : {}),
+    knownHints: d.hints,
+  }
+}
+
+/**
+ * Presence after `now`: stale once quiet for `staleMs`, gone once quiet for `goneMs`. Only time
+ * spent listening counts in full (`listeningSince`): a machine last heard long before this scan
+ * started counts as quiet for `staleMs` at its start (stale at once, but it gets the rest of
+ * `goneMs` to answer the new queries before it is dropped).
+ */
+export function presenceAt(
+  entry: DiscoveryEntry,
+  now: number,
+  staleMs: number,
+  goneMs: number,
+  listeningSince = -Infinity,
+): Presence {
+  const quiet = now - Math.max(entry.lastSeen, listeningSince - staleMs)
   if (quiet >= goneMs) return 'gone'
   if (quiet >= staleMs) return 'stale'
   return 'live'

@@ -10,7 +10,7 @@ const HOSTS_KEY = 'hosts'
 
 /**
  * The hosts the user added. Inputs arrive validated and normalised by the contract schemas; this
- * service owns identity (ids), uniqueness (address + port) and persistence.
+ * service owns identity (ids), uniqueness (address + port; labels) and persistence.
  */
 export class HostInventory {
   constructor(
@@ -34,6 +34,7 @@ export class HostInventory {
   add(input: ValidHostInput): Host {
     const hosts = this.list()
     this.#assertUnique(hosts, input.address, input.port)
+    assertNamesFree(hosts, { address: input.address, ...(input.label ? { label: input.label } : {}) })
     const at = this.now().toISOString()
     const host: Host = {
       id: this.newId(),
@@ -67,11 +68,13 @@ export class HostInventory {
       delete next.lastCheck
       delete next.lastLogin
     }
-    this.#assertUnique(
-      hosts.filter((h) => h.id !== id),
-      next.address,
-      next.port,
-    )
+    const others = hosts.filter((h) => h.id !== id)
+    this.#assertUnique(others, next.address, next.port)
+    // Only what changed is checked: an old clash (from before labels were unique) must not block edits.
+    assertNamesFree(others, {
+      ...(patch.address !== undefined ? { address: next.address } : {}),
+      ...(patch.label ? { label: next.label!, ownAddress: next.address } : {}),
+    })
     const updated = hosts.slice()
     updated[index] = next
     this.#save(updated)
@@ -122,6 +125,63 @@ export class HostInventory {
     this.store.set(HOSTS_KEY, hosts)
     this.events.emit('hosts:changed', { hosts })
   }
+}
+
+const fold = (name: string) => name.trim().toLowerCase()
+
+/**
+ * A reference (`hosts edit kitchen-pi`) names exactly one host: labels are unique (any case) and
+ * never the address of another host, and an address is never another host's label. `others` are
+ * the hosts other than the one being written; a host's own address as its label names itself.
+ */
+export function assertNamesFree(
+  others: readonly Host[],
+  wanted: { address?: string; label?: string; ownAddress?: string },
+): void {
+  const label = wanted.label ? fold(wanted.label) : undefined
+  if (label !== undefined && label !== '') {
+    const sameLabel = others.find((h) => h.label !== undefined && fold(h.label) === label)
+    if (sameLabel) {
+      throw new AppError(
+        'HOST_EXISTS',
+        `The label "${wanted.label}" is already used by ${nameOf(sameLabel)}; choose another label.`,
+        { fields: { label: 'Another host has this label.' }, hostId: sameLabel.id },
+      )
+    }
+    const atAddress = others.find((h) => fold(h.address) === label && label !== fold(wanted.ownAddress ?? ''))
+    if (atAddress) {
+      throw new AppError(
+        'HOST_EXISTS',
+        `The label "${wanted.label}" is the address of ${nameOf(atAddress)}; choose a label that is not an address of another host.`,
+        { fields: { label: 'This is the address of another host.' }, hostId: atAddress.id },
+      )
+    }
+  }
+  if (wanted.address !== undefined) {
+    const address = fold(wanted.address)
+    const labelled = others.find((h) => h.label !== undefined && fold(h.label) === address)
+    if (labelled) {
+      throw new AppError(
+        'HOST_EXISTS',
+        `"${wanted.address}" is the label of ${nameOf(labelled)}; give the address of this host, or relabel the other one.`,
+        { fields: { address: 'This is the label of another host.' }, hostId: labelled.id },
+      )
+    }
+  }
+}
+
+/** `name` if no host uses it as a label or address, else the first free `name-2`, `name-3`, ... */
+export function freeLabel(hosts: readonly Host[], name: string): string {
+  const taken = new Set(hosts.flatMap((h) => [fold(h.address), ...(h.label ? [fold(h.label)] : [])]))
+  if (!taken.has(fold(name))) return name
+  for (let n = 2; ; n++) {
+    const candidate = `${name}-${n}`
+    if (!taken.has(fold(candidate))) return candidate
+  }
+}
+
+function nameOf(host: Host): string {
+  return host.label ? `${host.label} (${host.address})` : host.address
 }
 
 function notFound(): AppError {

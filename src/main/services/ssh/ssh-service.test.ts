@@ -33,7 +33,9 @@ describe('SshService fan-out', () => {
     try {
       const hosts = []
       for (let i = 0; i < 12; i++) {
-        hosts.push(await app.api.hosts.add({ address: '127.0.0.1', port: await closedPort(), label: `h${i}` }))
+        hosts.push(
+          await app.api.hosts.add({ address: '127.0.0.1', port: await closedPort(), label: `h${i}`, user: 'pi' }),
+        )
       }
       const results = await app.api.ssh.check(hosts.map((h) => h.id))
       expect(results).toHaveLength(12)

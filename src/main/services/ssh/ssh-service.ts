@@ -393,6 +393,14 @@ export class SshService {
 
   /** Where and how to reach a host: ~/.ssh/config is read once here (HostName, IdentityFile). */
   async #target(host: Host): Promise<SshTarget> {
+    if (!host.user) {
+      // A discovered host of unknown kind has no login until it is adopted (login-user.ts).
+      const name = host.label ?? host.address
+      throw new AppError(
+        'INVALID_INPUT',
+        `${name} has no login user yet: adopt it first (in the app, or: flotilla hosts adopt ${name} --user U).`,
+      )
+    }
     const resolved = await resolveHost(this.#options.environment, host.address)
     if (resolved.ignoredMatchExec && !this.#toldMatchExec) {
       this.#toldMatchExec = true

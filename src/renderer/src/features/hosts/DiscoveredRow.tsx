@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react'
+import { LOGIN_USER_EXAMPLES, suggestedUser } from '../../../../shared/login-user'
 import type { Host } from '../../../../shared/types'
 import { Icon } from '../../components/Icon'
 import { useDiscovery } from '../../stores/discovery.store'
@@ -10,11 +11,13 @@ export function DiscoveredRow({ host }: { host: Host }) {
   const { adopt, ignore } = useDiscovery()
   const connecting = useSsh((s) => Boolean(s.connecting[host.id]))
   const [adopting, setAdopting] = useState(false)
-  const [user, setUser] = useState(host.user)
+  // The same rule as the CLI (login-user.ts): from the hints, else empty for the person to fill.
+  const [user, setUser] = useState(suggestedUser(host.discovery?.hints) ?? '')
   const [port, setPort] = useState(String(host.port))
   const [error, setError] = useState<string | null>(null)
   const d = host.discovery!
-  const name = d.hostname
+  // The label (unique: a second "raspberrypi" is "raspberrypi-2"), as the CLI shows it.
+  const name = host.label ?? d.hostname
 
   const submit = async (event: FormEvent) => {
     event.preventDefault()
@@ -40,7 +43,14 @@ export function DiscoveredRow({ host }: { host: Host }) {
         {adopting && (
           <form className="adopt-form" onSubmit={(e) => void submit(e)}>
             <label>
-              User <input value={user} onChange={(e) => setUser(e.target.value)} aria-label="SSH user" />
+              User{' '}
+              <input
+                value={user}
+                onChange={(e) => setUser(e.target.value)}
+                aria-label="SSH user"
+                placeholder="pi, root, debian…"
+                title={LOGIN_USER_EXAMPLES}
+              />
             </label>
             <label>
               Port <input value={port} onChange={(e) => setPort(e.target.value)} aria-label="SSH port" size={5} />

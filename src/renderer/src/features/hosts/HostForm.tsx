@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react'
 import type { AppErrorData } from '../../../../shared/errors'
+import { LOGIN_USER_EXAMPLES } from '../../../../shared/login-user'
 import type { HostInput } from '../../../../shared/types'
 import { Field } from '../../components/Field'
 
@@ -20,7 +21,8 @@ interface HostFormProps {
   resetOnSuccess?: boolean
 }
 
-export const EMPTY_HOST_FORM: HostFormValues = { address: '', port: '22', user: 'pi', label: '' }
+// No user: a host added by address shows nothing that says its login (login-user.ts has the rule).
+export const EMPTY_HOST_FORM: HostFormValues = { address: '', port: '22', user: '', label: '' }
 
 /**
  * Address, port, user and label. The services validate (the same rules for UI, web and CLI); this
@@ -80,6 +82,8 @@ export function HostForm({
       <Field
         label="User"
         name="user"
+        placeholder="pi, root, debian…"
+        title={LOGIN_USER_EXAMPLES}
         value={values.user}
         onChange={set('user')}
         error={fields.user}
