@@ -64,7 +64,10 @@ describe('flotilla CLI', () => {
     it.each([
       [['hosts', 'add', '10.0.0.5', '--port', 'abc'], '--port must be a port number from 1 to 65535, got "abc".'],
       [['hosts', 'edit', 'pi', '--port', '-1'], '--port must be a port number from 1 to 65535, got "-1".'],
-      [['hosts', 'add', '10.0.0.6', '--port', '70000'], '--port: Port must be a whole number from 1 to 65535.'],
+      [
+        ['hosts', 'add', '10.0.0.6', '--port', '70000', '--user', 'pi'],
+        '--port: Port must be a whole number from 1 to 65535.',
+      ],
       [
         ['ssh', 'run', 'pi', '--timeout', 'abc', '--', 'true'],
         '--timeout must be a whole number of seconds, got "abc".',
@@ -89,7 +92,7 @@ describe('flotilla CLI', () => {
       [['pki', 'init', 'homelab', '--algo', 'RSA-1024'], '--algo: Algorithm is one of'],
     ])('%j', async (args, message) => {
       const dir = tmp()
-      await cli(dir, 'hosts', 'add', '10.0.0.5', '--label', 'pi')
+      await cli(dir, 'hosts', 'add', '10.0.0.5', '--label', 'pi', '--user', 'pi')
       await cli(dir, 'clusters', 'create', 'homelab', '--endpoint', '10.0.0.5:6443')
       const result = await cli(dir, ...args)
       expect(result.code).toBe(1)
@@ -135,11 +138,22 @@ describe('flotilla CLI', () => {
     it('fails (exit 1, with the outcome) when every host is unreachable, also with --json', async () => {
       const dir = tmp()
       for (const label of ['a', 'b']) {
-        await cli(dir, 'hosts', 'add', '127.0.0.1', '--port', String(await closedPort()), '--label', label)
+        await cli(
+          dir,
+          'hosts',
+          'add',
+          '127.0.0.1',
+          '--port',
+          String(await closedPort()),
+          '--label',
+          label,
+          '--user',
+          'pi',
+        )
       }
       const human = await cli(dir, 'hosts', 'check')
       expect(human.code).toBe(1)
-      expect(human.stdout).toMatch(/a \(root@127\.0\.0\.1:\d+\)\s+unreachable/)
+      expect(human.stdout).toMatch(/a \(pi@127\.0\.0\.1:\d+\)\s+unreachable/)
       expect(human.stderr).toMatch(/^error: 2 of 2 hosts failed\. \[UNREACHABLE\]$/m)
       const json = await cli(dir, '--json', 'hosts', 'check')
       expect(json.code).toBe(1)
@@ -153,7 +167,18 @@ describe('flotilla CLI', () => {
 
     it('keeps the last result with its time on the host record; a new address forgets it', async () => {
       const dir = tmp()
-      await cli(dir, 'hosts', 'add', '127.0.0.1', '--port', String(await closedPort()), '--label', 'gone')
+      await cli(
+        dir,
+        'hosts',
+        'add',
+        '127.0.0.1',
+        '--port',
+        String(await closedPort()),
+        '--label',
+        'gone',
+        '--user',
+        'pi',
+      )
       const before = Date.now() - 1000
       expect((await cli(dir, 'hosts', 'check')).code).toBe(1)
       // A new process (like a reloaded window) reads it back from the record.
@@ -170,14 +195,25 @@ describe('flotilla CLI', () => {
       const dir = tmp()
       const up = await bannerServer('SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n')
       try {
-        await cli(dir, 'hosts', 'add', '127.0.0.1', '--port', String(up.port), '--label', 'up')
-        await cli(dir, 'hosts', 'add', '127.0.0.1', '--port', String(await closedPort()), '--label', 'down')
+        await cli(dir, 'hosts', 'add', '127.0.0.1', '--port', String(up.port), '--label', 'up', '--user', 'pi')
+        await cli(
+          dir,
+          'hosts',
+          'add',
+          '127.0.0.1',
+          '--port',
+          String(await closedPort()),
+          '--label',
+          'down',
+          '--user',
+          'pi',
+        )
         const partial = await cli(dir, 'hosts', 'check')
         expect(partial.code).toBe(1)
         expect(partial.stderr).toMatch(/^error: 1 of 2 hosts failed\. \[COMMAND_FAILED\]$/m)
         const ok = await cli(dir, 'hosts', 'check', 'up')
         expect(ok).toMatchObject({ code: 0, stderr: '' })
-        expect(ok.stdout).toMatch(/up \(root@127\.0\.0\.1:\d+\)\s+reachable\s+SSH-2\.0-OpenSSH_9\.2p1 Debian-2/)
+        expect(ok.stdout).toMatch(/up \(pi@127\.0\.0\.1:\d+\)\s+reachable\s+SSH-2\.0-OpenSSH_9\.2p1 Debian-2/)
       } finally {
         up.server.close()
       }
@@ -190,7 +226,7 @@ describe('flotilla CLI', () => {
         'SSH-2.0-Evil\u001b]52;c;cm0gLXJmIH4=\u0007\u001b[2J\u001b[H\u001b[31mX\u0007\r\n',
       )
       try {
-        await cli(dir, 'hosts', 'add', '127.0.0.1', '--port', String(evil.port))
+        await cli(dir, 'hosts', 'add', '127.0.0.1', '--port', String(evil.port), '--user', 'pi')
         const result = await cli(dir, 'hosts', 'check')
         expect(result.code).toBe(0)
         expect(result.stdout).toMatch(/reachable\s+SSH-2\.0-EvilX$/m)
