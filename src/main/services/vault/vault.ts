@@ -281,7 +281,7 @@ export class Vault {
 
   async #unlockWith(file: VaultFile, passphrase: Secret): Promise<Buffer> {
     const { header } = file
-    const kek = await deriveKey(passphrase, header.kdf!)
+    const kek = await deriveKey(passphrase, header.kdf!, 'vault file')
     const dataKey = unseal(kek, header.wrappedKey!, wrappedKeyAad(header.keyId))
     if (!dataKey) {
       throw new AppError('VAULT_PASSPHRASE', 'That passphrase does not open the vault.', {
