@@ -16,6 +16,7 @@ import {
   type ScryptCost,
   type ScryptParams,
 } from './envelope'
+import { withFileLock } from './file-lock'
 import type { Keychain } from './os-keychain'
 import {
   buildVaultFile,
@@ -50,12 +51,15 @@ interface UnlockedKey {
 }
 
 const PROBE_CACHE_MS = 10_000
+/** Next to the vault file: held by the process changing it. */
+const LOCK_SUFFIX = '.lock'
 
 /**
  * Every secret Flotilla keeps (CA keys, the service-account key, passwords the user chose to keep),
  * encrypted with AES-256-GCM under one random 32-byte data key. The data key lives in the OS
  * keychain, or — where there is none — is sealed with a passphrase. Each write re-reads the file
- * (the CLI and the app may both write), is atomic and keeps the previous generation.
+ * under a lock between processes (the CLI and the app may both write), is atomic and keeps the
+ * previous generation.
  */
 export class Vault {
   /** The vault file. */
@@ -107,7 +111,7 @@ export class Vault {
 
   /** Creates the vault in the chosen mode; refuses keychain mode without a working keychain. */
   setup(mode: VaultMode, passphrase?: Secret): Promise<VaultStatus> {
-    return this.#serial(async () => {
+    return this.#exclusive(async () => {
       if (this.#readRaw()) {
         throw new AppError('INVALID_INPUT', 'The vault already exists. Rotate its key or restore a backup instead.')
       }
@@ -141,7 +145,7 @@ export class Vault {
    * generation is under the new key too, and only then is the old key deleted from the keychain.
    */
   rotate(): Promise<VaultStatus> {
-    return this.#serial(async () => {
+    return this.#exclusive(async () => {
       const { file, payload } = await this.#read()
       const old = this.#key!
       const dataKey = newDataKey()
@@ -188,7 +192,7 @@ export class Vault {
    * passphrase, else KEYCHAIN_UNAVAILABLE saying how to choose a passphrase).
    */
   update(mutate: (secrets: Record<string, string>) => void): Promise<void> {
-    return this.#serial(async () => {
+    return this.#exclusive(async () => {
       if (!this.#readRaw()) await this.#createDefault()
       const { file, payload } = await this.#read()
       mutate(payload.secrets)
@@ -323,12 +327,38 @@ export class Vault {
       writtenAt: (this.options.now?.() ?? new Date()).toISOString(),
     }
     try {
-      writeFileAtomic(this.path, buildVaultFile(header, payload, dataKey), { keepPrevious: true })
+      writeFileAtomic(this.path, buildVaultFile(header, payload, dataKey), {
+        keepPrevious: true,
+        expectCurrent: (current) => this.#expectGeneration(current, previous.generation),
+      })
     } catch (error) {
+      if (error instanceof AppError) throw error
       const why = (error as NodeJS.ErrnoException).code ?? 'error'
       throw new AppError('STORAGE', `Flotilla could not write its vault file (${this.path}): ${why}. Nothing changed.`)
     }
     return header
+  }
+
+  /**
+   * The file about to be replaced must be the generation this write started from (0: no file).
+   * Under the lock it always is; a mismatch means a writer that ignores the lock (an older Flotilla,
+   * a copy by hand), and overwriting would silently drop its change.
+   */
+  #expectGeneration(current: Buffer | null, expected: number): void {
+    let generation = 0
+    if (current) {
+      try {
+        generation = parseVaultFile(current).header.generation
+      } catch {
+        generation = -1
+      }
+    }
+    if (generation !== expected) {
+      throw new AppError(
+        'STORAGE',
+        `The vault file changed while Flotilla was writing it (${this.path}: another program wrote it). Nothing was changed; try again.`,
+      )
+    }
   }
 
   #secret(value: string): Secret {
@@ -346,6 +376,15 @@ export class Vault {
     const status = await this.status()
     this.options.events.emit('vault:changed', { status })
     return status
+  }
+
+  /**
+   * Runs a read-change-write of the file: one at a time in this process, and under the lock file
+   * against other processes (the CLI next to the app), so no process writes over a generation it
+   * did not read.
+   */
+  #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return this.#serial(() => withFileLock(this.path + LOCK_SUFFIX, work, { what: 'the vault' }))
   }
 
   /** Runs vault mutations one at a time within this process. */
