@@ -17,6 +17,8 @@ const DEFAULT_TIMEOUT_MS = 30_000
 const DEFAULT_STALE_MS = 10 * 60_000
 /** Breaking a stale lock takes microseconds: a breaker lock this old was left by a crash. */
 const BREAKER_STALE_MS = 10_000
+/** A lock is written right after its creation: one still empty this long after was left by a crash. */
+const EMPTY_STALE_MS = 2_000
 
 /**
  * Runs `work` while holding an exclusive lock between processes (the CLI next to the desktop app).
@@ -106,7 +108,7 @@ function isAbandoned(path: string, owner: Owner, staleMs: number): boolean {
   const age = ageMs(path)
   if (age === null) return false
   if (age > staleMs) return true
-  if (owner.pid === 0) return age > BREAKER_STALE_MS
+  if (owner.pid === 0) return age > EMPTY_STALE_MS
   return owner.host === hostname() && !processAlive(owner.pid)
 }
 
