@@ -92,7 +92,7 @@ export function createApp(options: AppOptions): App {
     transport: options.transport,
     platform: process.platform,
   }
-  const dispatch = createDispatcher(createHandlers(services, info), log)
+  const dispatch = createDispatcher(createHandlers(services, info), log, redactor)
   return {
     ...services,
     info,
