@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { AppError } from '../../../shared/errors'
 import type { KeychainProbe, VaultMode, VaultStatus } from '../../../shared/types'
 import type { EventBus } from '../events'
-import { Secret, type Redactor } from '../secrets/secret'
+import { Secret, type Redactor, type Registration } from '../secrets/secret'
 import { PREVIOUS_SUFFIX, writeFileAtomic } from './atomic-file'
 import {
   deriveKey,
@@ -69,17 +69,22 @@ export class Vault {
   /** Salt for which the provided passphrase already failed: do not pay scrypt again for it. */
   #providedFailedFor: string | null = null
   #queue: Promise<unknown> = Promise.resolve()
+  /** The passphrase given at start-up (environment or file), until the vault is locked. */
+  #passphrase: Secret | undefined
+  /** What this vault registered with the redactor (secrets, passphrases), released on lock. */
+  readonly #held = new Map<string, Registration>()
 
   constructor(private readonly options: VaultOptions) {
     this.path = join(options.dataDir, 'vault', 'flotilla.vault')
-    if (options.passphrase) options.redactor.register(options.passphrase)
+    this.#passphrase = options.passphrase
+    if (options.passphrase) this.#hold(options.passphrase.reveal())
   }
 
   /** What the UI shows: mode, keychain backend, lock state. Never throws for a damaged file. */
   async status(): Promise<VaultStatus> {
     const base = {
       keychain: await this.probeKeychain(),
-      passphraseProvided: Boolean(this.options.passphrase),
+      passphraseProvided: Boolean(this.#passphrase),
       path: this.path,
     }
     const raw = this.#readRaw()
@@ -123,19 +128,27 @@ export class Vault {
   /** Unlocks a passphrase vault; VAULT_PASSPHRASE when the passphrase does not open it. */
   unlock(passphrase: Secret): Promise<VaultStatus> {
     return this.#serial(async () => {
-      this.options.redactor.register(passphrase)
       const file = this.#readFile()
       if (!file) throw notInitialised()
       if (file.header.mode !== 'passphrase') return this.#changed()
       await this.#unlockWith(file, passphrase)
+      this.#hold(passphrase.reveal())
       return this.#changed()
     })
   }
 
-  /** Forgets the keys held in memory. */
+  /**
+   * Locked means locked: forgets the keys, the passphrase given at start-up (a later unlock needs
+   * it again) and lets the redactor forget every secret the vault handed out, CA keys included.
+   * (In keychain mode the keychain itself unlocks the vault again on the next read.)
+   */
   lock(): Promise<VaultStatus> {
     return this.#serial(async () => {
       this.#forget()
+      this.#passphrase = undefined
+      this.#providedFailedFor = null
+      for (const registration of this.#held.values()) registration.release()
+      this.#held.clear()
       return this.#changed()
     })
   }
@@ -196,7 +209,7 @@ export class Vault {
       if (!this.#readRaw()) await this.#createDefault()
       const { file, payload } = await this.#read()
       mutate(payload.secrets)
-      for (const value of Object.values(payload.secrets)) this.options.redactor.register(value)
+      for (const value of Object.values(payload.secrets)) this.#hold(value)
       this.#write(file.header, payload, this.#key!.dataKey)
     })
   }
@@ -210,7 +223,7 @@ export class Vault {
   }
 
   async #createDefault(): Promise<void> {
-    if (this.options.passphrase) return this.#create('passphrase', this.options.passphrase)
+    if (this.#passphrase) return this.#create('passphrase', this.#passphrase)
     const probe = await this.probeKeychain()
     if (probe.available) return this.#create('keychain')
     throw keychainUnavailable(probe)
@@ -234,7 +247,7 @@ export class Vault {
           fields: { passphrase: 'Required.' },
         })
       }
-      this.options.redactor.register(passphrase)
+      this.#hold(passphrase.reveal())
       const kdf = newScryptParams(this.options.scryptCost ?? DEFAULT_SCRYPT_COST)
       const kek = await deriveKey(passphrase, kdf)
       header = { ...base, kdf, wrappedKey: seal(kek, dataKey, wrappedKeyAad(keyId)) }
@@ -260,7 +273,7 @@ export class Vault {
     const { header } = file
     if (this.#key?.keyId === header.keyId) return this.#key.dataKey
     if (header.mode === 'passphrase') {
-      const provided = this.options.passphrase
+      const provided = this.#passphrase
       if (!provided || this.#providedFailedFor === header.kdf!.salt) throw locked()
       try {
         return await this.#unlockWith(file, provided)
@@ -362,8 +375,13 @@ export class Vault {
   }
 
   #secret(value: string): Secret {
-    this.options.redactor.register(value)
+    this.#hold(value)
     return new Secret(value)
+  }
+
+  /** Registers a value with the redactor until the vault is locked (once per value). */
+  #hold(value: string): void {
+    if (!this.#held.has(value)) this.#held.set(value, this.options.redactor.register(value))
   }
 
   #forget(): void {
