@@ -14,6 +14,7 @@ import { HostInventory } from './services/inventory/host-inventory'
 import { createLogger, fileSink, type Logger, type LogSink } from './services/log/logger'
 import { OperationRegistry } from './services/operations/registry'
 import { createSecurityServices, type SecurityOptions, type SecurityServices } from './services/pki/security-services'
+import { takeEnvSecrets } from './services/secrets/env-secrets'
 import { Redactor } from './services/secrets/secret'
 import { SettingsService } from './services/settings/settings-service'
 import { SshService } from './services/ssh/ssh-service'
@@ -61,6 +62,8 @@ export interface App extends Services {
 }
 
 export function createApp(options: AppOptions): App {
+  // Secrets given through the environment leave it before anything can spawn a child.
+  takeEnvSecrets()
   const events = new EventBus()
   const redactor = new Redactor()
   const log = createLogger(
