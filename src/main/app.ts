@@ -22,6 +22,7 @@ import { defaultSshEnvironment, type SshEnvironment } from './services/ssh/ssh-e
 import type { StoreFactory } from './services/store/key-value-store'
 import { createDispatcher, type Dispatch } from './transport/dispatcher'
 import { localTransport } from './transport/local-transport'
+import { securePrivateDir } from './data-dir'
 
 export interface AppOptions {
   dataDir: string
@@ -64,6 +65,8 @@ export interface App extends Services {
 export function createApp(options: AppOptions): App {
   // Secrets given through the environment leave it before anything can spawn a child.
   takeEnvSecrets()
+  // Owner only, also for folders and files an older Flotilla (or a loose umask) left readable.
+  securePrivateDir(options.dataDir)
   const events = new EventBus()
   const redactor = new Redactor()
   const log = createLogger(

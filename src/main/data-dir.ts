@@ -1,3 +1,4 @@
+import { chmodSync, lstatSync, mkdirSync, readdirSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
 
@@ -42,4 +43,51 @@ export function dataDirFlag(argv: readonly string[]): string | undefined {
     if (arg.startsWith('--data-dir=')) return arg.slice('--data-dir='.length)
   }
   return undefined
+}
+
+/** Owner only: the data directory holds the vault, host records, kubeconfig records and logs. */
+export const PRIVATE_DIR_MODE = 0o700
+export const PRIVATE_FILE_MODE = 0o600
+
+/**
+ * Creates the data directory owner-only (0700), and makes what is already in it owner-only too:
+ * every folder 0700, every file 0600 (files written by an older Flotilla, or under a loose umask,
+ * were 0755/0644). Symlinks are not followed. Windows has no such modes (the folder's ACL, in the
+ * user's profile, is already per-user): there it only creates the folder. Never throws for one
+ * entry it cannot change (someone else's file): the rest still gets fixed.
+ */
+export function securePrivateDir(dir: string, platform: NodeJS.Platform = process.platform): void {
+  mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE })
+  if (platform === 'win32') return
+  const visit = (path: string) => {
+    let stat
+    try {
+      stat = lstatSync(path)
+    } catch {
+      return
+    }
+    const mode = stat.mode & 0o777
+    if (stat.isDirectory()) {
+      if (mode !== PRIVATE_DIR_MODE) tryChmod(path, PRIVATE_DIR_MODE)
+      let names: string[] = []
+      try {
+        names = readdirSync(path)
+      } catch {
+        return
+      }
+      for (const name of names) visit(join(path, name))
+    } else if (stat.isFile() && (mode & 0o077) !== 0) {
+      // Keeps the owner's own bits (an executable stays executable), drops group and others.
+      tryChmod(path, mode & 0o700)
+    }
+  }
+  visit(dir)
+}
+
+function tryChmod(path: string, mode: number): void {
+  try {
+    chmodSync(path, mode)
+  } catch {
+    // Not ours to change: leave it.
+  }
 }

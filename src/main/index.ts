@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { createApp } from './app'
 import { dataDirFlag, resolveDataDir } from './data-dir'
 import { forwardEvents, registerIpc } from './ipc/handle'
-import { guardStore } from './services/store/key-value-store'
+import { guardStore, STORE_FILE_MODE } from './services/store/key-value-store'
 import { buildPaths, createMainWindow, denyAllPermissions, rendererUrl } from './window'
 
 const mainDir = fileURLToPath(new URL('.', import.meta.url))
@@ -29,7 +29,7 @@ if (!app.requestSingleInstanceLock()) {
     version: app.getVersion(),
     createStore: (name) =>
       guardStore(name, () => {
-        const store = new Store<Record<string, unknown>>({ cwd: dataDir, name })
+        const store = new Store<Record<string, unknown>>({ cwd: dataDir, name, configFileMode: STORE_FILE_MODE })
         return { path: store.path, get: (k) => store.get(k), set: (k, v) => store.set(k, v) }
       }),
   })
