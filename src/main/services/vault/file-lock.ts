@@ -19,6 +19,9 @@ const DEFAULT_STALE_MS = 10 * 60_000
 const BREAKER_STALE_MS = 10_000
 /** A lock is written right after its creation: one still empty this long after was left by a crash. */
 const EMPTY_STALE_MS = 2_000
+/** Next to the lock: the waiter that claimed the next turn. */
+const NEXT_SUFFIX = '.next'
+const CLAIM_TURN_AFTER_MS = 50
 
 /**
  * Runs `work` while holding an exclusive lock between processes (the CLI next to the desktop app).
@@ -28,7 +31,8 @@ const EMPTY_STALE_MS = 2_000
  * A lock whose owner died (kill -9, power loss) is taken over: same host and the pid is gone, or
  * older than `staleMs`. Taking over goes through a second O_EXCL "breaker" file, so two waiters
  * cannot both remove the dead lock and then one of them the other's fresh lock.
- * Waiting is bounded: after `timeoutMs` the answer is a STORAGE error naming the holder.
+ * Waiting is bounded: when one holder keeps the lock for `timeoutMs`, the answer is a STORAGE error
+ * naming it. Waiting is fair enough: a process that waited claims the next turn (`<lock>.next`).
  */
 export async function withFileLock<T>(path: string, work: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
   const token = await acquire(path, options)
@@ -49,25 +53,56 @@ async function acquire(path: string, options: FileLockOptions): Promise<string> 
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
   const token = randomBytes(12).toString('hex')
   const content = `${process.pid}\n${hostname()}\n${token}\n`
-  const deadline = Date.now() + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS)
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const marker = path + NEXT_SUFFIX
+  const started = Date.now()
+  let marked = false
+  // The deadline runs per holder: a lock that keeps changing hands is progress, not a hang.
+  let holder: string | null = null
+  let holderSince = started
   let pause = 2
-  for (;;) {
-    if (tryCreate(path, content)) return token
-    const owner = readOwner(path)
-    if (owner && isAbandoned(path, owner, options.staleMs ?? DEFAULT_STALE_MS)) {
-      breakLock(path, owner)
-      continue
+  try {
+    for (;;) {
+      const yieldToOther = !marked && waiterAhead(marker)
+      if (!yieldToOther && tryCreate(path, content)) return token
+      const owner = readOwner(path)
+      if (owner && isAbandoned(path, owner, options.staleMs ?? DEFAULT_STALE_MS)) {
+        breakLock(path, owner)
+        continue
+      }
+      const now = Date.now()
+      if ((owner?.token ?? null) !== holder) {
+        holder = owner?.token ?? null
+        holderSince = now
+      }
+      if (owner && now - holderSince >= timeoutMs) {
+        const who = owner.pid ? ` (process ${owner.pid} on ${owner.host})` : ''
+        throw new AppError(
+          'STORAGE',
+          `Another Flotilla process${who} has been changing ${options.what ?? 'this file'} for too long; nothing was changed. Try again, or remove ${path} if no Flotilla is running.`,
+        )
+      }
+      // Fairness: a process that has waited a while claims the next turn, so one that writes in
+      // a loop (the app) cannot starve another (the CLI).
+      if (!marked && now - started >= CLAIM_TURN_AFTER_MS) marked = tryCreate(marker, content)
+      await new Promise((resolve) => setTimeout(resolve, pause))
+      pause = Math.min(pause * 2, 20)
     }
-    if (Date.now() >= deadline) {
-      const who = owner ? ` (process ${owner.pid} on ${owner.host})` : ''
-      throw new AppError(
-        'STORAGE',
-        `Another Flotilla process${who} has been changing ${options.what ?? 'this file'} for too long; nothing was changed. Try again, or remove ${path} if no Flotilla is running.`,
-      )
-    }
-    await new Promise((resolve) => setTimeout(resolve, pause))
-    pause = Math.min(pause * 2, 50)
+  } finally {
+    if (marked && readOwner(marker)?.token === token) removeQuietly(marker)
   }
+}
+
+/** True when another live waiter has claimed the next turn; a dead or forgotten claim is removed. */
+function waiterAhead(marker: string): boolean {
+  const owner = readOwner(marker)
+  if (!owner) return false
+  if (isAbandoned(marker, owner, DEFAULT_TIMEOUT_MS)) {
+    // Only a hint (the lock file is what excludes): removing a claim wrongly costs fairness, no more.
+    removeQuietly(marker)
+    return false
+  }
+  return true
 }
 
 /** True when the file was created by us; false when it already exists. */
