@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createApp } from './app'
@@ -96,12 +96,20 @@ describe.skipIf(process.platform === 'win32')('the data directory is owner-only'
       writeFileSync(join(dir, file), file.endsWith('.json') ? '{}' : 'x', { mode: 0o644 })
     }
     for (const path of ['', 'logs', 'vault', 'vault/deeper']) chmodSync(join(dir, path), 0o755)
-    writeFileSync(join(dir, 'tool.sh'), '#!/bin/sh\n', { mode: 0o755 })
+    mkdirSync(join(dir, 'logs', 'old'), { mode: 0o755 })
+    writeFileSync(join(dir, 'logs', 'old', 'rotate.sh'), '#!/bin/sh\n', { mode: 0o755 })
+    // Not Flotilla's (Chromium's files in Electron's userData): left as they are, behind the 0700 folder.
+    mkdirSync(join(dir, 'Cache'), { mode: 0o755 })
+    writeFileSync(join(dir, 'Local State'), 'x', { mode: 0o644 })
+    chmodSync(join(dir, 'Cache'), 0o755)
     appIn(dir).close()
     const seen = modes(dir)
+    expect(seen).toMatchObject({ Cache: '755', 'Local State': '644' })
     // An executable keeps its owner bits and loses the others'.
-    expect(seen['tool.sh']).toBe('700')
-    chmodSync(join(dir, 'tool.sh'), 0o600)
+    expect(seen['logs/old/rotate.sh']).toBe('700')
+    chmodSync(join(dir, 'logs', 'old', 'rotate.sh'), 0o600)
+    rmSync(join(dir, 'Cache'), { recursive: true })
+    rmSync(join(dir, 'Local State'))
     expectPrivate(dir)
   })
 })
