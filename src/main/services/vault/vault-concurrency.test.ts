@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { Secret } from '../secrets/secret'
 import { withFileLock } from './file-lock'
 import { tempDir, vaultIn } from './test-support'
 
@@ -84,5 +85,18 @@ describe('Vault written by several processes at once', () => {
     ).rejects.toMatchObject({ code: 'STORAGE', message: expect.stringContaining('changed while Flotilla was writing') })
     expect(readFileSync(vault.path).equals(later), 'the other write is kept').toBe(true)
     expect((await vault.get('a'))?.reveal()).toBe('2')
+  })
+
+  it('stays unlocked when another process rotates the data key (same passphrase)', async () => {
+    const dir = tempDir('flotilla-concurrent-')
+    await vaultIn(dir, { passphrase: PASS }).update((s) => (s.a = 'b'))
+    // The app: unlocked by hand, no passphrase given at start-up.
+    const app = vaultIn(dir)
+    await app.unlock(new Secret(PASS))
+    // The CLI, with FLOTILLA_VAULT_PASSPHRASE, rotates.
+    await vaultIn(dir, { passphrase: PASS }).rotate()
+    expect((await app.get('a'))?.reveal()).toBe('b')
+    await app.update((s) => (s.c = 'd'))
+    expect((await vaultIn(dir, { passphrase: PASS }).get('c'))?.reveal()).toBe('d')
   })
 })

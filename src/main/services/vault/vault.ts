@@ -273,6 +273,8 @@ export class Vault {
     const { header } = file
     if (this.#key?.keyId === header.keyId) return this.#key.dataKey
     if (header.mode === 'passphrase') {
+      const rotated = this.#rotatedElsewhere(file)
+      if (rotated) return rotated
       const provided = this.#passphrase
       if (!provided || this.#providedFailedFor === header.kdf!.salt) throw locked()
       try {
@@ -293,6 +295,21 @@ export class Vault {
       )
     }
     this.#key = { keyId: header.keyId, dataKey }
+    return dataKey
+  }
+
+  /**
+   * Another process (the CLI next to the app) rotated the data key: the passphrase did not change,
+   * so the key derived from it in memory opens the new data key without asking again.
+   */
+  #rotatedElsewhere(file: VaultFile): Buffer | null {
+    const { header } = file
+    const held = this.#key
+    if (!held?.kek || !held.kdf || held.kdf.salt !== header.kdf!.salt) return null
+    const dataKey = unseal(held.kek, header.wrappedKey!, wrappedKeyAad(header.keyId))
+    if (!dataKey || keyCheck(dataKey, header.keyId) !== header.check) return null
+    held.dataKey.fill(0)
+    this.#key = { ...held, keyId: header.keyId, dataKey }
     return dataKey
   }
 
