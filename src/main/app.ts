@@ -14,6 +14,7 @@ import { HostInventory } from './services/inventory/host-inventory'
 import { createLogger, fileSink, type Logger, type LogSink } from './services/log/logger'
 import { OperationRegistry } from './services/operations/registry'
 import { createSecurityServices, type SecurityOptions, type SecurityServices } from './services/pki/security-services'
+import { takeEnvSecrets } from './services/secrets/env-secrets'
 import { Redactor } from './services/secrets/secret'
 import { SettingsService } from './services/settings/settings-service'
 import { SshService } from './services/ssh/ssh-service'
@@ -21,6 +22,7 @@ import { defaultSshEnvironment, type SshEnvironment } from './services/ssh/ssh-e
 import type { StoreFactory } from './services/store/key-value-store'
 import { createDispatcher, type Dispatch } from './transport/dispatcher'
 import { localTransport } from './transport/local-transport'
+import { securePrivateDir } from './data-dir'
 
 export interface AppOptions {
   dataDir: string
@@ -61,6 +63,10 @@ export interface App extends Services {
 }
 
 export function createApp(options: AppOptions): App {
+  // Secrets given through the environment leave it before anything can spawn a child.
+  takeEnvSecrets()
+  // Owner only, also for folders and files an older Flotilla (or a loose umask) left readable.
+  securePrivateDir(options.dataDir)
   const events = new EventBus()
   const redactor = new Redactor()
   const log = createLogger(
@@ -92,7 +98,7 @@ export function createApp(options: AppOptions): App {
     transport: options.transport,
     platform: process.platform,
   }
-  const dispatch = createDispatcher(createHandlers(services, info), log)
+  const dispatch = createDispatcher(createHandlers(services, info), log, redactor)
   return {
     ...services,
     info,

@@ -11,7 +11,7 @@ import { createApp } from './app'
 import { dataDirFlag, resolveDataDir } from './data-dir'
 import { forwardEvents, registerIpc } from './ipc/handle'
 import { rendererUrl } from './renderer-source'
-import { guardStore } from './services/store/key-value-store'
+import { guardStore, STORE_FILE_MODE } from './services/store/key-value-store'
 import { buildPaths, createMainWindow, denyAllPermissions, registerRendererScheme, serveRenderer } from './window'
 
 const mainDir = fileURLToPath(new URL('.', import.meta.url))
@@ -32,7 +32,7 @@ if (!app.requestSingleInstanceLock()) {
     version: app.getVersion(),
     createStore: (name) =>
       guardStore(name, () => {
-        const store = new Store<Record<string, unknown>>({ cwd: dataDir, name })
+        const store = new Store<Record<string, unknown>>({ cwd: dataDir, name, configFileMode: STORE_FILE_MODE })
         return { path: store.path, get: (k) => store.get(k), set: (k, v) => store.set(k, v) }
       }),
   })

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -97,4 +97,58 @@ describe('vault key in the Secret Service (gnome-keyring)', () => {
     const result = child(['probe', tempDir('flotilla-keychain-'), service], env)
     expect(result).toMatchObject({ probe: { available: false }, setup: 'KEYCHAIN_UNAVAILABLE' })
   })
+
+  it('keeps every update of two writer processes while a third rotates the key', async () => {
+    const keysStored = () => secretToolSearch().split(`attribute.username = ${keychainAccount('')}`).length - 1
+    const keysBefore = keysStored()
+    const dir = tempDir('flotilla-keychain-')
+    const vault = vaultIn(dir, { keychain: new OsKeychain({ service }) })
+    await vault.setup('keychain')
+    await vault.update((s) => (s.counter = '0'))
+    const writerFixture = join(import.meta.dirname, '../../src/main/services/vault/concurrent-writer.fixture.ts')
+    const UPDATES = 60
+    // The writers' stderr (vault errors name files and codes, never secrets), shown if one fails.
+    let errors = ''
+    const writers = await Promise.all(
+      ['k0', 'k1'].map(
+        (name) =>
+          new Promise<{ go: () => void; done: Promise<number | null> }>((resolve, reject) => {
+            const child = spawn(process.execPath, [
+              '--import',
+              'tsx',
+              writerFixture,
+              dir,
+              '-',
+              name,
+              String(UPDATES),
+              service,
+            ])
+            child.stderr.on('data', (c: Buffer) => (errors += c.toString()))
+            const done = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
+            child.stdout.on(
+              'data',
+              (c: Buffer) => c.toString().includes('ready') && resolve({ go: () => child.stdin.write('go\n'), done }),
+            )
+            child.on('exit', () => reject(new Error(`writer ${name} exited before it was ready`)))
+          }),
+      ),
+    )
+    for (const writer of writers) writer.go()
+    let rotations = 0
+    let finished = false
+    const all = Promise.all(writers.map((w) => w.done)).finally(() => (finished = true))
+    // Rotate while the writers run: each rotation replaces the key the writers hold in memory.
+    while (!finished || rotations < 3) {
+      await vault.rotate()
+      rotations++
+    }
+    expect(await all, errors).toEqual([0, 0])
+    const after = await vaultIn(dir, { keychain: new OsKeychain({ service }) }).entries()
+    expect(after.get('counter')?.reveal()).toBe(String(2 * UPDATES))
+    for (const name of ['k0', 'k1']) {
+      expect(Array.from({ length: UPDATES }, (_, i) => `${name}-${i}`).filter((n) => !after.has(n))).toEqual([])
+    }
+    // Only the current key is left in the keychain: every rotation deleted the one it replaced.
+    expect(keysStored() - keysBefore).toBe(1)
+  }, 120_000)
 })

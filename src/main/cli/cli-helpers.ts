@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { AppError } from '../../shared/errors'
 import type { Cluster } from '../../shared/types'
+import { envSecret, type SecretEnvName } from '../services/secrets/env-secrets'
 import { Secret } from '../services/secrets/secret'
 import type { CliContext } from './hosts-commands'
 import { OutcomeError } from './output'
@@ -35,10 +36,10 @@ export function readPassphraseFile(path: string): Secret {
 }
 
 /** A passphrase from `--<flag> <file>` or an environment variable; a sentence on how to give one. */
-export function passphraseFrom(file: string | undefined, envName: string, flag: string): Secret {
+export function passphraseFrom(file: string | undefined, envName: SecretEnvName, flag: string): Secret {
   if (file !== undefined) return readPassphraseFile(file)
-  const value = process.env[envName]
-  if (value) return new Secret(value)
+  const value = envSecret(envName)
+  if (value) return value
   throw new AppError('INVALID_INPUT', `Give the passphrase with ${flag} <file> or the ${envName} environment variable.`)
 }
 

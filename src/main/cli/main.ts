@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander'
 import { createApp, type App, type AppOptions } from '../app'
 import { resolveDataDir } from '../data-dir'
+import { takeEnvSecrets } from '../services/secrets/env-secrets'
 import { confStoreFactory } from '../services/store/conf-store'
 import { packageVersion } from '../version'
 import { readPassphraseFile } from './cli-helpers'
@@ -24,6 +25,8 @@ export async function runCli(
   /** Tests replace parts of the app (e.g. discovery's interfaces). */
   appOverrides: Partial<AppOptions> = {},
 ): Promise<number> {
+  // FLOTILLA_*PASSWORD/PASSPHRASE leave the environment at once (children must not inherit them).
+  takeEnvSecrets()
   const program = new Command('flotilla')
     .description('Build and keep a Kubernetes cluster of Raspberry Pis and MicroOS boxes.')
     .version(packageVersion())

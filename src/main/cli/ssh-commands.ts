@@ -5,6 +5,7 @@ import { print, requireSuccess, toNumber } from './cli-helpers'
 import { describe, resolveHost, type CliContext } from './hosts-commands'
 import { ask, interactive } from './prompt'
 import { CliExit, table, terminalSafe } from './output'
+import { envSecret } from '../services/secrets/env-secrets'
 
 /**
  * `flotilla ssh trust|check|run|install-key|reboot`. When a host needs something from a person —
@@ -222,8 +223,8 @@ async function targets(ctx: CliContext, refs: string[]): Promise<Host[]> {
       ['password', 'FLOTILLA_SSH_PASSWORD'],
       ['sudo', 'FLOTILLA_SUDO_PASSWORD'],
     ] as const) {
-      const value = process.env[env]
-      if (value) await ctx.app().api.ssh.provideSecret(host.id, kind, value)
+      const value = envSecret(env)
+      if (value) await ctx.app().api.ssh.provideSecret(host.id, kind, value.reveal())
     }
   }
   return hosts
@@ -270,7 +271,8 @@ async function askFor(ctx: CliContext, hosts: Host[], error: AppErrorData): Prom
     await api.ssh.provideSecret(host.id, 'sudo', await ask(`sudo password for ${describe(host)}: `, { hidden: true }))
   } else if (error.details?.kind === 'passphrase' && typeof error.details.keyPath === 'string') {
     const passphrase =
-      process.env.FLOTILLA_KEY_PASSPHRASE ?? (await ask(`Passphrase for ${error.details.keyPath}: `, { hidden: true }))
+      envSecret('FLOTILLA_KEY_PASSPHRASE')?.reveal() ??
+      (await ask(`Passphrase for ${error.details.keyPath}: `, { hidden: true }))
     await api.ssh.provideSecret(host.id, 'passphrase', passphrase, error.details.keyPath)
   } else {
     await api.ssh.provideSecret(host.id, 'password', await ask(`Password for ${describe(host)}: `, { hidden: true }))

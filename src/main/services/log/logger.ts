@@ -36,7 +36,7 @@ export function fileSink(path: string): LogSink {
   return (line) => {
     try {
       if (!ready) {
-        mkdirSync(dirname(path), { recursive: true })
+        mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
         ready = true
       }
       appendFileSync(path, line + '\n', { mode: 0o600 })

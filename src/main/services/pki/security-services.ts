@@ -1,7 +1,8 @@
 import { ClusterRegistry } from '../clusters/cluster-registry'
 import type { EventBus } from '../events'
 import { KubeconfigService } from '../kubeconfig/kubeconfig-service'
-import { Secret, type Redactor } from '../secrets/secret'
+import { envSecret } from '../secrets/env-secrets'
+import type { Redactor, Secret } from '../secrets/secret'
 import type { StoreFactory } from '../store/key-value-store'
 import type { ScryptCost } from '../vault/envelope'
 import { OsKeychain, type Keychain } from '../vault/os-keychain'
@@ -11,7 +12,7 @@ import { PkiService } from './pki-service'
 
 /** Options for the vault, PKI and kubeconfig services; every field has a production default. */
 export interface SecurityOptions {
-  /** Passphrase for passphrase mode; default: FLOTILLA_VAULT_PASSPHRASE from the environment. */
+  /** Passphrase for passphrase mode; default: FLOTILLA_VAULT_PASSPHRASE as read at start-up. */
   vaultPassphrase?: Secret
   /** The OS keychain; tests pass one filed under their own service name. */
   keychain?: Keychain
@@ -37,8 +38,7 @@ export function createSecurityServices(
 ): SecurityServices {
   const { events, redactor } = base
   const env = options.env ?? process.env
-  const fromEnv = env.FLOTILLA_VAULT_PASSPHRASE
-  const passphrase = options.vaultPassphrase ?? (fromEnv ? new Secret(fromEnv) : undefined)
+  const passphrase = options.vaultPassphrase ?? envSecret('FLOTILLA_VAULT_PASSPHRASE')
   const clusters = new ClusterRegistry(base.createStore('clusters'), events)
   const vault = new Vault({
     dataDir: base.dataDir,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { StringDecoder } from 'node:string_decoder'
 import type { Client, ClientChannel } from 'ssh2'
 import { AppError } from '../../../shared/errors'
-import type { Secret } from '../secrets/secret'
+import { redactKnownSecrets, type Secret } from '../secrets/secret'
 import { assertFits, sh, verbatim, type ShellCommand } from './shell-command'
 
 export type OutputStream = 'stdout' | 'stderr'
@@ -305,10 +305,11 @@ function sudoRefusal(exitCode: number | null, stderr: string): AppError | undefi
   return undefined
 }
 
-/** Throws COMMAND_FAILED (with the end of stderr) unless the command exited 0. */
+/** Throws COMMAND_FAILED (with the end of stderr, secrets masked) unless the command exited 0. */
 export function expectSuccess(result: ExecResult, what: string): ExecResult {
   if (result.exitCode === 0) return result
-  const tail = result.stderr.trim().split('\n').slice(-5).join('\n').slice(-800)
+  // Masked before it is cut (a cut secret is no longer recognisable): this text reaches the UI.
+  const tail = redactKnownSecrets(result.stderr.trim().split('\n').slice(-5).join('\n')).slice(-800)
   throw new AppError(
     'COMMAND_FAILED',
     `${what} failed (exit ${result.exitCode ?? result.signal ?? '?'})${tail ? `: ${tail}` : '.'}`,

@@ -229,7 +229,7 @@ export class SshService {
       result = await this.run(hostId, argv(words), { ...options, onData }, ctx)
     } catch (error) {
       if (!(error instanceof AppError) || !['TIMEOUT', 'CANCELLED', 'CONNECTION_LOST'].includes(error.code)) throw error
-      const partial = (stream: OutputStream) => this.#options.redactor.redact(tail[stream].text())
+      const partial = (stream: OutputStream) => tail[stream].text((t) => this.#options.redactor.redact(t))
       throw new AppError(error.code, error.message, {
         ...error.details,
         stdout: partial('stdout'),
@@ -241,8 +241,9 @@ export class SshService {
     return {
       exitCode: result.exitCode,
       ...(result.signal ? { signal: result.signal } : {}),
-      stdout: this.#options.redactor.redact(textOf(result.stdout, MAX_TEXT)),
-      stderr: this.#options.redactor.redact(textOf(Buffer.from(result.stderr, 'utf8'), MAX_TEXT)),
+      // Redact the whole text first: a cut through a secret would leave a piece no pattern matches.
+      stdout: textOf(Buffer.from(this.#options.redactor.redact(result.stdout.toString('utf8'))), MAX_TEXT),
+      stderr: textOf(Buffer.from(this.#options.redactor.redact(result.stderr)), MAX_TEXT),
       stdoutBytes: result.stdoutBytes,
       stderrBytes: result.stderrBytes,
       truncated: result.truncated || result.stdoutBytes > MAX_TEXT || result.stderrBytes > MAX_TEXT,
@@ -257,9 +258,11 @@ export class SshService {
     ctx.log(`${target.name}$ ${options.sudo ? 'sudo ' : ''}${command.text}`, hostId)
     let logged = 0
     let unlogged = 0
-    const onLine = (_stream: OutputStream, line: string) => {
+    const onLine = (_stream: OutputStream, raw: string) => {
       if (logged >= MAX_LOG_LINES_PER_COMMAND) return void unlogged++
       logged++
+      // Redacted before it is shortened (the log redacts again, but a cut secret no longer matches).
+      const line = this.#options.redactor.redact(raw)
       ctx.log(
         line.length > MAX_LOG_LINE
           ? `${line.slice(0, MAX_LOG_LINE)}… (${line.length - MAX_LOG_LINE} more characters not logged)`
@@ -475,8 +478,9 @@ class OutputTail {
     while (this.#kept - this.#chunks[0]!.length >= this.max) this.#kept -= this.#chunks.shift()!.length
   }
 
-  text(): string {
-    const all = Buffer.concat(this.#chunks)
+  /** The tail, redacted before it is cut to `max` bytes (a secret cut in two would not match). */
+  text(redact: (text: string) => string): string {
+    const all = Buffer.from(redact(Buffer.concat(this.#chunks).toString('utf8')))
     return all.subarray(Math.max(0, all.length - this.max)).toString('utf8')
   }
 }

@@ -11,6 +11,9 @@ export interface KeyValueStore {
   readonly path: string
 }
 
+/** Mode of every store file (conf and electron-store write it on each save, so it stays so). */
+export const STORE_FILE_MODE = 0o600
+
 /** Builds the store named `name` (a file `<name>.json` in the data directory). */
 export type StoreFactory = (name: string) => KeyValueStore
 

@@ -26,12 +26,35 @@ const STALE_TEMP_MS = 10 * 60_000
  * With `keepPrevious`, the old content is first copied the same way to `<path>.prev`, so the
  * previous generation survives too. Files are created with mode 0600 (owner only).
  */
-export function writeFileAtomic(path: string, data: Buffer, options: { keepPrevious?: boolean } = {}): void {
+export function writeFileAtomic(
+  path: string,
+  data: Buffer,
+  options: {
+    keepPrevious?: boolean
+    /**
+     * Called with the current content (null: no file) before anything is replaced and again right
+     * before the final rename; throwing stops the write. Lets a caller refuse to overwrite a
+     * generation it did not read.
+     */
+    expectCurrent?: (current: Buffer | null) => void
+  } = {},
+): void {
   const dir = dirname(path)
   mkdirSync(dir, { recursive: true, mode: 0o700 })
   removeStaleTemps(path)
+  const check = options.expectCurrent ? () => options.expectCurrent!(readIfExists(path)) : undefined
+  check?.()
   if (options.keepPrevious && existsSync(path)) replaceFile(path + PREVIOUS_SUFFIX, readFileSync(path))
-  replaceFile(path, data)
+  replaceFile(path, data, check)
+}
+
+function readIfExists(path: string): Buffer | null {
+  try {
+    return readFileSync(path)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw error
+  }
 }
 
 /** Writes a new file that must not exist yet (exclusive create, mode 0600, fsynced). */
@@ -47,7 +70,7 @@ export function writeFileExclusive(path: string, data: Buffer): void {
   fsyncDir(dirname(path))
 }
 
-function replaceFile(path: string, data: Buffer): void {
+function replaceFile(path: string, data: Buffer, beforeRename?: () => void): void {
   const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
   const fd = openSync(temp, 'wx', 0o600)
   try {
@@ -57,6 +80,7 @@ function replaceFile(path: string, data: Buffer): void {
     } finally {
       closeSync(fd)
     }
+    beforeRename?.()
     renameSync(temp, path)
   } catch (error) {
     try {

@@ -34,13 +34,10 @@ export interface BackupContent {
 const bodySchema = z.strictObject({
   kdf: z.strictObject({
     name: z.literal('scrypt'),
-    N: z
-      .number()
-      .int()
-      .min(2)
-      .max(2 ** 22),
-    r: z.number().int().min(1).max(64),
-    p: z.number().int().min(1).max(16),
+    // Only the types here: checkScryptCost bounds the values with an error that names the limit.
+    N: z.number().int(),
+    r: z.number().int(),
+    p: z.number().int(),
     salt: z.string(),
   }),
   sealed: z.strictObject({ iv: z.string(), tag: z.string(), data: z.string() }),
@@ -91,7 +88,7 @@ export async function readBackupFile(path: string, passphrase: Secret): Promise<
   }
   const parsed = bodySchema.safeParse(decodeEnvelope(raw, BACKUP_MAGIC, BACKUP_VERSION, 'backup'))
   if (!parsed.success) throw corrupt('backup', 'its header is not what Flotilla writes')
-  const key = await deriveKey(passphrase, parsed.data.kdf)
+  const key = await deriveKey(passphrase, parsed.data.kdf, 'backup')
   const plain = unseal(key, parsed.data.sealed, AAD)
   key.fill(0)
   if (!plain) {

@@ -32,6 +32,42 @@ export interface ScryptParams {
 export const DEFAULT_SCRYPT_COST = { N: 2 ** 17, r: 8, p: 1 } as const
 export type ScryptCost = { N: number; r: number; p: number }
 
+/**
+ * The most a file may ask for: twice what Flotilla writes, in memory (128·N·r bytes) and in work
+ * (N·r·p). The parameters come from the file being opened, so without a cap a crafted backup or
+ * vault could make Flotilla allocate gigabytes (N=2^22, r=64 is 32 GiB) or spin for minutes.
+ */
+export const MAX_SCRYPT = {
+  N: 2 * DEFAULT_SCRYPT_COST.N,
+  r: 2 * DEFAULT_SCRYPT_COST.r,
+  p: 2 * DEFAULT_SCRYPT_COST.p,
+  memoryBytes: 2 * 128 * DEFAULT_SCRYPT_COST.N * DEFAULT_SCRYPT_COST.r,
+  work: 2 * DEFAULT_SCRYPT_COST.N * DEFAULT_SCRYPT_COST.r * DEFAULT_SCRYPT_COST.p,
+} as const
+
+/**
+ * Refuses scrypt parameters outside what Flotilla writes (times the margin above), before any
+ * memory is allocated: VAULT_CORRUPT naming the limit, since Flotilla never wrote such a file.
+ */
+export function checkScryptCost(cost: ScryptCost, what: string): void {
+  const { N, r, p } = cost
+  const integers = [N, r, p].every((v) => Number.isSafeInteger(v) && v >= 1)
+  // scrypt needs N to be a power of two above 1.
+  if (!integers || N < 2 || (N & (N - 1)) !== 0) throw corrupt(what, 'its key-derivation parameters are invalid')
+  if (N > MAX_SCRYPT.N || r > MAX_SCRYPT.r || p > MAX_SCRYPT.p || 128 * N * r > MAX_SCRYPT.memoryBytes) {
+    throw corrupt(
+      what,
+      `its key-derivation parameters (scrypt N=${N}, r=${r}, p=${p}) ask for more memory than Flotilla ever uses (at most N=${MAX_SCRYPT.N}, r=${MAX_SCRYPT.r}, p=${MAX_SCRYPT.p}, ${MAX_SCRYPT.memoryBytes / 2 ** 20} MiB)`,
+    )
+  }
+  if (N * r * p > MAX_SCRYPT.work) {
+    throw corrupt(
+      what,
+      `its key-derivation parameters (scrypt N=${N}, r=${r}, p=${p}) ask for more work than Flotilla ever uses (N·r·p at most ${MAX_SCRYPT.work})`,
+    )
+  }
+}
+
 const KEY_BYTES = 32
 
 /** Encodes `body` as an envelope file. */
@@ -101,17 +137,18 @@ export function newScryptParams(cost: ScryptCost = DEFAULT_SCRYPT_COST): ScryptP
 }
 
 /** Derives a 32-byte key from a passphrase (in the thread pool, so the event loop keeps running). */
-export function deriveKey(passphrase: Secret, params: ScryptParams): Promise<Buffer> {
+export function deriveKey(passphrase: Secret, params: ScryptParams, what = 'file'): Promise<Buffer> {
   const { N, r, p } = params
-  // scrypt needs 128·N·r bytes; allow twice that so raised parameters in a file still open.
-  const maxmem = 256 * N * r + 1024 * 1024
+  checkScryptCost(params, what)
+  // scrypt needs 128·N·r bytes (plus a little): never allow more than the checked cost needs.
+  const maxmem = 128 * N * r + 1024 * 1024
   return new Promise((resolve, reject) =>
     scryptCb(
       Buffer.from(passphrase.reveal().normalize('NFC'), 'utf8'),
       Buffer.from(params.salt, 'base64'),
       KEY_BYTES,
       { N, r, p, maxmem },
-      (error, key) => (error ? reject(corrupt('file', 'its key-derivation parameters are invalid')) : resolve(key)),
+      (error, key) => (error ? reject(corrupt(what, 'its key-derivation parameters are invalid')) : resolve(key)),
     ),
   )
 }

@@ -2,6 +2,7 @@ import { AsyncEntry } from '@napi-rs/keyring'
 import { execFile } from 'node:child_process'
 import { AppError } from '../../../shared/errors'
 import type { KeychainBackend, KeychainProbe } from '../../../shared/types'
+import { SECRET_ENV_NAMES } from '../secrets/env-secrets'
 
 /** The OS credential store, narrowed to what the vault needs: one small value per account. */
 export interface Keychain {
@@ -102,7 +103,7 @@ export class OsKeychain implements Keychain {
 export async function secretServiceMissing(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string | null> {
   // Child processes get no Flotilla secrets from the environment.
   const childEnv = { ...env }
-  delete childEnv.FLOTILLA_VAULT_PASSPHRASE
+  for (const name of SECRET_ENV_NAMES) delete childEnv[name]
   const attempts: [string, string[], RegExp][] = [
     [
       'dbus-send',

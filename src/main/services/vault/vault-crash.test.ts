@@ -29,6 +29,13 @@ async function killWriterAtRandom(dir: string): Promise<{ start: number; acked: 
     })
     child.on('exit', () => reject(new Error(`writer exited before it was ready: ${err}`)))
   })
+  // Kill among writes, whatever the machine's speed: after this round's first acknowledged write.
+  await new Promise<void>((resolve, reject) => {
+    const acked = () => out.split('\n').some((l) => /^\d+$/.test(l))
+    if (acked()) return resolve()
+    child.stdout.on('data', () => acked() && resolve())
+    child.on('exit', () => reject(new Error(`writer exited before its first write: ${err}`)))
+  })
   await new Promise((r) => setTimeout(r, Math.random() * 40))
   child.kill('SIGKILL')
   await exited
@@ -59,7 +66,7 @@ describe('Vault under kill -9', () => {
       if (counter > 1) expect(() => parseVaultFile(readFileSync(vault.path + '.prev'))).not.toThrow()
       writesSeen = counter
     }
-    // The kills must have landed among writes, not only before the first one.
-    expect(writesSeen).toBeGreaterThan(ROUNDS)
+    // Every round acknowledged at least one write before its kill.
+    expect(writesSeen).toBeGreaterThanOrEqual(ROUNDS)
   }, 180_000)
 })

@@ -1,7 +1,16 @@
 import { createHmac } from 'node:crypto'
 import { z } from 'zod'
 import type { VaultMode } from '../../../shared/types'
-import { corrupt, decodeEnvelope, encodeEnvelope, seal, unseal, type ScryptParams, type Sealed } from './envelope'
+import {
+  checkScryptCost,
+  corrupt,
+  decodeEnvelope,
+  encodeEnvelope,
+  seal,
+  unseal,
+  type ScryptParams,
+  type Sealed,
+} from './envelope'
 
 /**
  * The vault file: a header saying how the data key is protected, and the secrets sealed with it.
@@ -42,13 +51,10 @@ export interface VaultFile {
 const sealedSchema = z.strictObject({ iv: z.string(), tag: z.string(), data: z.string() })
 const scryptSchema = z.strictObject({
   name: z.literal('scrypt'),
-  N: z
-    .number()
-    .int()
-    .min(2)
-    .max(2 ** 22),
-  r: z.number().int().min(1).max(64),
-  p: z.number().int().min(1).max(16),
+  // Only the types here: checkScryptCost bounds the values with an error that names the limit.
+  N: z.number().int(),
+  r: z.number().int(),
+  p: z.number().int(),
   salt: z.string().min(1),
 })
 const fileSchema = z.strictObject({
@@ -74,6 +80,7 @@ export function parseVaultFile(raw: Buffer): VaultFile {
   if (file.header.mode === 'passphrase' && (!file.header.kdf || !file.header.wrappedKey)) {
     throw corrupt('vault file', 'its passphrase parameters are missing')
   }
+  if (file.header.kdf) checkScryptCost(file.header.kdf, 'vault file')
   return file
 }
 

@@ -125,3 +125,30 @@ describe('OsKeychain probe', () => {
     expect(Date.now() - started).toBeLessThan(5000)
   })
 })
+
+describe('Vault lock', () => {
+  it('locks a vault opened with a passphrase from the environment or a file, and the redactor forgets its secrets', async () => {
+    const { Redactor } = await import('../secrets/secret')
+    const redactor = new Redactor()
+    const dir = tempDir()
+    const CA_KEY = '-----BEGIN EC PRIVATE KEY-----MHcCAQEEIA'
+    // As security-services builds it from FLOTILLA_VAULT_PASSPHRASE / --passphrase-file.
+    const vault = vaultIn(dir, { passphrase: PASS, redactor })
+    await vault.update((s) => (s['pki/c1/ca.key'] = CA_KEY))
+    expect((await vault.get('pki/c1/ca.key'))?.reveal()).toBe(CA_KEY)
+    expect(redactor.redact(`${CA_KEY} ${PASS}`)).toBe('[redacted] [redacted]')
+
+    expect(await vault.lock()).toMatchObject({ state: 'locked', passphraseProvided: false })
+    await expect(vault.get('pki/c1/ca.key')).rejects.toMatchObject({ code: 'VAULT_LOCKED' })
+    await expect(vault.update((s) => (s.x = 'y'))).rejects.toMatchObject({ code: 'VAULT_LOCKED' })
+    expect(redactor.size, 'nothing of the vault stays in the redactor').toBe(0)
+    expect(redactor.redact(CA_KEY)).toBe(CA_KEY)
+
+    // Unlocking needs the passphrase again.
+    await expect(vault.unlock(new Secret('wrong passphrase'))).rejects.toMatchObject({ code: 'VAULT_PASSPHRASE' })
+    expect(redactor.size).toBe(0)
+    await vault.unlock(new Secret(PASS))
+    expect((await vault.get('pki/c1/ca.key'))?.reveal()).toBe(CA_KEY)
+    expect(redactor.redact(`${CA_KEY} ${PASS}`)).toBe('[redacted] [redacted]')
+  })
+})

@@ -5,7 +5,7 @@ import { AppError } from '../../../shared/errors'
 import { newPassphraseProblem } from '../../../shared/schemas'
 import type { KeychainProbe, VaultMode, VaultStatus } from '../../../shared/types'
 import type { EventBus } from '../events'
-import { Secret, type Redactor } from '../secrets/secret'
+import { Secret, type Redactor, type Registration } from '../secrets/secret'
 import { PREVIOUS_SUFFIX, writeFileAtomic } from './atomic-file'
 import {
   deriveKey,
@@ -17,6 +17,7 @@ import {
   type ScryptCost,
   type ScryptParams,
 } from './envelope'
+import { withFileLock } from './file-lock'
 import type { Keychain } from './os-keychain'
 import {
   buildVaultFile,
@@ -51,12 +52,15 @@ interface UnlockedKey {
 }
 
 const PROBE_CACHE_MS = 10_000
+/** Next to the vault file: held by the process changing it. */
+const LOCK_SUFFIX = '.lock'
 
 /**
  * Every secret Flotilla keeps (CA keys, the service-account key, passwords the user chose to keep),
  * encrypted with AES-256-GCM under one random 32-byte data key. The data key lives in the OS
  * keychain, or — where there is none — is sealed with a passphrase. Each write re-reads the file
- * (the CLI and the app may both write), is atomic and keeps the previous generation.
+ * under a lock between processes (the CLI and the app may both write), is atomic and keeps the
+ * previous generation.
  */
 export class Vault {
   /** The vault file. */
@@ -66,17 +70,22 @@ export class Vault {
   /** Salt for which the provided passphrase already failed: do not pay scrypt again for it. */
   #providedFailedFor: string | null = null
   #queue: Promise<unknown> = Promise.resolve()
+  /** The passphrase given at start-up (environment or file), until the vault is locked. */
+  #passphrase: Secret | undefined
+  /** What this vault registered with the redactor (secrets, passphrases), released on lock. */
+  readonly #held = new Map<string, Registration>()
 
   constructor(private readonly options: VaultOptions) {
     this.path = join(options.dataDir, 'vault', 'flotilla.vault')
-    if (options.passphrase) options.redactor.register(options.passphrase)
+    this.#passphrase = options.passphrase
+    if (options.passphrase) this.#hold(options.passphrase.reveal())
   }
 
   /** What the UI shows: mode, keychain backend, lock state. Never throws for a damaged file. */
   async status(): Promise<VaultStatus> {
     const base = {
       keychain: await this.probeKeychain(),
-      passphraseProvided: Boolean(this.options.passphrase),
+      passphraseProvided: Boolean(this.#passphrase),
       path: this.path,
     }
     const raw = this.#readRaw()
@@ -108,7 +117,7 @@ export class Vault {
 
   /** Creates the vault in the chosen mode; refuses keychain mode without a working keychain. */
   setup(mode: VaultMode, passphrase?: Secret): Promise<VaultStatus> {
-    return this.#serial(async () => {
+    return this.#exclusive(async () => {
       if (this.#readRaw()) {
         throw new AppError('INVALID_INPUT', 'The vault already exists. Rotate its key or restore a backup instead.')
       }
@@ -120,19 +129,27 @@ export class Vault {
   /** Unlocks a passphrase vault; VAULT_PASSPHRASE when the passphrase does not open it. */
   unlock(passphrase: Secret): Promise<VaultStatus> {
     return this.#serial(async () => {
-      this.options.redactor.register(passphrase)
       const file = this.#readFile()
       if (!file) throw notInitialised()
       if (file.header.mode !== 'passphrase') return this.#changed()
       await this.#unlockWith(file, passphrase)
+      this.#hold(passphrase.reveal())
       return this.#changed()
     })
   }
 
-  /** Forgets the keys held in memory. */
+  /**
+   * Locked means locked: forgets the keys, the passphrase given at start-up (a later unlock needs
+   * it again) and lets the redactor forget every secret the vault handed out, CA keys included.
+   * (In keychain mode the keychain itself unlocks the vault again on the next read.)
+   */
   lock(): Promise<VaultStatus> {
     return this.#serial(async () => {
       this.#forget()
+      this.#passphrase = undefined
+      this.#providedFailedFor = null
+      for (const registration of this.#held.values()) registration.release()
+      this.#held.clear()
       return this.#changed()
     })
   }
@@ -142,7 +159,7 @@ export class Vault {
    * generation is under the new key too, and only then is the old key deleted from the keychain.
    */
   rotate(): Promise<VaultStatus> {
-    return this.#serial(async () => {
+    return this.#exclusive(async () => {
       const { file, payload } = await this.#read()
       const old = this.#key!
       const dataKey = newDataKey()
@@ -189,11 +206,11 @@ export class Vault {
    * passphrase, else KEYCHAIN_UNAVAILABLE saying how to choose a passphrase).
    */
   update(mutate: (secrets: Record<string, string>) => void): Promise<void> {
-    return this.#serial(async () => {
+    return this.#exclusive(async () => {
       if (!this.#readRaw()) await this.#createDefault()
       const { file, payload } = await this.#read()
       mutate(payload.secrets)
-      for (const value of Object.values(payload.secrets)) this.options.redactor.register(value)
+      for (const value of Object.values(payload.secrets)) this.#hold(value)
       this.#write(file.header, payload, this.#key!.dataKey)
     })
   }
@@ -207,7 +224,7 @@ export class Vault {
   }
 
   async #createDefault(): Promise<void> {
-    if (this.options.passphrase) return this.#create('passphrase', this.options.passphrase)
+    if (this.#passphrase) return this.#create('passphrase', this.#passphrase)
     const probe = await this.probeKeychain()
     if (probe.available) return this.#create('keychain')
     throw keychainUnavailable(probe)
@@ -231,12 +248,12 @@ export class Vault {
           fields: { passphrase: 'Required.' },
         })
       }
-      this.options.redactor.register(passphrase)
+      this.#hold(passphrase.reveal())
       // The schema checks the UI's and `vault setup`'s passphrase; one given at start
       // (FLOTILLA_VAULT_PASSPHRASE, --passphrase-file) reaches here unchecked: same rule.
       const problem = newPassphraseProblem(passphrase.reveal())
       if (problem) {
-        const given = passphrase === this.options.passphrase
+        const given = passphrase === this.#passphrase
         throw new AppError(
           'INVALID_INPUT',
           given
@@ -270,7 +287,9 @@ export class Vault {
     const { header } = file
     if (this.#key?.keyId === header.keyId) return this.#key.dataKey
     if (header.mode === 'passphrase') {
-      const provided = this.options.passphrase
+      const rotated = this.#rotatedElsewhere(file)
+      if (rotated) return rotated
+      const provided = this.#passphrase
       if (!provided || this.#providedFailedFor === header.kdf!.salt) throw locked()
       try {
         return await this.#unlockWith(file, provided)
@@ -293,9 +312,24 @@ export class Vault {
     return dataKey
   }
 
+  /**
+   * Another process (the CLI next to the app) rotated the data key: the passphrase did not change,
+   * so the key derived from it in memory opens the new data key without asking again.
+   */
+  #rotatedElsewhere(file: VaultFile): Buffer | null {
+    const { header } = file
+    const held = this.#key
+    if (!held?.kek || !held.kdf || held.kdf.salt !== header.kdf!.salt) return null
+    const dataKey = unseal(held.kek, header.wrappedKey!, wrappedKeyAad(header.keyId))
+    if (!dataKey || keyCheck(dataKey, header.keyId) !== header.check) return null
+    held.dataKey.fill(0)
+    this.#key = { ...held, keyId: header.keyId, dataKey }
+    return dataKey
+  }
+
   async #unlockWith(file: VaultFile, passphrase: Secret): Promise<Buffer> {
     const { header } = file
-    const kek = await deriveKey(passphrase, header.kdf!)
+    const kek = await deriveKey(passphrase, header.kdf!, 'vault file')
     const dataKey = unseal(kek, header.wrappedKey!, wrappedKeyAad(header.keyId))
     if (!dataKey) {
       throw new AppError('VAULT_PASSPHRASE', 'That passphrase does not open the vault.', {
@@ -337,17 +371,48 @@ export class Vault {
       writtenAt: (this.options.now?.() ?? new Date()).toISOString(),
     }
     try {
-      writeFileAtomic(this.path, buildVaultFile(header, payload, dataKey), { keepPrevious: true })
+      writeFileAtomic(this.path, buildVaultFile(header, payload, dataKey), {
+        keepPrevious: true,
+        expectCurrent: (current) => this.#expectGeneration(current, previous.generation),
+      })
     } catch (error) {
+      if (error instanceof AppError) throw error
       const why = (error as NodeJS.ErrnoException).code ?? 'error'
       throw new AppError('STORAGE', `Flotilla could not write its vault file (${this.path}): ${why}. Nothing changed.`)
     }
     return header
   }
 
+  /**
+   * The file about to be replaced must be the generation this write started from (0: no file).
+   * Under the lock it always is; a mismatch means a writer that ignores the lock (an older Flotilla,
+   * a copy by hand), and overwriting would silently drop its change.
+   */
+  #expectGeneration(current: Buffer | null, expected: number): void {
+    let generation = 0
+    if (current) {
+      try {
+        generation = parseVaultFile(current).header.generation
+      } catch {
+        generation = -1
+      }
+    }
+    if (generation !== expected) {
+      throw new AppError(
+        'STORAGE',
+        `The vault file changed while Flotilla was writing it (${this.path}: another program wrote it). Nothing was changed; try again.`,
+      )
+    }
+  }
+
   #secret(value: string): Secret {
-    this.options.redactor.register(value)
+    this.#hold(value)
     return new Secret(value)
+  }
+
+  /** Registers a value with the redactor until the vault is locked (once per value). */
+  #hold(value: string): void {
+    if (!this.#held.has(value)) this.#held.set(value, this.options.redactor.register(value))
   }
 
   #forget(): void {
@@ -360,6 +425,15 @@ export class Vault {
     const status = await this.status()
     this.options.events.emit('vault:changed', { status })
     return status
+  }
+
+  /**
+   * Runs a read-change-write of the file: one at a time in this process, and under the lock file
+   * against other processes (the CLI next to the app), so no process writes over a generation it
+   * did not read.
+   */
+  #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return this.#serial(() => withFileLock(this.path + LOCK_SUFFIX, work, { what: 'the vault' }))
   }
 
   /** Runs vault mutations one at a time within this process. */
