@@ -40,6 +40,7 @@ async function addHost(page: Page, port: number, label: string): Promise<void> {
   const form = page.getByRole('form', { name: 'Add host' })
   await form.getByLabel('Address').fill('127.0.0.1')
   await form.getByLabel('SSH port').fill(String(port))
+  await form.getByLabel('User').fill('pi')
   await form.getByLabel('Label (optional)').fill(label)
   await form.getByRole('button', { name: 'Add host' }).click()
   await expect(page.getByTestId('host-row').filter({ hasText: label })).toBeVisible()
