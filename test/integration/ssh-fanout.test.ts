@@ -24,7 +24,7 @@ describe('SSH fan-out', () => {
     }
     const perHost = new Map<string, string[]>()
     app.api.ops.onProgress((p) => {
-      if (p.nodeId && !p.line) perHost.set(p.nodeId, [...(perHost.get(p.nodeId) ?? []), p.step])
+      if (p.nodeId && p.line === undefined) perHost.set(p.nodeId, [...(perHost.get(p.nodeId) ?? []), p.step])
     })
     const results = await app.api.ssh.check(hosts.map((h) => h.id))
     expect(results.filter((r) => r.ok)).toHaveLength(20)
