@@ -4,8 +4,10 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { AppOptions } from '../app'
 import { createApp } from '../app'
+import type { Host, HostDiscovery } from '../../shared/types'
 import { confStoreFactory } from '../services/store/conf-store'
 import type { DiscoveryOptions } from '../services/discovery/discovery-service'
+import { adoptHost, applyDiscovery } from '../services/discovery/discovery-sync'
 import { runCli } from './main'
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'flotilla-discover-'))
@@ -85,4 +87,55 @@ describe('flotilla discover: honest ends', () => {
       lan.close()
     }
   }, 30_000)
+})
+
+describe('flotilla hosts list: presence as of now, not as the last scan left it (item 16)', () => {
+  /** A data directory whose host list has a pending "kitchen" and an adopted "garage", last heard at `seenAt`. */
+  function lastScanAt(seenAt: number): string {
+    const dir = tmp()
+    const app = createApp({ dataDir: dir, transport: 'cli', version: 'test', createStore: confStoreFactory(dir) })
+    const found = (hostname: string, address: string): HostDiscovery => ({
+      key: `host:${hostname}@${address}`,
+      hostname,
+      addresses: [address],
+      services: [{ type: '_ssh._tcp', name: hostname, port: 22 }],
+      hints: { raspberryPi: false, microOs: true, reasons: [] },
+      presence: 'live',
+      firstSeenAt: new Date(seenAt).toISOString(),
+      lastSeenAt: new Date(seenAt).toISOString(),
+    })
+    try {
+      const at = new Date(seenAt).toISOString()
+      const ids = ['kitchen-id', 'garage-id']
+      app.inventory.mutate((hosts) =>
+        applyDiscovery(hosts, [found('kitchen', '10.0.0.5'), found('garage', '10.0.0.6')], [], at, () => ids.shift()!),
+      )
+      adoptHost(app.inventory, 'garage-id', { user: 'root' }, at)
+    } finally {
+      app.close()
+    }
+    return dir
+  }
+  const listed = async (dir: string, overrides: Partial<AppOptions> = {}) => {
+    const result = await cli(dir, overrides, '--json', 'hosts', 'list')
+    expect(result).toMatchObject({ code: 0, stderr: '' })
+    return (JSON.parse(result.stdout) as Host[]).map((h) => ({ label: h.label, presence: h.discovery?.presence }))
+  }
+
+  it('shows a host last heard 40 s ago as stale', async () => {
+    const now = Date.parse('2026-01-01T12:00:00Z')
+    const dir = lastScanAt(now - 40_000)
+    expect(await listed(dir, { discovery: { now: () => now } })).toEqual([
+      { label: 'kitchen', presence: 'stale' },
+      { label: 'garage', presence: 'stale' },
+    ])
+  })
+
+  it('drops a pending host switched off half an hour ago and marks an adopted one gone, for good', async () => {
+    const dir = lastScanAt(Date.now() - 30 * 60_000)
+    expect(await listed(dir)).toEqual([{ label: 'garage', presence: 'gone' }])
+    // Saved, not just printed: the next command (and the app) sees the same.
+    expect(await listed(dir)).toEqual([{ label: 'garage', presence: 'gone' }])
+    expect((await cli(dir, {}, 'hosts', 'edit', 'kitchen', '--user', 'pi')).stderr).toMatch(/HOST_NOT_FOUND/)
+  })
 })

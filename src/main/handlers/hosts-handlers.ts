@@ -1,13 +1,15 @@
 import type { HostsInvoke } from '../../shared/channels/hosts'
 import type { Services } from '../app'
+import { hostsAsOfNow } from '../services/discovery/discovery-sync'
 import type { ValidHostInput } from '../services/inventory/host-inventory'
 import { recordLastResults } from '../services/inventory/last-results'
 import { checkReachability } from '../services/reachability/reachability'
 import type { HandlersOf } from '../transport/dispatcher'
 
-export function hostsHandlers({ inventory, ops }: Services): HandlersOf<HostsInvoke> {
+export function hostsHandlers({ inventory, ops, discovery }: Services): HandlersOf<HostsInvoke> {
   return {
-    'hosts:list': () => inventory.list(),
+    // Presence as of now, not as the last scan left it (a machine switched off since is not "live").
+    'hosts:list': () => hostsAsOfNow(inventory, discovery, new Date().toISOString()),
     // The schema has applied the default (port 22) by now.
     'hosts:add': (input) => inventory.add(input as ValidHostInput),
     'hosts:update': (id, patch) => inventory.update(id, patch),

@@ -108,6 +108,31 @@ export class DiscoveryService {
   }
 
   /**
+   * How the machines earlier runs found (the host list keeps them) stand now, while no scan
+   * listens: nobody ages them then, and one switched off half an hour ago would still read "live".
+   * The same rule as a scan's ageing, from the last-seen time alone (see presenceAt): stale once
+   * quiet for `staleMs`, gone once quiet for `goneMs`. Presence only goes down here (back to live
+   * takes an answer); a time that does not parse is left as it is. Nothing while scanning: the
+   * scan's own ageing decides then.
+   */
+  presenceNow(known: readonly HostDiscovery[]): { changed: HostDiscovery[]; gone: HostDiscovery[] } {
+    const changed: HostDiscovery[] = []
+    const gone: HostDiscovery[] = []
+    if (this.scanning) return { changed, gone }
+    const now = this.#o.now()
+    const rank = { live: 0, stale: 1, gone: 2 } as const
+    for (const d of known) {
+      const lastSeen = Date.parse(d.lastSeenAt)
+      if (d.presence === 'gone' || !Number.isFinite(lastSeen)) continue
+      const presence = presenceAt({ lastSeen }, now, this.#o.staleMs, this.#o.goneMs)
+      if (rank[presence] <= rank[d.presence]) continue
+      if (presence === 'gone') gone.push({ ...d, presence })
+      else changed.push({ ...d, presence })
+    }
+    return { changed, gone }
+  }
+
+  /**
    * Browses for `durationMs` (until cancelled) and returns the keys of the machines that answered
    * during the scan. Scans may overlap; the browsers stay open until the last one ends. `known` are
    * the machines earlier runs found (from the host list): they age like the others, so one that is

@@ -2,6 +2,7 @@ import { AppError } from '../../../shared/errors'
 import { suggestedUser } from '../../../shared/login-user'
 import type { AdoptInput, Host, HostDiscovery } from '../../../shared/types'
 import { assertNamesFree, freeLabel, type HostInventory } from '../inventory/host-inventory'
+import type { DiscoveryService } from './discovery-service'
 
 /**
  * Folds a batch of discovery changes into the host list: a machine already in the list (same
@@ -54,6 +55,26 @@ export function applyDiscovery(
     else next[index] = { ...current, discovery: { ...d, presence: 'gone' }, updatedAt: now }
   }
   return next
+}
+
+/**
+ * The host list as of now (what `hosts:list` answers: the CLI's lists, the app after a reload).
+ * Between scans nothing ages the discovered hosts, so their presence is derived here from when
+ * they were last heard (DiscoveryService.presenceNow) and saved by the same rule a scan applies:
+ * stale shows stale, a gone pending host disappears, an adopted one stays marked gone.
+ */
+export function hostsAsOfNow(
+  inventory: HostInventory,
+  discovery: Pick<DiscoveryService, 'presenceNow'>,
+  now: string,
+): Host[] {
+  return inventory.mutate((hosts) => {
+    const { changed, gone } = discovery.presenceNow(hosts.flatMap((h) => (h.discovery ? [h.discovery] : [])))
+    return applyDiscovery(hosts, changed, gone, now, () => {
+      // Every host passed in comes from this list, so it is found by its key: none is new.
+      throw new Error('hostsAsOfNow: a known machine was not found in the host list')
+    })
+  })
 }
 
 function findHost(hosts: Host[], d: HostDiscovery): number {

@@ -249,6 +249,87 @@ describe('DiscoveryService', () => {
     }
   })
 
+  it('tells how machines from earlier runs stand now when no scan runs: stale, then gone (item 16)', async () => {
+    let clock = Date.parse('2026-01-01T12:00:00Z')
+    const service = new DiscoveryService(log, {
+      interfaces: () => [{ address: '127.0.0.1', netmask: '255.0.0.0' }],
+      now: () => clock,
+      createBrowser: () => ({ query: () => undefined, close: () => undefined }),
+    })
+    const seen = (hostname: string, agoMs: number, presence: HostDiscovery['presence'] = 'live'): HostDiscovery => ({
+      key: `host:${hostname}@127.0.0.8`,
+      hostname,
+      addresses: ['127.0.0.8'],
+      services: [],
+      hints: { raspberryPi: false, microOs: false, reasons: [] },
+      presence,
+      firstSeenAt: new Date(clock - agoMs).toISOString(),
+      lastSeenAt: new Date(clock - agoMs).toISOString(),
+    })
+    const known = [
+      seen('fresh', 24_000),
+      seen('quiet', 25_000),
+      seen('off', 30 * 60_000),
+      seen('said-bye', 10_000, 'stale'),
+      seen('was-gone', 30 * 60_000, 'gone'),
+      { ...seen('garbled', 0), lastSeenAt: 'not a time' },
+    ]
+    const names = (list: HostDiscovery[]) => list.map((d) => `${d.hostname}:${d.presence}`)
+    expect(names(service.presenceNow(known).changed)).toEqual(['quiet:stale'])
+    expect(names(service.presenceNow(known).gone)).toEqual(['off:gone'])
+    clock += 36_000 // "quiet" 61 s, "fresh" 60 s, "said-bye" 46 s (stale it stays, never back to live)
+    expect(service.presenceNow(known).changed).toEqual([])
+    expect(names(service.presenceNow(known).gone)).toEqual(['fresh:gone', 'quiet:gone', 'off:gone'])
+    // While a scan listens, its own ageing decides (see the test above): nothing derived here.
+    const abort = new AbortController()
+    const scan = service.scan(60_000, ctx(abort.signal), [])
+    expect(service.presenceNow(known)).toEqual({ changed: [], gone: [] })
+    abort.abort()
+    await scan
+  })
+
+  it('answers hosts:list with presence as of now, saved: a stale host, a gone pending one dropped, an adopted one marked gone (item 16)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flotilla-presence-'))
+    let clock = Date.parse('2026-01-01T12:00:00Z')
+    const app = createApp({
+      dataDir: dir,
+      transport: 'cli',
+      version: 't',
+      createStore: confStoreFactory(dir),
+      discovery: { now: () => clock },
+    })
+    try {
+      const found = (hostname: string, address: string): HostDiscovery => ({
+        key: `host:${hostname}@${address}`,
+        hostname,
+        addresses: [address],
+        services: [{ type: '_ssh._tcp', name: hostname, port: 22 }],
+        hints: { raspberryPi: false, microOs: true, reasons: [] },
+        presence: 'live',
+        firstSeenAt: new Date(clock).toISOString(),
+        lastSeenAt: new Date(clock).toISOString(),
+      })
+      let n = 0
+      app.inventory.mutate((hosts) =>
+        applyDiscovery(hosts, [found('a', '10.0.0.5'), found('b', '10.0.0.6')], [], 'then', () => `id${++n}`),
+      )
+      adoptHost(app.inventory, 'id2', { user: 'root' }, 'then')
+      const presence = async () =>
+        (await app.api.hosts.list()).map(
+          (h) => `${h.label}:${h.pending ? 'pending' : 'adopted'}:${h.discovery!.presence}`,
+        )
+      expect(await presence()).toEqual(['a:pending:live', 'b:adopted:live'])
+      clock += 30_000
+      expect(await presence()).toEqual(['a:pending:stale', 'b:adopted:stale'])
+      expect(app.inventory.list().map((h) => h.discovery!.presence)).toEqual(['stale', 'stale'])
+      clock += 30 * 60_000 // switched off half an hour ago
+      expect(await presence()).toEqual(['b:adopted:gone'])
+      expect(app.inventory.list()).toHaveLength(1)
+    } finally {
+      app.close()
+    }
+  })
+
   it('keeps a machine from an earlier run that answers again at a new address (one entry)', async () => {
     vi.useFakeTimers()
     try {

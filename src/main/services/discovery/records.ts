@@ -237,7 +237,7 @@ export function rememberedEntry(d: HostDiscovery): DiscoveryEntry {
  * `goneMs` to answer the new queries before it is dropped).
  */
 export function presenceAt(
-  entry: DiscoveryEntry,
+  entry: Pick<DiscoveryEntry, 'lastSeen'>,
   now: number,
   staleMs: number,
   goneMs: number,
