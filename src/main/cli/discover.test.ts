@@ -37,6 +37,13 @@ describe('flotilla discover: honest ends', () => {
     expect(result.stderr).toMatch(/no network interface to browse on.*\[NO_NETWORK\]/)
   })
 
+  it('fails at once without an interface, not after the whole --timeout (item 22)', async () => {
+    // Ten minutes asked; this test's own timeout (10 s) is the bound.
+    const result = await cli(tmp(), { discovery: { interfaces: () => [] } }, 'discover', '--timeout', '600')
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/no network interface to browse on.*\[NO_NETWORK\]/)
+  }, 10_000)
+
   it('says nobody answered (exit 0) only when it really browsed', async () => {
     const result = await cli(tmp(), { discovery: silentLan }, 'discover', '--timeout', '1')
     expect(result).toMatchObject({ code: 0, stderr: '' })

@@ -136,7 +136,8 @@ export class DiscoveryService {
    * Browses for `durationMs` (until cancelled) and returns the keys of the machines that answered
    * during the scan. Scans may overlap; the browsers stay open until the last one ends. `known` are
    * the machines earlier runs found (from the host list): they age like the others, so one that is
-   * off goes stale and then gone instead of staying "live" forever.
+   * off goes stale and then gone instead of staying "live" forever. With no interface to browse on
+   * it returns at once (`interfaces` empty).
    */
   async scan(
     durationMs: number,
@@ -148,7 +149,12 @@ export class DiscoveryService {
     this.#start()
     try {
       const interfaces = this.#interfaces.map((i) => i.address)
-      ctx.log(`browsing mDNS on ${interfaces.join(', ') || 'no interface (no IPv4 network found)'}`)
+      if (interfaces.length === 0) {
+        // Nothing to browse on: waiting out the scan time could not find anything (the caller says so).
+        ctx.log('no interface to browse mDNS on (no IPv4 network found)')
+        return { keys: [], interfaces }
+      }
+      ctx.log(`browsing mDNS on ${interfaces.join(', ')}`)
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer)
