@@ -4,11 +4,11 @@ import type { Cluster } from '../../shared/types'
 import { envSecret, type SecretEnvName } from '../services/secrets/env-secrets'
 import { Secret } from '../services/secrets/secret'
 import type { CliContext } from './hosts-commands'
-import { OutcomeError } from './output'
+import { jsonText, OutcomeError } from './output'
 
 /** Prints `value` as JSON with --json, else the human text. */
 export function print(ctx: CliContext, value: unknown, human: string): void {
-  ctx.out.stdout(ctx.json() ? JSON.stringify(value, null, 2) + '\n' : human)
+  ctx.out.stdout(ctx.json() ? jsonText(value) : human)
 }
 
 /** Finds a cluster by id or name. */

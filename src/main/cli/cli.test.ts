@@ -20,7 +20,7 @@ async function cli(dir: string, ...args: string[]) {
 const tmp = () => mkdtempSync(join(tmpdir(), 'flotilla-cli-'))
 
 /** A loopback "sshd" that only sends `banner` (what `hosts check` reads), and its port. */
-async function bannerServer(banner: string): Promise<{ port: number; server: Server }> {
+async function bannerServer(banner: string | Buffer): Promise<{ port: number; server: Server }> {
   const server = createServer((socket) => socket.end(banner))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return { port: (server.address() as AddressInfo).port, server }
@@ -232,6 +232,23 @@ describe('flotilla CLI', () => {
         expect(result.stdout).toMatch(/reachable\s+SSH-2\.0-EvilX$/m)
         // eslint-disable-next-line no-control-regex
         expect(result.stdout + result.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/)
+      } finally {
+        evil.server.close()
+      }
+    })
+    it('escapes a host banner’s C1 and ESC sequences in --json output, which parses back to the banner (item 35)', async () => {
+      const dir = tmp()
+      const banner = 'SSH-2.0-Evil\u009b[31mX\u001b]52;c;cm0gLXJmIH4=\u0007'
+      // Bytes as a hostile sshd sends them (0x9B is one byte, C1 CSI; the banner is read as latin1).
+      const evil = await bannerServer(Buffer.from(`${banner}\r\n`, 'latin1'))
+      try {
+        await cli(dir, 'hosts', 'add', '127.0.0.1', '--port', String(evil.port), '--user', 'pi')
+        const result = await cli(dir, '--json', 'hosts', 'check')
+        expect(result.code).toBe(0)
+        expect(result.stdout).toContain('SSH-2.0-Evil\\u009b[31mX\\u001b]52;c;cm0gLXJmIH4=\\u0007')
+        // eslint-disable-next-line no-control-regex
+        expect(result.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/)
+        expect(JSON.parse(result.stdout)).toEqual([expect.objectContaining({ reachable: true, banner })])
       } finally {
         evil.server.close()
       }

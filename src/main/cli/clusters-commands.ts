@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import type { ClusterFlavour } from '../../shared/types'
 import { print, resolveCluster } from './cli-helpers'
 import type { CliContext } from './hosts-commands'
-import { table } from './output'
+import { jsonText, table } from './output'
 
 /** `flotilla clusters list|create|remove`. */
 export function registerClusterCommands(program: Command, ctx: CliContext): void {
@@ -14,7 +14,7 @@ export function registerClusterCommands(program: Command, ctx: CliContext): void
     .description('list clusters')
     .action(async () => {
       const list = await ctx.app().api.clusters.list()
-      if (ctx.json()) return ctx.out.stdout(JSON.stringify(list, null, 2) + '\n')
+      if (ctx.json()) return ctx.out.stdout(jsonText(list))
       if (list.length === 0) {
         return ctx.out.stdout('No clusters yet. Create one: flotilla clusters create <name> --endpoint <host:port>\n')
       }

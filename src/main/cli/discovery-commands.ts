@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import type { Host, HostIdentification, ProbeResult } from '../../shared/types'
 import { requireSuccess, toNumber } from './cli-helpers'
 import { describe, resolveHost, type CliContext } from './hosts-commands'
-import { table, terminalSafe } from './output'
+import { jsonText, table, terminalSafe } from './output'
 
 /** One word per kind of machine, for tables. */
 export function kindOf(host: Host): string {
@@ -53,7 +53,7 @@ export function registerDiscoveryCommands(program: Command, ctx: CliContext): vo
         )
         const list = await api.hosts.list()
         const found = result.hostIds.flatMap((id) => list.filter((h) => h.id === id && !h.ignored))
-        if (ctx.json()) return ctx.out.stdout(JSON.stringify(found, null, 2) + '\n')
+        if (ctx.json()) return ctx.out.stdout(jsonText(found))
         if (found.length === 0) {
           return ctx.out.stdout(
             'No machines answered over mDNS. Add them by address: flotilla hosts add <address> --user <user>\n',
@@ -94,7 +94,7 @@ export function registerDiscoveryCommands(program: Command, ctx: CliContext): vo
         hosts.map((h) => h.id),
         { opId },
       )
-      ctx.out.stdout(ctx.json() ? JSON.stringify(results, null, 2) + '\n' : humanProbe(hosts, results))
+      ctx.out.stdout(ctx.json() ? jsonText(results) : humanProbe(hosts, results))
       // Per host in the output; the exit status is the operation's outcome (1 when any host failed).
       await requireSuccess(ctx, opId)
     })

@@ -5,7 +5,7 @@ import { normaliseAddress } from '../../shared/schemas'
 import type { Host, HostInput, HostPatch } from '../../shared/types'
 import type { App } from '../app'
 import { requireSuccess, toNumber } from './cli-helpers'
-import { table, type Output } from './output'
+import { jsonText, table, type Output } from './output'
 
 export interface CliContext {
   out: Output
@@ -40,7 +40,7 @@ export function registerHostCommands(program: Command, ctx: CliContext): void {
     .description('list hosts')
     .action(async () => {
       const list = await ctx.app().api.hosts.list()
-      if (ctx.json()) return ctx.out.stdout(JSON.stringify(list, null, 2) + '\n')
+      if (ctx.json()) return ctx.out.stdout(jsonText(list))
       if (list.length === 0)
         return ctx.out.stdout('No hosts yet. Add one: flotilla hosts add <address> --user <user>\n')
       ctx.out.stdout(
@@ -139,7 +139,7 @@ export function registerHostCommands(program: Command, ctx: CliContext): void {
           { signal: abort.signal, opId },
         )
         if (ctx.json()) {
-          ctx.out.stdout(JSON.stringify(results, null, 2) + '\n')
+          ctx.out.stdout(jsonText(results))
           return await requireSuccess(ctx, opId)
         }
         const byId = new Map(targets.map((t) => [t.id, t]))
@@ -204,5 +204,5 @@ export function describe(host: Host): string {
 }
 
 function print(ctx: CliContext, value: unknown, human: string): void {
-  ctx.out.stdout(ctx.json() ? JSON.stringify(value, null, 2) + '\n' : human)
+  ctx.out.stdout(ctx.json() ? jsonText(value) : human)
 }

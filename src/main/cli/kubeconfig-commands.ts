@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import type { KubeconfigExportRequest } from '../../shared/types'
 import { expiresIn, print, resolveCluster, toNumber } from './cli-helpers'
 import type { CliContext } from './hosts-commands'
-import { table } from './output'
+import { jsonText, table } from './output'
 
 /** `flotilla kubeconfig export|list`. */
 export function registerKubeconfigCommands(program: Command, ctx: CliContext): void {
@@ -62,7 +62,7 @@ export function registerKubeconfigCommands(program: Command, ctx: CliContext): v
     .action(async (ref?: string) => {
       const cluster = ref === undefined ? undefined : await resolveCluster(ctx, ref)
       const issued = await ctx.app().api.kubeconfig.issued(cluster?.id)
-      if (ctx.json()) return ctx.out.stdout(JSON.stringify(issued, null, 2) + '\n')
+      if (ctx.json()) return ctx.out.stdout(jsonText(issued))
       if (issued.length === 0) return ctx.out.stdout('No kubeconfigs issued yet.\n')
       ctx.out.stdout(
         table([

@@ -17,7 +17,7 @@ import { registerKubeconfigCommands } from './kubeconfig-commands'
 import { registerPkiCommands } from './pki-commands'
 import { registerSshCommands } from './ssh-commands'
 import { registerVaultCommands } from './vault-commands'
-import { CliExit, consoleOutput, printError, type Output } from './output'
+import { jsonText, CliExit, consoleOutput, printError, type Output } from './output'
 
 export async function runCli(
   argv: string[],
@@ -61,7 +61,7 @@ export async function runCli(
     .description('show version and data directory')
     .action(async () => {
       const info = await context.app().api.app.info()
-      if (context.json()) out.stdout(JSON.stringify(info, null, 2) + '\n')
+      if (context.json()) out.stdout(jsonText(info))
       else out.stdout(`Flotilla ${info.version}\ndata directory: ${info.dataDir}\n`)
     })
   registerHostCommands(program, context)

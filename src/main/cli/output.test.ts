@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { printError, table, terminalSafe } from './output'
+import { jsonText, printError, table, terminalSafe } from './output'
 import { AppError } from '../../shared/errors'
 
 describe('terminalSafe', () => {
@@ -39,5 +39,36 @@ describe('terminalSafe', () => {
       false,
     )
     expect(err).toBe('error: stderr: gone [COMMAND_FAILED]\n')
+  })
+})
+
+describe('jsonText (--json output, item 35)', () => {
+  it('escapes C1 controls and other code points a terminal acts on, and parses back to the same value', () => {
+    const value = {
+      banner: 'SSH-2.0-x\u009b[31mred\u001b]52;c;ZXZpbA==\u0007',
+      more: ['a\u007fb\u0085c\u009d0;t\u009c', 'rtl\u202eexe.txt', 'line\u2028sep', 'zero\u200bwidth\ufeff'],
+      fine: 'Raspberry Pi 5 — ü ✓ \\u009b',
+    }
+    const text = jsonText(value)
+    expect(text).toContain('SSH-2.0-x\\u009b[31mred\\u001b]52;c;ZXZpbA==\\u0007')
+    expect(text).toContain('a\\u007fb\\u0085c\\u009d0;t\\u009c')
+    expect(text).toContain('rtl\\u202eexe.txt')
+    expect(text).toContain('Raspberry Pi 5 — ü ✓ \\\\u009b')
+    // Nothing but printable text and newlines reaches the terminal.
+    // eslint-disable-next-line no-control-regex
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\ufeff]/)
+    expect(text.endsWith('}\n')).toBe(true)
+    expect(JSON.parse(text)).toEqual(value)
+  })
+
+  it('is what printError writes with --json', () => {
+    let stdout = ''
+    printError(
+      { stdout: (t) => void (stdout += t), stderr: () => undefined },
+      new AppError('COMMAND_FAILED', 'x\u009b2Jy'),
+      true,
+    )
+    expect(stdout).toContain('x\\u009b2Jy')
+    expect(JSON.parse(stdout).error.message).toBe('x\u009b2Jy')
   })
 })

@@ -81,11 +81,30 @@ function onFlag(field: string, message: string): string {
   return flag && !message.startsWith(flag) ? `${flag}: ${message}` : message
 }
 
+/**
+ * Code points JSON.stringify leaves raw (it escapes only C0 and lone surrogates) that a terminal
+ * or a viewer acts on: DEL, the C1 controls (U+009B is CSI and U+009D OSC on a terminal that reads
+ * 8-bit controls), soft hyphen, zero-width and bidi controls that hide or reorder text, the line
+ * and paragraph separators, and the byte-order mark.
+ */
+const JSON_UNSAFE = /[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g
+
+/**
+ * The one way --json output is written: JSON of `value` (2-space indent, a final newline) with the
+ * code points above escaped as \uXXXX, so values from hosts (banners, mDNS names, remote output)
+ * reach the terminal as plain printable text and still parse back to exactly the same value.
+ * Outside strings JSON holds only ASCII, so the replacement only ever touches string contents.
+ */
+export function jsonText(value: unknown): string {
+  const text = JSON.stringify(value, null, 2) ?? 'null'
+  return text.replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n'
+}
+
 /** Prints an error as a sentence with its code (or as JSON on stdout with --json). */
 export function printError(out: Output, error: unknown, json: boolean): void {
   const data = toAppErrorData(error)
   if (json && !(error instanceof OutcomeError)) {
-    out.stdout(JSON.stringify({ error: data }, null, 2) + '\n')
+    out.stdout(jsonText({ error: data }))
     return
   }
   // A field the schema judged is an option the user typed: name it as they typed it.

@@ -3,7 +3,7 @@ import { AppError } from '../../shared/errors'
 import type { ClusterPki, KeyAlgorithm } from '../../shared/types'
 import { expiresIn, print, resolveCluster } from './cli-helpers'
 import type { CliContext } from './hosts-commands'
-import { table } from './output'
+import { jsonText, table } from './output'
 
 /** `flotilla pki init|show|expiry|token`. */
 export function registerPkiCommands(program: Command, ctx: CliContext): void {
@@ -35,7 +35,7 @@ export function registerPkiCommands(program: Command, ctx: CliContext): void {
           `${cluster.name} has no certificate authorities yet. Create them: flotilla pki init ${cluster.name}`,
         )
       }
-      if (ctx.json()) return ctx.out.stdout(JSON.stringify(result, null, 2) + '\n')
+      if (ctx.json()) return ctx.out.stdout(jsonText(result))
       ctx.out.stdout(describe(result))
       if (o.pem) for (const ca of result.cas) ctx.out.stdout(`# ${ca.file}\n${ca.pem}`)
     })
@@ -45,7 +45,7 @@ export function registerPkiCommands(program: Command, ctx: CliContext): void {
     .description('every CA and issued kubeconfig with its expiry, soonest first')
     .action(async () => {
       const items = await ctx.app().api.pki.expiry()
-      if (ctx.json()) return ctx.out.stdout(JSON.stringify(items, null, 2) + '\n')
+      if (ctx.json()) return ctx.out.stdout(jsonText(items))
       if (items.length === 0) return ctx.out.stdout('Nothing issued yet.\n')
       ctx.out.stdout(
         table([

@@ -4,7 +4,7 @@ import type { Host, RunResult } from '../../shared/types'
 import { print, requireSuccess, toNumber } from './cli-helpers'
 import { describe, resolveHost, type CliContext } from './hosts-commands'
 import { ask, interactive } from './prompt'
-import { CliExit, table, terminalSafe } from './output'
+import { jsonText, CliExit, table, terminalSafe } from './output'
 import { envSecret } from '../services/secrets/env-secrets'
 
 /**
@@ -81,7 +81,7 @@ export function registerSshCommands(program: Command, ctx: CliContext): void {
         (r) => r.flatMap((x) => (x.error ? [x.error] : [])),
       )
       if (ctx.json()) {
-        ctx.out.stdout(JSON.stringify(results, null, 2) + '\n')
+        ctx.out.stdout(jsonText(results))
         return await requireSuccess(ctx, opId)
       }
       const byId = new Map(hosts.map((h) => [h.id, h]))
@@ -111,7 +111,7 @@ export function registerSshCommands(program: Command, ctx: CliContext): void {
         sudo: o.sudo === true,
         timeoutSec: toNumber(o.timeout, '--timeout', 'a whole number of seconds'),
       })
-      if (ctx.json()) ctx.out.stdout(JSON.stringify(result, null, 2) + '\n')
+      if (ctx.json()) ctx.out.stdout(jsonText(result))
       if (result.exitCode !== 0)
         throw new AppError('COMMAND_FAILED', `The command exited with ${result.exitCode ?? result.signal}.`, {
           exitCode: result.exitCode,
