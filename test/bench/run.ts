@@ -9,9 +9,10 @@ import { inventory } from './groups/inventory'
 import { lab } from './groups/lab'
 import { pki } from './groups/pki'
 import { ssh } from './groups/ssh'
+import { sshFailures } from './groups/ssh-failures'
 import type { BenchGroup } from './harness'
 
-const GROUPS: BenchGroup[] = [contract, inventory, lab, ssh, discovery, pki]
+const GROUPS: BenchGroup[] = [contract, inventory, lab, ssh, sshFailures, discovery, pki]
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
 const unknown = wanted.filter((w) => !GROUPS.some((g) => g.name === w))

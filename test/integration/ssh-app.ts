@@ -19,7 +19,7 @@ export interface TestApp extends App {
   logText(): string
 }
 
-export function testApp(options: { agent?: string } = {}): TestApp {
+export function testApp(options: { agent?: string; connectTimeoutMs?: number } = {}): TestApp {
   const dataDir = mkdtempSync(join(tmpdir(), 'flotilla-it-data-'))
   const home = mkdtempSync(join(tmpdir(), 'flotilla-it-home-'))
   mkdirSync(join(home, '.ssh'), { mode: 0o700 })
@@ -28,7 +28,7 @@ export function testApp(options: { agent?: string } = {}): TestApp {
     transport: 'cli',
     version: 'it',
     createStore: confStoreFactory(dataDir),
-    sshEnvironment: { home, agent: options.agent },
+    sshEnvironment: { home, agent: options.agent, connectTimeoutMs: options.connectTimeoutMs },
   })
   return {
     ...app,
