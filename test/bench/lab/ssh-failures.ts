@@ -24,7 +24,7 @@ const fault = async (...args: string[]) => {
 
 const app = testApp({ connectTimeoutMs: CONNECT_DEADLINE_MS })
 installLabKey(app, status.keyPath)
-const host = await app.addNode(node)
+const host = await app.addNode({ ...node, keyPath: status.keyPath })
 await app.api.ssh.trust(host.id, node.hostKeyFingerprint!)
 await app.api.ssh.run(host.id, ['true'])
 
