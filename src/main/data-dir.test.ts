@@ -1,12 +1,9 @@
 import { chmodSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { createApp } from './app'
+import { testAppIn } from './app-test-support'
 import { dataDirFlag, resolveDataDir } from './data-dir'
-import { Secret } from './services/secrets/secret'
-import { confStoreFactory } from './services/store/conf-store'
-import { OsKeychain } from './services/vault/os-keychain'
-import { NO_BUS_ENV, TEST_SCRYPT, tempDir } from './services/vault/test-support'
+import { tempDir } from './services/vault/test-support'
 
 describe('resolveDataDir', () => {
   it('prefers --data-dir, then FLOTILLA_DATA_DIR', () => {
@@ -31,21 +28,7 @@ describe('resolveDataDir', () => {
 })
 
 /** The whole app over `dir`, as the CLI and the web server build it. */
-function appIn(dir: string) {
-  return createApp({
-    dataDir: dir,
-    transport: 'cli',
-    version: '0.0.0-test',
-    createStore: confStoreFactory(dir),
-    security: {
-      keychain: new OsKeychain({ env: NO_BUS_ENV, service: 'flotilla-test' }),
-      scryptCost: TEST_SCRYPT,
-      env: NO_BUS_ENV,
-      home: dir,
-      vaultPassphrase: new Secret('data dir test passphrase'),
-    },
-  })
-}
+const appIn = (dir: string) => testAppIn(dir, 'data dir test passphrase')
 
 /** Every folder and file under `dir` (the folder itself included) with its permission bits. */
 function modes(dir: string): Record<string, string> {

@@ -1,29 +1,14 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { createApp } from '../app'
-import { Secret } from '../services/secrets/secret'
-import { confStoreFactory } from '../services/store/conf-store'
-import { OsKeychain } from '../services/vault/os-keychain'
-import { NO_BUS_ENV, TEST_SCRYPT, tempDir } from '../services/vault/test-support'
+import { testAppIn } from '../app-test-support'
+import { tempDir } from '../services/vault/test-support'
 
 const PASS = 'handler test passphrase'
 
 /** The whole app in process, over the contract: no keychain, a passphrase vault, cheap scrypt. */
 function appIn(dir = tempDir('flotilla-handlers-'), passphrase?: string) {
-  const app = createApp({
-    dataDir: dir,
-    transport: 'cli',
-    version: '0.0.0-test',
-    createStore: confStoreFactory(dir),
-    security: {
-      keychain: new OsKeychain({ env: NO_BUS_ENV, service: 'flotilla-test' }),
-      scryptCost: TEST_SCRYPT,
-      env: NO_BUS_ENV,
-      home: dir,
-      ...(passphrase ? { vaultPassphrase: new Secret(passphrase) } : {}),
-    },
-  })
+  const app = testAppIn(dir, passphrase)
   return { app, api: app.api, dir }
 }
 
