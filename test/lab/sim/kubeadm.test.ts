@@ -527,17 +527,17 @@ describe('kubeadm stand-in: init with the CA files Flotilla placed, tokens, rese
     expect(unknown.stderr).toContain(
       'could not find a JWS signature in the cluster-info ConfigMap for token ID "zzzzzz"',
     )
-    const expiring = (await sh('sudo kubeadm token create --ttl 1s')).stdout.trim()
-    // Expired means the bootstrap signer has taken its signature out of cluster-info.
-    await waitUntil(
-      'the expired token to lose its cluster-info signature',
-      async () =>
-        !(
-          await admin('-n', 'kube-public', 'get', 'configmap', 'cluster-info', '-o', 'jsonpath={.data}')
-        ).stdout.includes(`jws-kubeconfig-${expiring.slice(0, 6)}`),
-      20_000,
-      250,
-    )
+    // Short-lived, but long enough for the bootstrap signer to sign it first: a signature seen,
+    // then gone, is a pass that began after the expiry (the signer's passes run one after another),
+    // so it cannot come back. A failed kubectl prints nothing, which counts as neither.
+    const expiring = (await sh('sudo kubeadm token create --ttl 8s')).stdout.trim()
+    const signed = async () => {
+      const r = await admin('-n', 'kube-public', 'get', 'configmap', 'cluster-info', '-o', 'jsonpath={.data}')
+      if (r.code !== 0 || !r.stdout.includes('kubeconfig')) return undefined
+      return r.stdout.includes(`jws-kubeconfig-${expiring.slice(0, 6)}`) ? 'signed' : 'unsigned'
+    }
+    await waitUntil('the new token signed in cluster-info', async () => (await signed()) === 'signed', 20_000, 250)
+    await waitUntil('the expired token unsigned again', async () => (await signed()) === 'unsigned', 30_000, 250)
     const expired = await join(`--token ${expiring} --discovery-token-ca-cert-hash ${hash}`)
     expect(expired.code).toBe(1)
     expect(expired.stderr).toContain(
