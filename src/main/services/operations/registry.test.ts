@@ -37,6 +37,18 @@ describe('OperationRegistry', () => {
     expect(ops.list()[0]).toMatchObject({ state: 'done', done: 2, total: 2 })
   })
 
+  it('cuts a long log line after redacting it, so a secret across the cut leaves no piece', async () => {
+    const { ops, redactor } = setup()
+    const secret = 'Zq8-Wyx-Pw-7731-xKvLmNq'
+    redactor.register(secret)
+    // The secret starts 10 characters before the 4096-character bound.
+    const raw = `${'x'.repeat(4086)}${secret}${'y'.repeat(100)}`
+    await ops.run({ id: 'long', kind: 'test', title: 'Testing' }, async (ctx) => ctx.log(raw, 'h1'))
+    const [line] = ops.logOf('long')
+    expect(line).not.toContain(secret.slice(0, 10))
+    expect(line).toBe(`[h1] ${'x'.repeat(4086)}[redacted]… (100 more characters not logged)`)
+  })
+
   it('cancels through the AbortSignal and reports CANCELLED', async () => {
     const { ops, seen } = setup()
     const running = ops.run({ id: 'op2', kind: 'test', title: 'Waiting' }, (ctx) => {

@@ -41,6 +41,8 @@ interface Entry {
 }
 
 const MAX_LOG_LINES = 5000
+/** A log line longer than this is cut (after redaction: a secret cut in two would no longer match). */
+const MAX_LOG_LINE = 4096
 
 /**
  * Every long task runs through here: it gets an id, progress and end events, a per-operation log,
@@ -163,7 +165,11 @@ export class OperationRegistry {
       },
       log: (raw, nodeId) => {
         if (info.state !== 'running') return
-        const line = this.redactor.redact(raw)
+        const redacted = this.redactor.redact(raw)
+        const line =
+          redacted.length > MAX_LOG_LINE
+            ? `${redacted.slice(0, MAX_LOG_LINE)}… (${redacted.length - MAX_LOG_LINE} more characters not logged)`
+            : redacted
         if (entry.log.length < MAX_LOG_LINES) entry.log.push(nodeId ? `[${nodeId}] ${line}` : line)
         this.events.emit('op:progress', {
           opId: info.id,

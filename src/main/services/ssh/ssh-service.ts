@@ -49,9 +49,8 @@ export interface RunOptions {
 const MAX_TEXT = 1024 * 1024
 /** What an error keeps of the output before a timeout, cancel or lost connection (its end). */
 const MAX_PARTIAL = 64 * 1024
-/** The operation log takes a command's output line by line, within these bounds (it says when not). */
+/** The operation log takes a command's output line by line, this many at most (it says when not). */
 const MAX_LOG_LINES_PER_COMMAND = 2000
-const MAX_LOG_LINE = 4096
 /**
  * Hosts worked on at once. Each host gets one connection, so sshd's per-host MaxStartups does not
  * apply; a homelab has well under 32 machines, so in practice every host starts at once (a lower
@@ -258,17 +257,11 @@ export class SshService {
     ctx.log(`${target.name}$ ${options.sudo ? 'sudo ' : ''}${command.text}`, hostId)
     let logged = 0
     let unlogged = 0
-    const onLine = (_stream: OutputStream, raw: string) => {
+    // The operation log redacts and bounds each line's length; this bounds how many lines.
+    const onLine = (_stream: OutputStream, line: string) => {
       if (logged >= MAX_LOG_LINES_PER_COMMAND) return void unlogged++
       logged++
-      // Redacted before it is shortened (the log redacts again, but a cut secret no longer matches).
-      const line = this.#options.redactor.redact(raw)
-      ctx.log(
-        line.length > MAX_LOG_LINE
-          ? `${line.slice(0, MAX_LOG_LINE)}… (${line.length - MAX_LOG_LINE} more characters not logged)`
-          : line,
-        hostId,
-      )
+      ctx.log(line, hostId)
     }
     const logRest = () => {
       if (unlogged > 0) ctx.log(`… ${unlogged} more lines of output not kept in this log.`, hostId)
