@@ -1,0 +1,83 @@
+/**
+ * The step model the engine executes and the plan shows (issue 12). A step is what one recipe does
+ * on one host: its actions in order (commands built with `sh`, files with mode and owner) and its
+ * check, a read-only command whose exit status says whether the step is already done. The plan view
+ * (shared/types/plan.ts) is rendered from these objects, so the engine can run nothing the plan did
+ * not show.
+ */
+import type { ClusterSpecDocument, NodeRole } from '../../../shared/cluster-spec'
+import type { Host, HostIdentification, PlannedAction, StepKind } from '../../../shared/types'
+import type { ShellCommand } from '../ssh/shell-command'
+
+/** A file's content: text, or a secret resolved only when the engine writes it (shown as a placeholder). */
+export type FileContent = { text: string } | { secret: string }
+
+export type StepAction =
+  | { type: 'run'; command: ShellCommand; sudo: boolean }
+  | { type: 'write'; path: string; mode: number; owner: string; content: FileContent }
+
+/**
+ * Exit status of a check: 0 = done, 1 = to do, anything else = the check itself failed (unknown).
+ * The first line of stdout is the reason shown next to the step ("swap is on: /var/swap").
+ */
+export interface StepCheck {
+  command: ShellCommand
+  sudo: boolean
+}
+
+export interface Step {
+  /** Stable across plans of the same spec: `<host name>/<recipe>[/<part>]`. */
+  id: string
+  hostId: string
+  kind: StepKind
+  title: string
+  /** Ids of steps that must be done first. */
+  deps: string[]
+  actions: StepAction[]
+  check: StepCheck
+  /** Runs only with the user's explicit consent: says to what. */
+  consent?: string
+}
+
+/** Everything a recipe may look at to decide its steps for one host. Read-only. */
+export interface RecipeContext {
+  spec: ClusterSpecDocument['spec']
+  clusterName: string
+  host: Host
+  /** The host's fresh identification (the planner re-probes stale ones first). */
+  facts: HostIdentification
+  /** The host's roles in the spec; `haproxy` for the endpoint host. */
+  roles: (NodeRole | 'haproxy')[]
+  /** The host's name in step ids and messages (label, else address). */
+  name: string
+  /** The Kubernetes version the plan installs: the spec's minor and, when resolved, the patch. */
+  kubernetes: { minor: string; patch?: string }
+}
+
+/** One recipe: the steps it contributes for one host (none when it does not apply to that host). */
+export interface Recipe {
+  /** Short stable name, used in step ids: "swap", "kernel-modules", … */
+  name: string
+  kind: StepKind
+  steps(ctx: RecipeContext): Step[]
+}
+
+/** The step id convention: `<host name>/<recipe>[/<part>]`. */
+export function stepId(ctx: Pick<RecipeContext, 'name'>, recipe: string, part?: string): string {
+  return part ? `${ctx.name}/${recipe}/${part}` : `${ctx.name}/${recipe}`
+}
+
+/** A step's actions as the plan shows them: exact text, secrets as placeholders. */
+export function plannedActions(step: Step): PlannedAction[] {
+  return step.actions.map((action) =>
+    action.type === 'run'
+      ? { type: 'run', text: action.command.text, sudo: action.sudo }
+      : {
+          type: 'write',
+          path: action.path,
+          mode: action.mode.toString(8).padStart(4, '0'),
+          owner: action.owner,
+          content: 'text' in action.content ? action.content.text : `<secret: ${action.content.secret}>`,
+        },
+  )
+}
