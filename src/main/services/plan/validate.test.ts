@@ -3,7 +3,16 @@ import type { NodeRole } from '../../../shared/cluster-spec'
 import type { Host, HostIdentification, SpecProblem } from '../../../shared/types'
 import { PROBLEM_CODES } from './problems'
 import { quorumSummary, survivableFailures } from './quorum'
-import { fakeFleet, fakeHost, fakeIdentification, fakeSpec, NOW, type FakeFleet } from './test-fixtures'
+import {
+  fakeFleet,
+  fakeHost,
+  fakeIdentification,
+  fakeSpec,
+  NOW,
+  withoutUndefined,
+  type FakeFleet,
+  type Loose,
+} from './test-fixtures'
 import { resolveEndpointName, validateSpec, type ValidationInput, type ValidationResult } from './validate'
 
 /** Validates a fleet (by default the clean 6-host one) with the input's other fields. */
@@ -22,12 +31,12 @@ function only(result: ValidationResult, code: string): SpecProblem {
 }
 
 /** The fleet with one host changed. */
-function withHost(fleet: FakeFleet, label: string, patch: (h: Host) => Host): FakeFleet {
-  return { ...fleet, hosts: fleet.hosts.map((h) => (h.label === label ? patch(h) : h)) }
+function withHost(fleet: FakeFleet, label: string, patch: (h: Host) => Loose<Host>): FakeFleet {
+  return { ...fleet, hosts: fleet.hosts.map((h) => (h.label === label ? (withoutUndefined(patch(h)) as Host) : h)) }
 }
 
 /** The fleet with one host's identification facts changed (readiness recomputed from them). */
-function withFacts(fleet: FakeFleet, label: string, facts: Partial<Omit<HostIdentification, 'readiness'>>): FakeFleet {
+function withFacts(fleet: FakeFleet, label: string, facts: Loose<Omit<HostIdentification, 'readiness'>>): FakeFleet {
   return withHost(fleet, label, (h) => {
     const { readiness: _readiness, ...old } = h.identification!
     return { ...h, identification: fakeIdentification({ ...old, ...facts }) }
@@ -35,9 +44,9 @@ function withFacts(fleet: FakeFleet, label: string, facts: Partial<Omit<HostIden
 }
 
 /** The fleet with its spec's nodes replaced (label → roles). */
-function withNodes(fleet: FakeFleet, nodes: Record<string, NodeRole[]>): FakeFleet {
+function withNodes(fleet: FakeFleet, nodes: Record<string, readonly NodeRole[]>): FakeFleet {
   const spec = structuredClone(fleet.spec)
-  spec.spec.nodes = Object.entries(nodes).map(([host, roles]) => ({ host, roles }))
+  spec.spec.nodes = Object.entries(nodes).map(([host, roles]) => ({ host, roles: [...roles] }))
   return { ...fleet, spec }
 }
 
@@ -318,7 +327,8 @@ describe('validateSpec: hosts', () => {
       run(withHost(fleet, 'cp-1', (h) => ({ ...h, lastLogin: patch && { ...h.lastLogin!, ...patch } })))
     expect(only(login(undefined), 'login-unchecked').severity).toBe('blocking')
     expect(
-      only(login({ ok: false, error: { code: 'auth', message: 'the key was refused.' } }), 'login-failed').message,
+      only(login({ ok: false, error: { code: 'AUTH_FAILED', message: 'the key was refused.' } }), 'login-failed')
+        .message,
     ).toContain('the key was refused')
     const pw = login({ sudo: 'password' })
     expect(only(pw, 'sudo-password').message).toContain('will ask for the sudo password')
