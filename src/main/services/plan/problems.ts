@@ -108,6 +108,16 @@ const CATALOGUE = {
     message: `The pod subnet ${p.pod} and the service subnet ${p.service} overlap: a pod and a service could get the same address.`,
     next: 'Choose subnets that do not overlap, e.g. the defaults 10.244.0.0/16 (pods) and 10.96.0.0/12 (services).',
   }),
+  'subnet-pods-too-small': (p: { subnet: string; nodes: number; nodeMask: number; largest: number }): Words => ({
+    severity: 'blocking',
+    message: `The pod subnet ${p.subnet} is too small for ${p.nodes} nodes: each node gets a /${p.nodeMask} of it, so a /${p.largest} or larger is needed.`,
+    next: `Give a pod subnet of /${p.largest} or larger, e.g. the default 10.244.0.0/16.`,
+  }),
+  'subnet-services-too-large': (p: { subnet: string }): Words => ({
+    severity: 'blocking',
+    message: `The service subnet ${p.subnet} is larger than the API server accepts (an IPv4 service range is /12 at the largest).`,
+    next: 'Give a service subnet of /12 or smaller, e.g. the default 10.96.0.0/12.',
+  }),
   'subnet-overlaps-lan': (p: { which: string; subnet: string; lan: string; hosts: string[] }): Words => ({
     severity: 'blocking',
     message: `The ${p.which} subnet ${p.subnet} overlaps the network ${p.lan} of ${list(p.hosts)}: traffic to those addresses would be routed into the cluster.`,

@@ -285,13 +285,20 @@ describe('validateSpec: subnets', () => {
     const wlan = withFacts(fakeFleet(6), 'worker-1', {
       interfaces: [{ name: 'wlan0', addresses: [{ family: 'ipv4', address: '10.100.0.7', prefix: 16 }] }],
     })
-    const p = only(run(withSpec(wlan, (s) => (s.network.serviceSubnet = '10.96.0.0/11'))), 'subnet-overlaps-lan')
+    const p = only(run(wlan), 'subnet-overlaps-lan')
     expect(p).toMatchObject({ host: 'worker-1', path: 'spec.network.serviceSubnet' })
   })
   it("without probed interfaces, the node's own address is checked", () => {
     const fleet = withFacts(fakeFleet(6), 'worker-1', { interfaces: undefined })
     const inPods = withHost(fleet, 'worker-1', (h) => ({ ...h, address: '10.244.1.5' }))
     expect(only(run(inPods), 'subnet-overlaps-lan').message).toContain('10.244.1.5/32')
+  })
+  it('the pod subnet needs a /24 per node; the service subnet is /12 at most', () => {
+    const pods = withSpec(fakeFleet(6), (s) => (s.network.podSubnet = '10.244.0.0/23'))
+    expect(only(run(pods), 'subnet-pods-too-small').message).toContain('5 nodes')
+    expect(run(withSpec(fakeFleet(6), (s) => (s.network.podSubnet = '10.244.0.0/21'))).problems).toEqual([])
+    const services = withSpec(fakeFleet(6), (s) => (s.network.serviceSubnet = '10.96.0.0/11'))
+    expect(only(run(services), 'subnet-services-too-large').path).toBe('spec.network.serviceSubnet')
   })
   it("the endpoint's address inside a subnet is blocking", () => {
     const fleet = withSpec(fakeFleet(6), (s) => (s.endpoint = { address: '10.96.0.10:6443' }))
