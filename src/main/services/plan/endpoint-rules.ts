@@ -10,8 +10,8 @@ import type { Host, SpecProblem } from '../../../shared/types'
 import { hostName } from '../clusters/host-ref'
 import { parseIp } from './net'
 import { problem } from './problems'
+import { resolveOne } from './refs'
 import type { ResolvedNode, ValidationInput } from './validate'
-import { resolveOne } from './validate'
 
 /** Ports a node of each role listens on, by what uses them (kubeadm's "ports and protocols"). */
 const NODE_PORTS: Record<NodeRole, { port: number; use: string }[]> = {

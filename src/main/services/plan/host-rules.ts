@@ -10,7 +10,10 @@ import { hostName } from '../clusters/host-ref'
 import { reasonsFor } from '../identify/readiness'
 import { parseIp } from './net'
 import { problem, readinessProblem } from './problems'
-import { DEFAULT_MAX_PROBE_AGE_MS, type ResolvedNode, type ValidationInput } from './validate'
+import type { ResolvedNode, ValidationInput } from './validate'
+
+/** Identifications older than this are probed again before a plan (ValidationInput.maxProbeAgeMs). */
+export const DEFAULT_MAX_PROBE_AGE_MS = 10 * 60_000
 
 /**
  * The readiness role whose minimums a spec role must meet. An etcd host runs etcd as a static pod
