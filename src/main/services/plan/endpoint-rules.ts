@@ -48,6 +48,15 @@ export function resolveEndpointHost(
   return host ? { host, problems } : { problems }
 }
 
+/**
+ * The name the caller resolves (resolveEndpointName) and passes as `endpointAddresses`: an
+ * `address` endpoint's host when it is a name; undefined for an IP or an HAProxy endpoint.
+ */
+export function endpointNameToResolve(spec: ClusterSpecDocument): string | undefined {
+  const parsed = spec.spec.endpoint.address ? parseEndpoint(spec.spec.endpoint.address) : null
+  return parsed && !parseIp(parsed.host) ? parsed.host : undefined
+}
+
 /** A host's IP addresses: its address when that is an IP, else those its probe saw on its interfaces. */
 export function ipAddressesOf(host: Host): string[] {
   if (parseIp(host.address)) return [host.address]

@@ -9,7 +9,7 @@ import type { ClusterRole, Host, ReadinessReason, SpecProblem } from '../../../s
 import { hostName } from '../clusters/host-ref'
 import { reasonsFor } from '../identify/readiness'
 import { parseIp } from './net'
-import { problem, readinessProblem } from './problems'
+import { list, problem, readinessProblem } from './problems'
 import type { ResolvedNode, ValidationInput } from './validate'
 
 /** Identifications older than this are probed again before a plan (ValidationInput.maxProbeAgeMs). */
@@ -203,10 +203,6 @@ function archMix(subjects: readonly Subject[]): SpecProblem[] {
     byArch.set(arch, [...(byArch.get(arch) ?? []), hostName(s.host)])
   }
   if (byArch.size < 2) return []
-  const arches = [...byArch.entries()].map(([arch, names]) => `${arch}: ${listShort(names)}`)
+  const arches = [...byArch.entries()].map(([arch, names]) => `${arch}: ${list(names)}`)
   return [problem('arch-mix', { arches }, { path: 'spec.nodes' })]
-}
-
-function listShort(names: string[]): string {
-  return names.length <= 3 ? names.join(', ') : `${names.slice(0, 2).join(', ')} and ${names.length - 2} more`
 }

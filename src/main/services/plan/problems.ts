@@ -13,8 +13,11 @@ interface Words {
   next: string
 }
 
-const list = (names: readonly string[]) =>
-  names.length <= 4 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`
+/** "a", "a and b", "a, b and c", "a, b, c and 5 more". */
+export function list(names: readonly string[]): string {
+  if (names.length > 4) return `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`
+}
 
 const CATALOGUE = {
   // Host references
@@ -59,7 +62,7 @@ const CATALOGUE = {
   }),
   'quorum-even': (p: { n: number; summary: string }): Words => ({
     severity: 'warning',
-    message: `${p.summary} That is no more than ${p.n - 1} survive, with one more member that can fail.`,
+    message: `${p.summary} An even count survives no more failures than ${p.n - 1} would, with one more machine that can fail.`,
     next: `Use ${p.n - 1} or ${p.n + 1} control planes: an odd number.`,
   }),
   'no-workers': (): Words => ({
@@ -167,7 +170,7 @@ const CATALOGUE = {
   }),
   'duplicate-hostname': (p: { hostname: string; names: string[] }): Words => ({
     severity: 'blocking',
-    message: `${list(p.names)} all have the host name "${p.hostname}": Kubernetes names each node after its host name, so they would be one node.`,
+    message: `${list(p.names)} have the same host name "${p.hostname}": Kubernetes names each node after its host name, so they would be one node.`,
     next: 'Give each host its own host name (sudo hostnamectl set-hostname NAME), then identify them again.',
   }),
   'duplicate-machine-id': (p: { names: string[] }): Words => ({
@@ -206,7 +209,7 @@ const CATALOGUE = {
   }),
   'version-skip': (p: { from: string; to: string; step: string }): Words => ({
     severity: 'blocking',
-    message: `The cluster runs Kubernetes ${p.from}: an upgrade to ${p.to} would skip a minor version, and kubeadm upgrades one minor at a time.`,
+    message: `The cluster runs Kubernetes ${p.from}: an upgrade to ${p.to} would skip a minor version, and Kubernetes upgrades one minor at a time.`,
     next: `Upgrade to "${p.step}" first, then on from there.`,
   }),
   'cni-no-network-policy': (): Words => ({

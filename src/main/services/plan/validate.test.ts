@@ -13,7 +13,13 @@ import {
   type FakeFleet,
   type Loose,
 } from './test-fixtures'
-import { resolveEndpointName, validateSpec, type ValidationInput, type ValidationResult } from './validate'
+import {
+  endpointNameToResolve,
+  resolveEndpointName,
+  validateSpec,
+  type ValidationInput,
+  type ValidationResult,
+} from './validate'
 
 /** Validates a fleet (by default the clean 6-host one) with the input's other fields. */
 function run(fleet: FakeFleet = fakeFleet(6), extra: Partial<ValidationInput> = {}): ValidationResult {
@@ -373,7 +379,7 @@ describe('validateSpec: hosts', () => {
   })
   it('host names and machine-ids must be unique among the nodes', () => {
     const twin = withFacts(fleet, 'worker-2', { hostname: 'cp-1' })
-    expect(only(run(twin), 'duplicate-hostname').message).toContain('cp-1, worker-2')
+    expect(only(run(twin), 'duplicate-hostname').message).toContain('cp-1 and worker-2 have the same host name')
     const clone = withFacts(fleet, 'worker-2', { machineId: fleet.hosts[0]!.identification!.machineId })
     expect(only(run(clone), 'duplicate-machine-id')).toMatchObject({ severity: 'blocking', host: 'worker-2' })
   })
@@ -411,7 +417,7 @@ describe('validateSpec: hosts', () => {
     const mixed = withFacts(fleet, 'worker-2', { arch: 'x86_64' })
     const p = only(run(mixed), 'arch-mix')
     expect(p.severity).toBe('warning')
-    expect(p.message).toContain('aarch64: cp-1, cp-2 and 2 more')
+    expect(p.message).toContain('aarch64: cp-1, cp-2, cp-3 and worker-1')
     expect(p.message).toContain('x86_64: worker-2')
     expect(run(withFacts(fleet, 'worker-2', { arch: 'arm64' })).problems).toEqual([])
   })
@@ -521,6 +527,15 @@ describe('fixtures', () => {
     expect(fakeSpec().spec).toMatchObject({ flavour: 'kubeadm', etcd: 'stacked', network: { cni: 'calico' } })
     const bare = fakeHost({ identification: undefined, hostKey: undefined })
     expect('identification' in bare || 'hostKey' in bare).toBe(false)
+  })
+})
+
+describe('endpointNameToResolve', () => {
+  it("is an address endpoint's name; nothing for an IP or an HAProxy endpoint", () => {
+    expect(endpointNameToResolve(fakeSpec({ endpoint: { address: 'K8s.home.arpa:6443' } }))).toBe('k8s.home.arpa')
+    expect(endpointNameToResolve(fakeSpec({ endpoint: { address: '192.168.1.5:6443' } }))).toBeUndefined()
+    expect(endpointNameToResolve(fakeSpec({ endpoint: { address: '[fd00::5]:6443' } }))).toBeUndefined()
+    expect(endpointNameToResolve(fakeSpec())).toBeUndefined()
   })
 })
 

@@ -58,6 +58,9 @@ export interface ValidationResult {
 }
 
 export { DEFAULT_MAX_PROBE_AGE_MS }
+export { apiServerCertSans, endpointNameToResolve } from './endpoint-rules'
+export { quorumSummary } from './quorum'
+export { PROBLEM_CODES } from './problems'
 
 /** Validates a spec against the inventory; see the rule files for each rule and its reasons. */
 export function validateSpec(input: ValidationInput): ValidationResult {
