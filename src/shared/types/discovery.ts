@@ -103,6 +103,29 @@ export interface HostIdentification {
   machineId: string
   hostname: string
   readiness: RoleReadiness[]
+  /** The host's network interfaces (loopback left out); absent in identifications made before it was probed. */
+  interfaces?: NetworkInterface[]
+}
+
+/** One network interface as the probe saw it. */
+export interface NetworkInterface {
+  /** e.g. "eth0". */
+  name: string
+  /** Lower-case, colon-separated; absent when the interface has none (e.g. a tunnel). */
+  mac?: string
+  addresses: InterfaceAddress[]
+}
+
+/** One address of an interface, with its network's prefix length. */
+export interface InterfaceAddress {
+  family: 'ipv4' | 'ipv6'
+  address: string
+  prefix: number
+  /**
+   * Leased (DHCP, SLAAC: the kernel holds a finite lifetime and `ip` prints "dynamic"); it may
+   * change when the lease ends. Absent when the probe could not tell (no `ip` on the host).
+   */
+  dynamic?: boolean
 }
 
 /** Result of probing one host. */
