@@ -76,7 +76,7 @@ export function createApp(options: AppOptions): App {
   const ops = new OperationRegistry(events, redactor)
   const inventory = new HostInventory(options.createStore('inventory'), events)
   const settings = new SettingsService(options.createStore('settings'), events)
-  const security = createSecurityServices({ ...options, events, redactor }, options.security)
+  const security = createSecurityServices({ ...options, events, redactor, log }, options.security)
   const ssh = new SshService({
     inventory,
     redactor,
@@ -108,6 +108,7 @@ export function createApp(options: AppOptions): App {
       ops.cancelAll()
       discovery.close()
       ssh.close()
+      security.kube.close()
     },
   }
 }

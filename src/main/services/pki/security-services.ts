@@ -1,6 +1,8 @@
 import { ClusterRegistry } from '../clusters/cluster-registry'
 import type { EventBus } from '../events'
+import { KubeClients } from '../kube/kube-client'
 import { KubeconfigService } from '../kubeconfig/kubeconfig-service'
+import type { Logger } from '../log/logger'
 import { envSecret } from '../secrets/env-secrets'
 import type { Redactor, Secret } from '../secrets/secret'
 import type { StoreFactory } from '../store/key-value-store'
@@ -29,11 +31,13 @@ export interface SecurityServices {
   pki: PkiService
   kubeconfigs: KubeconfigService
   pkiBackup: PkiBackup
+  /** Kubernetes API clients from kubeconfigs minted in memory (never written). */
+  kube: KubeClients
 }
 
-/** Builds the cluster records, vault, PKI, kubeconfig and backup services (called once by app.ts). */
+/** Builds the cluster records, vault, PKI, kubeconfig, backup and kube-client services (called once by app.ts). */
 export function createSecurityServices(
-  base: { dataDir: string; createStore: StoreFactory; events: EventBus; redactor: Redactor },
+  base: { dataDir: string; createStore: StoreFactory; events: EventBus; redactor: Redactor; log: Logger },
   options: SecurityOptions = {},
 ): SecurityServices {
   const { events, redactor } = base
@@ -64,5 +68,6 @@ export function createSecurityServices(
     kubeconfigs,
     ...(options.scryptCost ? { scryptCost: options.scryptCost } : {}),
   })
-  return { clusters, vault, pki, kubeconfigs, pkiBackup }
+  const kube = new KubeClients({ kubeconfigs, events, redactor, log: base.log })
+  return { clusters, vault, pki, kubeconfigs, pkiBackup, kube }
 }
