@@ -77,7 +77,7 @@ export function createApp(options: AppOptions): App {
   const inventory = new HostInventory(options.createStore('inventory'), events)
   const settings = new SettingsService(options.createStore('settings'), events)
   const security = createSecurityServices(
-    { ...options, events, redactor, hosts: () => inventory.list() },
+    { ...options, events, redactor, log, hosts: () => inventory.list() },
     options.security,
   )
   // A window learns of cluster changes the CLI makes; the CLI itself lives too briefly to care.
@@ -114,6 +114,7 @@ export function createApp(options: AppOptions): App {
       stopWatchingClusters()
       discovery.close()
       ssh.close()
+      security.kube.close()
     },
   }
 }

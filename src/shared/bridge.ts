@@ -7,43 +7,7 @@
  */
 import type { ArgsOf, Channel, Envelope, EventName, PayloadOf, ResultOf } from './contract'
 import type { AppErrorData } from './errors'
-import type {
-  AppInfo,
-  Cluster,
-  ClusterInput,
-  ClusterPki,
-  ClusterImportOptions,
-  ClusterRemoveOptions,
-  ClusterSpecSaved,
-  ClusterSpecView,
-  SpecRole,
-  ExpiryItem,
-  IssuedKubeconfig,
-  JoinToken,
-  KubeconfigExportRequest,
-  KubeconfigExportResult,
-  PkiInitOptions,
-  VaultBackupResult,
-  VaultMode,
-  VaultRestoreResult,
-  VaultStatus,
-  Host,
-  HostInput,
-  HostPatch,
-  OperationInfo,
-  OpEnd,
-  OpProgress,
-  ReachabilityResult,
-  Settings,
-  HostKeyScan,
-  RebootResult,
-  RunResult,
-  SshCheckResult,
-  SshSecretKind,
-  AdoptInput,
-  DiscoveryScanResult,
-  ProbeResult,
-} from './types'
+import { CHANNEL_ROUTES, EVENT_ROUTES, type AfterOpId } from './bridge-routes'
 
 /** What a transport must provide: request/response with envelopes, and event subscription. */
 export interface Transport {
@@ -61,97 +25,53 @@ export interface OpOptions {
 
 type Listener<E extends EventName> = (payload: PayloadOf<E>) => void
 
-export interface FlotillaApi {
-  app: {
-    info(): Promise<AppInfo>
-  }
-  hosts: {
-    list(): Promise<Host[]>
-    add(input: HostInput): Promise<Host>
-    update(id: string, patch: HostPatch): Promise<Host>
-    remove(id: string): Promise<void>
-    check(ids: string[], options?: OpOptions): Promise<ReachabilityResult[]>
-    onChanged(listener: Listener<'hosts:changed'>): () => void
-  }
-  ssh: {
-    scan(hostId: string): Promise<HostKeyScan>
-    trust(hostId: string, fingerprint: string, options?: { replace?: boolean }): Promise<Host>
-    provideSecret(hostId: string, kind: SshSecretKind, secret: string, keyPath?: string): Promise<void>
-    forgetSecrets(hostId: string): Promise<void>
-    check(hostIds: string[], options?: OpOptions): Promise<SshCheckResult[]>
-    run(
-      hostId: string,
-      words: string[],
-      runOptions?: { sudo?: boolean; timeoutSec?: number; stream?: boolean },
-      options?: OpOptions,
-    ): Promise<RunResult>
-    /** Output of runs started with `stream` (every run's: filter by opId). */
-    onOutput(listener: Listener<'ssh:output'>): () => void
-    installKey(hostId: string, publicKey?: string, options?: OpOptions): Promise<{ added: boolean }>
-    reboot(hostId: string, rebootOptions?: { timeoutSec?: number }, options?: OpOptions): Promise<RebootResult>
-  }
-  discovery: {
-    /** Browse mDNS for `timeoutSec` (default 10 s); hosts appear through `hosts.onChanged` meanwhile. */
-    scan(scanOptions?: { timeoutSec?: number }, options?: OpOptions): Promise<DiscoveryScanResult>
-    /** Identify hosts over SSH, one round trip each. */
-    probe(hostIds: string[], options?: OpOptions): Promise<ProbeResult[]>
-    adopt(hostId: string, input: AdoptInput): Promise<Host>
-    ignore(hostId: string, ignored?: boolean): Promise<Host>
-  }
+type Routes = typeof CHANNEL_ROUTES
+
+/** A method's parameters: adapt's, or the channel's (after the opId, then OpOptions, for an operation). */
+export type CallerArgs<C extends Channel> = Routes[C] extends { adapt: (...args: infer P) => unknown }
+  ? P
+  : Routes[C] extends { op: number }
+    ? [...AfterOpId<ArgsOf<C>>, options?: OpOptions]
+    : ArgsOf<C>
+
+/** Methods that are not channels: answered by the bridge itself. */
+const LOCAL = {
   ops: {
-    list(): Promise<OperationInfo[]>
-    cancel(opId: string): Promise<void>
     /** A fresh operation id, for callers that want to know it before starting. */
-    newId(): string
-    onStart(listener: Listener<'op:start'>): () => void
-    onProgress(listener: (payload: OpProgress) => void): () => void
-    onEnd(listener: (payload: OpEnd) => void): () => void
-  }
-  clusters: {
-    list(): Promise<Cluster[]>
-    create(input: ClusterInput): Promise<Cluster>
-    remove(id: string, options?: ClusterRemoveOptions): Promise<void>
-    spec(id: string): Promise<ClusterSpecView>
-    import(source: string | Record<string, unknown>, options?: ClusterImportOptions): Promise<ClusterSpecSaved>
-    setRole(id: string, hostRef: string, role: SpecRole): Promise<ClusterSpecSaved>
-    export(id: string): Promise<string>
-    onChanged(listener: Listener<'clusters:changed'>): () => void
-  }
-  vault: {
-    status(): Promise<VaultStatus>
-    /** `passphrase` is required for passphrase mode and ignored (null) for keychain mode. */
-    setup(mode: VaultMode, passphrase?: string): Promise<VaultStatus>
-    unlock(passphrase: string): Promise<VaultStatus>
-    lock(): Promise<VaultStatus>
-    rotate(): Promise<VaultStatus>
-    backup(path: string, passphrase: string, options?: { overwrite?: boolean }): Promise<VaultBackupResult>
-    restore(path: string, passphrase: string, options?: { replace?: boolean }): Promise<VaultRestoreResult>
-    onChanged(listener: Listener<'vault:changed'>): () => void
-  }
-  pki: {
-    init(clusterId: string, options?: PkiInitOptions & OpOptions): Promise<ClusterPki>
-    show(clusterId: string): Promise<ClusterPki | null>
-    expiry(): Promise<ExpiryItem[]>
-    joinToken(clusterId: string): Promise<JoinToken>
-    onChanged(listener: Listener<'pki:changed'>): () => void
-  }
-  kubeconfig: {
-    export(clusterId: string, request: KubeconfigExportRequest): Promise<KubeconfigExportResult>
-    issued(clusterId?: string): Promise<IssuedKubeconfig[]>
-  }
-  settings: {
-    get(): Promise<Settings>
-    set(patch: Partial<Settings>): Promise<Settings>
-    onChanged(listener: Listener<'settings:changed'>): () => void
-  }
+    newId: newOpId,
+  },
+}
+
+type GroupOf<P> = P extends `${infer G}.${string}` ? G : never
+type Group = GroupOf<Routes[Channel]['to'] | (typeof EVENT_ROUTES)[EventName]> | keyof typeof LOCAL
+
+type ChannelMethods<G extends string> = {
+  [C in Channel as Routes[C]['to'] extends `${G}.${infer M}` ? M : never]: (
+    ...args: CallerArgs<C>
+  ) => Promise<ResultOf<C>>
+}
+type EventMethods<G extends string> = {
+  [E in EventName as (typeof EVENT_ROUTES)[E] extends `${G}.${infer M}` ? M : never]: (
+    listener: Listener<E>,
+  ) => () => void
+}
+type LocalMethods<G extends string> = G extends keyof typeof LOCAL ? (typeof LOCAL)[G] : unknown
+type Flat<T> = { [K in keyof T]: T[K] }
+
+/**
+ * `window.api`: one group per domain, one method per channel and per event, produced from
+ * ./bridge-routes.ts and the contract (the parameter and result types are the channel's).
+ */
+export type FlotillaApi = {
+  [G in Group]: Flat<ChannelMethods<G> & EventMethods<G> & LocalMethods<G>>
 }
 
 /** Builds the API over a transport. */
 export function createApi(transport: Transport): FlotillaApi {
-  async function call<C extends Channel>(channel: C, ...args: ArgsOf<C>): Promise<ResultOf<C>> {
+  async function call<C extends Channel>(channel: C, args: unknown[]): Promise<ResultOf<C>> {
     let envelope: Envelope<unknown>
     try {
-      envelope = await transport.invoke(channel, args)
+      envelope = await transport.invoke(channel, withoutTrailingUndefined(args))
     } catch {
       throw disconnected()
     }
@@ -159,112 +79,54 @@ export function createApi(transport: Transport): FlotillaApi {
     throw envelope.error
   }
 
-  function on<E extends EventName>(event: E, listener: Listener<E>): () => void {
-    return transport.subscribe(event, (payload) => listener(payload as PayloadOf<E>))
-  }
-
   /** Starts an operation channel, wiring an AbortSignal to `op:cancel`. */
   async function operation<C extends Channel>(
     channel: C,
     options: OpOptions | undefined,
-    rest: (opId: string) => ArgsOf<C>,
+    args: unknown[],
   ): Promise<ResultOf<C>> {
     const opId = options?.opId ?? newOpId()
     const signal = options?.signal
-    const cancel = () => void call('op:cancel', opId).catch(() => undefined)
+    const cancel = () => void call('op:cancel', [opId]).catch(() => undefined)
     if (signal?.aborted) throw cancelled()
     signal?.addEventListener('abort', cancel, { once: true })
     try {
-      return await call(channel, ...rest(opId))
+      return await call(channel, [opId, ...args])
     } finally {
       signal?.removeEventListener('abort', cancel)
     }
   }
 
-  return {
-    app: { info: () => call('app:info') },
-    hosts: {
-      list: () => call('hosts:list'),
-      add: (input) => call('hosts:add', input),
-      update: (id, patch) => call('hosts:update', id, patch),
-      remove: (id) => call('hosts:remove', id),
-      check: (ids, options) => operation('hosts:check', options, (opId) => [opId, ids]),
-      onChanged: (listener) => on('hosts:changed', listener),
-    },
-    ssh: {
-      scan: (hostId) => call('ssh:scan', hostId),
-      trust: (hostId, fingerprint, options = {}) => call('ssh:trust', hostId, fingerprint, options),
-      provideSecret: (hostId, kind, secret, keyPath) =>
-        keyPath === undefined
-          ? call('ssh:provideSecret', hostId, kind, secret)
-          : call('ssh:provideSecret', hostId, kind, secret, keyPath),
-      forgetSecrets: (hostId) => call('ssh:forgetSecrets', hostId),
-      check: (hostIds, options) => operation('ssh:check', options, (opId) => [opId, hostIds]),
-      run: (hostId, words, runOptions = {}, options) =>
-        operation('ssh:run', options, (opId) => [opId, hostId, words, runOptions]),
-      onOutput: (listener) => on('ssh:output', listener),
-      installKey: (hostId, publicKey, options) =>
-        operation('ssh:installKey', options, (opId) =>
-          publicKey === undefined ? [opId, hostId] : [opId, hostId, publicKey],
-        ),
-      reboot: (hostId, rebootOptions = {}, options) =>
-        operation('ssh:reboot', options, (opId) => [opId, hostId, rebootOptions]),
-    },
-    discovery: {
-      scan: (scanOptions = {}, options) => operation('discovery:scan', options, (opId) => [opId, scanOptions]),
-      probe: (hostIds, options) => operation('discovery:probe', options, (opId) => [opId, hostIds]),
-      adopt: (hostId, input) => call('discovery:adopt', hostId, input),
-      ignore: (hostId, ignored = true) => call('discovery:ignore', hostId, ignored),
-    },
-    ops: {
-      list: () => call('ops:list'),
-      cancel: (opId) => call('op:cancel', opId),
-      newId: newOpId,
-      onStart: (listener) => on('op:start', listener),
-      onProgress: (listener) => on('op:progress', listener),
-      onEnd: (listener) => on('op:end', listener),
-    },
-    clusters: {
-      list: () => call('clusters:list'),
-      create: (input) => call('clusters:create', input),
-      remove: (id, options = {}) => call('clusters:remove', id, options),
-      spec: (id) => call('clusters:spec', id),
-      import: (source, options = {}) => call('clusters:import', source, options),
-      setRole: (id, hostRef, role) => call('clusters:set-role', id, hostRef, role),
-      export: (id) => call('clusters:export', id),
-      onChanged: (listener) => on('clusters:changed', listener),
-    },
-    vault: {
-      status: () => call('vault:status'),
-      setup: (mode, passphrase) => call('vault:setup', mode, passphrase ?? null),
-      unlock: (passphrase) => call('vault:unlock', passphrase),
-      lock: () => call('vault:lock'),
-      rotate: () => call('vault:rotate'),
-      backup: (path, passphrase, options) => call('vault:backup', path, passphrase, options?.overwrite ?? false),
-      restore: (path, passphrase, options) => call('vault:restore', path, passphrase, options?.replace ?? false),
-      onChanged: (listener) => on('vault:changed', listener),
-    },
-    pki: {
-      init: (clusterId, options = {}) => {
-        const { opId, signal, ...init } = options
-        const op: OpOptions = { ...(opId !== undefined ? { opId } : {}), ...(signal !== undefined ? { signal } : {}) }
-        return operation('pki:init', op, (id) => [id, clusterId, init])
-      },
-      show: (clusterId) => call('pki:show', clusterId),
-      expiry: () => call('pki:expiry'),
-      joinToken: (clusterId) => call('pki:join-token', clusterId),
-      onChanged: (listener) => on('pki:changed', listener),
-    },
-    kubeconfig: {
-      export: (clusterId, request) => call('kubeconfig:export', clusterId, request),
-      issued: (clusterId) => call('kubeconfig:issued', clusterId ?? null),
-    },
-    settings: {
-      get: () => call('settings:get'),
-      set: (patch) => call('settings:set', patch),
-      onChanged: (listener) => on('settings:changed', listener),
-    },
+  const api: Record<string, Record<string, unknown>> = {}
+  const place = (path: string, method: unknown) => {
+    const [group, name] = path.split('.') as [string, string]
+    ;(api[group] ??= {})[name] = method
   }
+  for (const channel of Object.keys(CHANNEL_ROUTES) as Channel[]) {
+    // The table's precise types served FlotillaApi; here every line is handled alike.
+    const route: { to: string; op?: number; adapt?: (...args: never[]) => unknown[] } = CHANNEL_ROUTES[channel]
+    const { op, adapt } = route
+    const sent = (args: unknown[]) =>
+      adapt ? adapt(...(args as never[])) : op === undefined ? args : args.slice(0, op)
+    place(
+      route.to,
+      op === undefined
+        ? (...args: unknown[]) => call(channel, sent(args))
+        : (...args: unknown[]) => operation(channel, args[op] as OpOptions | undefined, sent(args)),
+    )
+  }
+  for (const event of Object.keys(EVENT_ROUTES) as EventName[]) {
+    place(EVENT_ROUTES[event], (listener: (payload: unknown) => void) => transport.subscribe(event, listener))
+  }
+  for (const [group, methods] of Object.entries(LOCAL)) Object.assign((api[group] ??= {}), methods)
+  return api as unknown as FlotillaApi
+}
+
+/** `f(a, undefined)` means `f(a)`: an optional last argument is left out, not sent as undefined/null. */
+function withoutTrailingUndefined(args: unknown[]): unknown[] {
+  let end = args.length
+  while (end > 0 && args[end - 1] === undefined) end--
+  return args.slice(0, end)
 }
 
 /** Operation ids are random UUIDs (they pass `idSchema`). */

@@ -12,6 +12,7 @@ import type {
 import { apiServerUrl, type ClusterRegistry } from '../clusters/cluster-registry'
 import type { EventBus } from '../events'
 import type { PkiService } from '../pki/pki-service'
+import type { Registration, Secret } from '../secrets/secret'
 import type { KeyValueStore } from '../store/key-value-store'
 import { writeFileAtomic, writeFileExclusive } from '../vault/atomic-file'
 import {
@@ -28,6 +29,38 @@ const DAY_MS = 86_400_000
 export const CLUSTER_ADMINS_GROUP = 'kubeadm:cluster-admins'
 /** Bypasses RBAC entirely; a client certificate cannot be revoked short of rotating the CA. */
 export const BREAK_GLASS_GROUP = 'system:masters'
+
+/** Validity of an in-memory kubeconfig unless the caller asks for less (or, up to a day, more). */
+export const MINTED_MINUTES = 60
+/** Flotilla acting for itself: the cluster's audit log tells it from a person's exported `flotilla-admin`. */
+export const MINTED_USER = 'flotilla-app'
+const MAX_MINTED_MINUTES = 24 * 60
+
+export interface MintOptions {
+  /** Common name; default MINTED_USER. */
+  user?: string
+  /** system:masters instead of kubeadm:cluster-admins (required for k3s, as for export). */
+  breakGlass?: boolean
+  /** Validity, default MINTED_MINUTES. */
+  minutes?: number
+}
+
+/** A kubeconfig that exists only in this process (see KubeconfigService.mint). */
+export interface MintedKubeconfig {
+  /** Name of its cluster, user and context: `flotilla-<cluster>`. */
+  name: string
+  server: string
+  /** The CA the API server's certificate must chain to. */
+  caPem: string
+  certPem: string
+  key: Secret
+  user: string
+  groups: string[]
+  serial: string
+  notAfter: string
+  /** The key's registration with the redactor: release it once the key is dropped and expired. */
+  redaction: Registration
+}
 
 export interface KubeconfigServiceDeps {
   clusters: ClusterRegistry
@@ -54,13 +87,7 @@ export class KubeconfigService {
   async export(clusterId: string, request: KubeconfigExportRequest): Promise<KubeconfigExportResult> {
     const cluster = this.#d.clusters.get(clusterId)
     const breakGlass = request.breakGlass === true
-    if (cluster.flavour === 'k3s' && !breakGlass) {
-      throw new AppError(
-        'INVALID_INPUT',
-        'k3s has no kubeadm:cluster-admins binding, so an admin kubeconfig for k3s must be a break-glass (system:masters) credential. Confirm break-glass to mint one.',
-        { fields: { breakGlass: 'Required for k3s.' } },
-      )
-    }
+    requireBreakGlassForK3s(cluster.flavour, breakGlass)
     const target = request.merge ? this.mergeTarget() : this.#resolve(request.out!)
     // Check before minting: a refused export must not leave a record of a certificate never written.
     if (!request.merge && !request.overwrite && existsSync(target)) throw fileExists(target)
@@ -69,24 +96,12 @@ export class KubeconfigService {
     if (!request.merge && !request.mkdir && !existsSync(dirname(target))) throw missingFolder(target)
     const existing = request.merge ? this.#readExisting(target) : null
 
-    const user = request.user ?? (breakGlass ? 'flotilla-break-glass' : 'flotilla-admin')
-    const groups = [breakGlass ? BREAK_GLASS_GROUP : CLUSTER_ADMINS_GROUP]
-    const days = request.days ?? 365
-    const roles = this.#d.pki.roles(clusterId)
-    const leaf = await this.#d.pki.issue(clusterId, {
-      caRole: roles.clientCa,
-      subject: { commonName: user, organizations: groups },
-      days,
-      extKeyUsage: ['clientAuth'],
+    const { user, groups, leaf, name, server, caPem } = await this.#adminLeaf(clusterId, {
+      user: request.user,
+      breakGlass,
+      validity: { days: request.days ?? 365 },
     })
-    const serverCaPem = this.#d.pki.show(clusterId)!.cas.find((c) => c.role === roles.serverCa)!.pem
-    const entry: KubeconfigEntry = {
-      name: `flotilla-${cluster.name}`,
-      server: apiServerUrl(cluster),
-      caPem: serverCaPem,
-      certPem: leaf.certPem,
-      keyPem: leaf.keyPem.reveal(),
-    }
+    const entry: KubeconfigEntry = { name, server, caPem, certPem: leaf.certPem, keyPem: leaf.keyPem.reveal() }
 
     let backupPath: string | undefined
     let currentContextChanged: boolean
@@ -125,6 +140,62 @@ export class KubeconfigService {
       issued,
       warnings: exportWarnings(breakGlass, cluster.flavour === 'k3s'),
     }
+  }
+
+  /**
+   * An admin (or named-user) kubeconfig for Flotilla's own use, in memory only: nothing is written
+   * (no file, no temp file, no record) and the key stays a Secret. Short-lived (default 60 minutes)
+   * because it cannot be revoked. Not added to `issued()`: that list tracks credentials that left
+   * Flotilla (files a person holds); this one dies with the process within the hour, and one per
+   * client would bury those and the expiry dashboard.
+   */
+  async mint(clusterId: string, options: MintOptions = {}): Promise<MintedKubeconfig> {
+    const cluster = this.#d.clusters.get(clusterId)
+    const breakGlass = options.breakGlass === true
+    requireBreakGlassForK3s(cluster.flavour, breakGlass)
+    const minutes = options.minutes ?? MINTED_MINUTES
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_MINTED_MINUTES) {
+      throw new AppError(
+        'INTERNAL',
+        `An in-memory kubeconfig is valid 1 to ${MAX_MINTED_MINUTES} minutes, not ${minutes}.`,
+      )
+    }
+    const { user, groups, leaf, name, server, caPem } = await this.#adminLeaf(clusterId, {
+      user: options.user ?? MINTED_USER,
+      breakGlass,
+      validity: { minutes },
+    })
+    return {
+      name,
+      server,
+      caPem,
+      certPem: leaf.certPem,
+      key: leaf.keyPem,
+      user,
+      groups,
+      serial: leaf.info.serial,
+      notAfter: leaf.info.notAfter,
+      redaction: leaf.redaction,
+    }
+  }
+
+  /** Signs the admin client certificate both kinds of kubeconfig carry, with what goes around it. */
+  async #adminLeaf(
+    clusterId: string,
+    o: { user: string | undefined; breakGlass: boolean; validity: { days: number } | { minutes: number } },
+  ) {
+    const cluster = this.#d.clusters.get(clusterId)
+    const user = o.user ?? (o.breakGlass ? 'flotilla-break-glass' : 'flotilla-admin')
+    const groups = [o.breakGlass ? BREAK_GLASS_GROUP : CLUSTER_ADMINS_GROUP]
+    const roles = this.#d.pki.roles(clusterId)
+    const leaf = await this.#d.pki.issue(clusterId, {
+      caRole: roles.clientCa,
+      subject: { commonName: user, organizations: groups },
+      ...o.validity,
+      extKeyUsage: ['clientAuth'],
+    })
+    const caPem = this.#d.pki.show(clusterId)!.cas.find((c) => c.role === roles.serverCa)!.pem
+    return { user, groups, leaf, name: `flotilla-${cluster.name}`, server: apiServerUrl(cluster), caPem }
   }
 
   /** Issued kubeconfigs, newest first; all clusters with null. */
@@ -223,6 +294,17 @@ export class KubeconfigService {
 
   #now(): Date {
     return this.#d.now?.() ?? new Date()
+  }
+}
+
+/** k3s binds no kubeadm:cluster-admins group: its only admin credential is break-glass. */
+function requireBreakGlassForK3s(flavour: string, breakGlass: boolean): void {
+  if (flavour === 'k3s' && !breakGlass) {
+    throw new AppError(
+      'INVALID_INPUT',
+      'k3s has no kubeadm:cluster-admins binding, so an admin kubeconfig for k3s must be a break-glass (system:masters) credential. Confirm break-glass to mint one.',
+      { fields: { breakGlass: 'Required for k3s.' } },
+    )
   }
 }
 

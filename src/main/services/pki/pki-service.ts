@@ -4,7 +4,7 @@ import type { Cluster, ClusterPki, ExpiryItem, JoinToken, KeyAlgorithm, PkiInitO
 import type { ClusterRegistry } from '../clusters/cluster-registry'
 import type { EventBus } from '../events'
 import type { OperationContext } from '../operations/registry'
-import { Secret, type Redactor } from '../secrets/secret'
+import { Secret, type Redactor, type Registration } from '../secrets/secret'
 import type { KeyValueStore } from '../store/key-value-store'
 import type { Vault } from '../vault/vault'
 import { BACKDATE_MS, blueprintFor, generateCaSet } from './ca-sets'
@@ -16,16 +16,15 @@ import { generateKey, privateKeyPem } from './keys'
 const RECORDS_KEY = 'clusters'
 const DAY_MS = 86_400_000
 
-/** A leaf certificate to issue from one of a cluster's CAs. */
-export interface LeafRequest {
+/** A leaf certificate to issue from one of a cluster's CAs, valid for `days` or (short-lived) `minutes`. */
+export type LeafRequest = {
   /** Role of the signing CA, e.g. `cluster-ca`, `etcd-ca`, `client-ca`. */
   caRole: string
   subject: SubjectSpec
-  days: number
   extKeyUsage: ExtKeyUsage[]
   dnsNames?: string[]
   ipAddresses?: string[]
-}
+} & ({ days: number; minutes?: undefined } | { minutes: number; days?: undefined })
 
 /** An issued leaf: its certificate, its key (secret, PKCS#8 PEM) and the facts the UI shows. */
 export interface IssuedLeaf {
@@ -33,6 +32,8 @@ export interface IssuedLeaf {
   keyPem: Secret
   info: ReturnType<typeof describeCertificate>
   caPem: string
+  /** The key's registration with the redactor; release it once the key is dropped and its certificate expired. */
+  redaction: Registration
 }
 
 export interface PkiServiceDeps {
@@ -137,7 +138,9 @@ export class PkiService {
       publicKey: key.publicKey,
       signer: { key: createPrivateKey(caKey.reveal()), certPem: ca.pem },
       notBefore: new Date(now.getTime() - BACKDATE_MS),
-      notAfter: new Date(now.getTime() + request.days * DAY_MS),
+      notAfter: new Date(
+        now.getTime() + (request.days !== undefined ? request.days * DAY_MS : request.minutes * 60_000),
+      ),
       isCa: false,
       // kubeadm's leaf profile (pki_helpers.go NewSignedCert): these two plus the ExtKeyUsage.
       keyUsage: ['digitalSignature', 'keyEncipherment'],
@@ -146,8 +149,14 @@ export class PkiService {
       ipAddresses: request.ipAddresses ?? [],
     })
     const keyPem = privateKeyPem(key.privateKey)
-    this.#d.redactor.register(keyPem)
-    return { certPem, keyPem: new Secret(keyPem), info: describeCertificate(certPem, 'leaf', ''), caPem: ca.pem }
+    const redaction = this.#d.redactor.register(keyPem)
+    return {
+      certPem,
+      keyPem: new Secret(keyPem),
+      info: describeCertificate(certPem, 'leaf', ''),
+      caPem: ca.pem,
+      redaction,
+    }
   }
 
   /** The CA whose certificate kubeconfigs embed and the CA that signs admin client certificates. */

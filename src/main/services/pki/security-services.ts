@@ -1,7 +1,9 @@
 import type { Host } from '../../../shared/types'
 import { ClusterRegistry } from '../clusters/cluster-registry'
 import type { EventBus } from '../events'
+import { KubeClients } from '../kube/kube-client'
 import { KubeconfigService } from '../kubeconfig/kubeconfig-service'
+import type { Logger } from '../log/logger'
 import { envSecret } from '../secrets/env-secrets'
 import type { Redactor, Secret } from '../secrets/secret'
 import type { StoreFactory } from '../store/key-value-store'
@@ -30,15 +32,18 @@ export interface SecurityServices {
   pki: PkiService
   kubeconfigs: KubeconfigService
   pkiBackup: PkiBackup
+  /** Kubernetes API clients from kubeconfigs minted in memory (never written). */
+  kube: KubeClients
 }
 
-/** Builds the cluster records, vault, PKI, kubeconfig and backup services (called once by app.ts). */
+/** Builds the cluster records, vault, PKI, kubeconfig, backup and kube-client services (called once by app.ts). */
 export function createSecurityServices(
   base: {
     dataDir: string
     createStore: StoreFactory
     events: EventBus
     redactor: Redactor
+    log: Logger
     /** The inventory, for the cluster specs' host references. */
     hosts?: () => readonly Host[]
   },
@@ -72,5 +77,6 @@ export function createSecurityServices(
     kubeconfigs,
     ...(options.scryptCost ? { scryptCost: options.scryptCost } : {}),
   })
-  return { clusters, vault, pki, kubeconfigs, pkiBackup }
+  const kube = new KubeClients({ kubeconfigs, events, redactor, log: base.log })
+  return { clusters, vault, pki, kubeconfigs, pkiBackup, kube }
 }

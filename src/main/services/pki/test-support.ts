@@ -8,14 +8,14 @@ import { confStoreFactory } from '../store/conf-store'
 import { tempDir, vaultIn } from '../vault/test-support'
 import { PkiService } from './pki-service'
 
-/** Real services in a temp data dir: conf stores, a passphrase vault, no keychain. */
-export function pkiIn(dir = tempDir('flotilla-pki-')) {
+/** Real services in a temp data dir: conf stores, a passphrase vault, no keychain; `now` for certificate dates. */
+export function pkiIn(dir = tempDir('flotilla-pki-'), now?: () => Date) {
   const events = new EventBus()
   const redactor = new Redactor()
   const stores = confStoreFactory(dir)
   const clusters = new ClusterRegistry(stores('clusters'), events)
   const vault = vaultIn(dir, { passphrase: 'pki test passphrase', redactor })
-  const pki = new PkiService({ clusters, vault, store: stores('pki'), events, redactor })
+  const pki = new PkiService({ clusters, vault, store: stores('pki'), events, redactor, ...(now ? { now } : {}) })
   return { dir, events, redactor, stores, clusters, vault, pki }
 }
 
