@@ -39,7 +39,9 @@ import type {
   AdoptInput,
   DiscoveryScanResult,
   ProbeResult,
+  PlanView,
 } from './types'
+import type { PlanComputeOptions } from './channels/plan'
 
 /** What a transport must provide: request/response with envelopes, and event subscription. */
 export interface Transport {
@@ -130,6 +132,10 @@ export interface FlotillaApi {
   kubeconfig: {
     export(clusterId: string, request: KubeconfigExportRequest): Promise<KubeconfigExportResult>
     issued(clusterId?: string): Promise<IssuedKubeconfig[]>
+  }
+  plan: {
+    /** Compute a cluster's plan (by name or id) without changing anything. */
+    compute(cluster: string, planOptions?: PlanComputeOptions, options?: OpOptions): Promise<PlanView>
   }
   settings: {
     get(): Promise<Settings>
@@ -246,6 +252,10 @@ export function createApi(transport: Transport): FlotillaApi {
     kubeconfig: {
       export: (clusterId, request) => call('kubeconfig:export', clusterId, request),
       issued: (clusterId) => call('kubeconfig:issued', clusterId ?? null),
+    },
+    plan: {
+      compute: (cluster, planOptions = {}, options) =>
+        operation('plan:compute', options, (opId) => [opId, cluster, planOptions]),
     },
     settings: {
       get: () => call('settings:get'),
