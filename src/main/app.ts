@@ -76,7 +76,12 @@ export function createApp(options: AppOptions): App {
   const ops = new OperationRegistry(events, redactor)
   const inventory = new HostInventory(options.createStore('inventory'), events)
   const settings = new SettingsService(options.createStore('settings'), events)
-  const security = createSecurityServices({ ...options, events, redactor }, options.security)
+  const security = createSecurityServices(
+    { ...options, events, redactor, hosts: () => inventory.list() },
+    options.security,
+  )
+  // A window learns of cluster changes the CLI makes; the CLI itself lives too briefly to care.
+  const stopWatchingClusters = options.transport === 'cli' ? () => undefined : security.clusters.watch()
   const ssh = new SshService({
     inventory,
     redactor,
@@ -106,6 +111,7 @@ export function createApp(options: AppOptions): App {
     api: createApi(localTransport(dispatch, events)),
     close: () => {
       ops.cancelAll()
+      stopWatchingClusters()
       discovery.close()
       ssh.close()
     },

@@ -12,7 +12,11 @@ import type {
   Cluster,
   ClusterInput,
   ClusterPki,
+  ClusterImportOptions,
   ClusterRemoveOptions,
+  ClusterSpecSaved,
+  ClusterSpecView,
+  SpecRole,
   ExpiryItem,
   IssuedKubeconfig,
   JoinToken,
@@ -109,6 +113,10 @@ export interface FlotillaApi {
     list(): Promise<Cluster[]>
     create(input: ClusterInput): Promise<Cluster>
     remove(id: string, options?: ClusterRemoveOptions): Promise<void>
+    spec(id: string): Promise<ClusterSpecView>
+    import(source: string | Record<string, unknown>, options?: ClusterImportOptions): Promise<ClusterSpecSaved>
+    setRole(id: string, hostRef: string, role: SpecRole): Promise<ClusterSpecSaved>
+    export(id: string): Promise<string>
     onChanged(listener: Listener<'clusters:changed'>): () => void
   }
   vault: {
@@ -226,6 +234,10 @@ export function createApi(transport: Transport): FlotillaApi {
       list: () => call('clusters:list'),
       create: (input) => call('clusters:create', input),
       remove: (id, options = {}) => call('clusters:remove', id, options),
+      spec: (id) => call('clusters:spec', id),
+      import: (source, options = {}) => call('clusters:import', source, options),
+      setRole: (id, hostRef, role) => call('clusters:set-role', id, hostRef, role),
+      export: (id) => call('clusters:export', id),
       onChanged: (listener) => on('clusters:changed', listener),
     },
     vault: {

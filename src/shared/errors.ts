@@ -70,6 +70,8 @@ export const ERROR_CODES = [
   'KUBECONFIG_INVALID',
   /** Discovery: this computer has no network interface to browse on (only loopback). */
   'NO_NETWORK',
+  /** The record changed since the caller read it (details.revision: the current one); read it again. */
+  'CONFLICT',
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]

@@ -64,8 +64,8 @@ function etcdctl(args: string[]): Promise<{ ok: boolean; out: string }> {
 
 it('accepts a client certificate from the app’s etcd CA and refuses one from another CA', async () => {
   const { clusters, pki } = pkiIn()
-  const mine = clusters.create({ name: 'lab', flavour: 'kubeadm', endpoint: `${lab.nodes[0]!.address}:6443` })
-  const theirs = clusters.create({ name: 'other', flavour: 'kubeadm', endpoint: '10.0.0.1:6443' })
+  const mine = await clusters.create({ name: 'lab', flavour: 'kubeadm', endpoint: `${lab.nodes[0]!.address}:6443` })
+  const theirs = await clusters.create({ name: 'other', flavour: 'kubeadm', endpoint: '10.0.0.1:6443' })
   const myPki = await pki.init(mine.id, { algorithm: 'ECDSA-P256' })
   const theirPki = await pki.init(theirs.id, { algorithm: 'RSA-2048' })
 

@@ -1,5 +1,13 @@
 import { z } from 'zod'
-import type { Cluster, ClusterInput, ClusterRemoveOptions } from '../types'
+import type {
+  Cluster,
+  ClusterImportOptions,
+  ClusterInput,
+  ClusterRemoveOptions,
+  ClusterSpecSaved,
+  ClusterSpecView,
+  SpecRole,
+} from '../types'
 import { idSchema, normaliseAddress } from '../schemas'
 import { channel, type SchemasOf } from './define'
 
@@ -10,6 +18,21 @@ export interface ClustersInvoke {
   'clusters:create': { args: [input: ClusterInput]; result: Cluster }
   /** Forget a cluster; CLUSTER_HAS_PKI unless `deletePki` when it still has certificate authorities. */
   'clusters:remove': { args: [id: string, options: ClusterRemoveOptions]; result: void }
+  /** A cluster's spec and its revision. */
+  'clusters:spec': { args: [id: string]; result: ClusterSpecView }
+  /**
+   * Create or update (by metadata.name) a cluster from a spec: YAML text or the object. Problems
+   * are INVALID_INPUT with `details.problems` ({path, line?, message}); CONFLICT for a stale
+   * `expectedRevision`.
+   */
+  'clusters:import': {
+    args: [source: string | Record<string, unknown>, options: ClusterImportOptions]
+    result: ClusterSpecSaved
+  }
+  /** Give an inventory host one role in the spec (replacing its roles), or 'none' to drop the node. */
+  'clusters:set-role': { args: [id: string, hostRef: string, role: SpecRole]; result: ClusterSpecSaved }
+  /** The spec as canonical YAML (what `import` reads back unchanged). */
+  'clusters:export': { args: [id: string]; result: string }
 }
 
 export interface ClustersEvents {
@@ -69,8 +92,36 @@ export const clusterInputSchema = z.strictObject({
 
 export const clusterRemoveSchema = z.strictObject({ deletePki: z.boolean().optional() })
 
+/** Spec files are small; this bounds what a caller can make the parser chew on. */
+const SPEC_TEXT_MAX = 1_000_000
+
+export const clusterImportSchema = z.strictObject({
+  expectedRevision: z.number().int().min(1, 'A revision is a whole number from 1.').optional(),
+  fileName: z.string().max(4096).optional(),
+})
+
+/** The roles of cluster-spec.ts's NODE_ROLES and 'none' (spelled here: that file imports this one). */
+const specRoleSchema = z.enum(['control-plane', 'worker', 'etcd', 'none'], {
+  error: 'A role is control-plane, worker, etcd, or none (to take the host out).',
+})
+
 export const clustersSchemas = {
   'clusters:list': channel([]),
   'clusters:create': channel(['input'], clusterInputSchema),
   'clusters:remove': channel(['id', 'options'], idSchema, clusterRemoveSchema),
+  'clusters:spec': channel(['id'], idSchema),
+  'clusters:import': channel(
+    ['source', 'options'],
+    z.union([z.string().max(SPEC_TEXT_MAX, 'That spec is too large.'), z.record(z.string(), z.unknown())], {
+      error: 'Give the spec as YAML text or as an object.',
+    }),
+    clusterImportSchema,
+  ),
+  'clusters:set-role': channel(
+    ['id', 'host', 'role'],
+    idSchema,
+    z.string({ error: 'Name a host.' }).trim().min(1, 'Name a host.').max(253, 'That host name is too long.'),
+    specRoleSchema,
+  ),
+  'clusters:export': channel(['id'], idSchema),
 } satisfies SchemasOf<ClustersInvoke>

@@ -1,9 +1,12 @@
+import type { ClusterSpecDocument, NodeRole } from '../cluster-spec'
+
 /** Which Kubernetes distribution a cluster runs: decides the CA set and the admin group. */
 export type ClusterFlavour = 'kubeadm' | 'k3s'
 
 /**
- * A cluster as Flotilla records it. Today: its name, flavour and control-plane endpoint, which is
- * all the PKI and kubeconfigs need; the cluster designer adds nodes and topology later.
+ * A cluster as Flotilla records it: its spec (the declarative document the UI, CLI and YAML files
+ * edit) and, derived from the spec on every save, the name, flavour and control-plane endpoint the
+ * PKI and kubeconfigs use.
  */
 export interface Cluster {
   /** Stable id, generated when the record is created. */
@@ -16,6 +19,12 @@ export interface Cluster {
   endpointPort: number
   /** ISO timestamp. */
   createdAt: string
+  /** The flotilla/v1alpha1 document; the fields above follow it. */
+  spec: ClusterSpecDocument
+  /** Grows by one on every saved change: an edit of a spec read earlier names it (CONFLICT if stale). */
+  revision: number
+  /** ISO timestamp of the last saved change. */
+  updatedAt: string
 }
 
 /** What the user types to create a cluster record. `endpoint` is `host:port` (port defaults to 6443). */
@@ -29,4 +38,29 @@ export interface ClusterInput {
 export interface ClusterRemoveOptions {
   /** Also delete its certificate authorities and their keys (irreversible without a backup). */
   deletePki?: boolean
+}
+
+/** A role `clusters:set-role` gives a host; 'none' takes the host out of the cluster's nodes. */
+export type SpecRole = NodeRole | 'none'
+
+/** A cluster's spec and the revision it was read at (pass it back as `expectedRevision`). */
+export interface ClusterSpecView {
+  id: string
+  spec: ClusterSpecDocument
+  revision: number
+}
+
+/** What a spec edit (import, set-role) did. */
+export interface ClusterSpecSaved extends ClusterSpecView {
+  /** A new cluster record was made (import of a name not known yet). */
+  created: boolean
+  /** False when the spec was already so: nothing written, the revision is unchanged. */
+  changed: boolean
+}
+
+export interface ClusterImportOptions {
+  /** The revision the caller read; CONFLICT when the cluster was saved since (or removed). */
+  expectedRevision?: number
+  /** Names the source in problem sentences ("homelab.yaml line 7: …"). */
+  fileName?: string
 }

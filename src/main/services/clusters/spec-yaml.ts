@@ -33,7 +33,24 @@ export function readSpecYaml(text: string, fileName = 'the spec'): ClusterSpecDo
     if (parsed.success) return parsed.data
     problems.push(...parsed.error.issues.flatMap((issue) => describeIssue(issue, doc, lines)))
   }
-  throw new AppError(
+  throw specProblems(problems, fileName)
+}
+
+/**
+ * Checks a spec given as an object (the UI, `clusters:import` over the contract): the same rules
+ * and sentences as a file, without lines.
+ */
+export function readSpecObject(value: unknown, what = 'the spec'): ClusterSpecDocument {
+  const parsed = clusterSpecSchema.safeParse(value)
+  if (parsed.success) return parsed.data
+  throw specProblems(
+    parsed.error.issues.flatMap((issue) => describeIssue(issue)),
+    what,
+  )
+}
+
+function specProblems(problems: SpecProblem[], fileName: string): AppError {
+  return new AppError(
     'INVALID_INPUT',
     problems.map((p) => `${fileName}${p.line ? ` line ${p.line}` : ''}: ${p.message}`).join('\n'),
     { problems },
@@ -62,21 +79,22 @@ export function writeSpecYaml(spec: ClusterSpecDocument): string {
   return stringify(canonical, { lineWidth: 0 })
 }
 
-function describeIssue(issue: z.core.$ZodIssue, doc: Document, lines: LineCounter): SpecProblem[] {
+/** `doc` and `lines` place the problem in a file; without them (an object) there is no line. */
+function describeIssue(issue: z.core.$ZodIssue, doc?: Document, lines?: LineCounter): SpecProblem[] {
   const path = issue.path.map(String)
   const dotted = (p: string[]) => p.join('.')
   if (issue.code === 'unrecognized_keys') {
     const known = knownKeys(path)
     return issue.keys.map((key) => ({
       path: dotted([...path, key]),
-      line: lineOfKey(doc, issue.path, key, lines),
+      line: doc && lines ? lineOfKey(doc, issue.path, key, lines) : undefined,
       message: `"${dotted([...path, key])}" is not a field Flotilla knows${known ? ` (${known})` : ''}.`,
     }))
   }
   return [
     {
       path: dotted(path),
-      line: lineOfValue(doc, issue.path, lines),
+      line: doc && lines ? lineOfValue(doc, issue.path, lines) : undefined,
       message: `${path.length ? `${dotted(path)}: ` : ''}${issue.message}`,
     },
   ]

@@ -14,7 +14,7 @@ async function setup(flavour: 'kubeadm' | 'k3s' = 'kubeadm', env: NodeJS.Process
   const base = pkiIn()
   const home = tempDir('flotilla-home-')
   const kubeconfigs = new KubeconfigService({ ...base, store: base.stores('kubeconfigs'), env, home })
-  const cluster = base.clusters.create({ name: 'homelab', flavour, endpoint: '[fd00::10]:6443' })
+  const cluster = await base.clusters.create({ name: 'homelab', flavour, endpoint: '[fd00::10]:6443' })
   await base.pki.init(cluster.id, { algorithm: 'ECDSA-P256' })
   return { ...base, home, kubeconfigs, cluster }
 }

@@ -122,7 +122,7 @@ export class PkiBackup {
     })
     for (const { cluster, replaces } of restored) {
       if (replaces && replaces.id !== cluster.id) this.d.pki.dropRecord(replaces.id)
-      this.d.clusters.restore(cluster)
+      await this.d.clusters.restore(cluster)
       const pki = records.pki[cluster.id]
       if (pki) this.d.pki.restoreRecord(pki)
       this.d.kubeconfigs.restoreRecords(

@@ -11,7 +11,7 @@ const CA_USAGE = 'Digital Signature, Key Encipherment, Certificate Sign'
 
 async function kubeadmCluster(algorithm: KeyAlgorithm) {
   const env = pkiIn()
-  const cluster = env.clusters.create({ name: 'homelab', flavour: 'kubeadm', endpoint: '10.0.0.10:6443' })
+  const cluster = await env.clusters.create({ name: 'homelab', flavour: 'kubeadm', endpoint: '10.0.0.10:6443' })
   const record = await env.pki.init(cluster.id, { algorithm })
   return { ...env, cluster, record, out: tempDir('flotilla-pki-out-') }
 }
@@ -93,7 +93,7 @@ describe.each(['RSA-2048', 'ECDSA-P256'] as const)('kubeadm CA set, %s', (algori
 describe('k3s CA set', () => {
   it('makes the five CAs k3s reads from server/tls, plus service.key', async () => {
     const { clusters, pki, vault } = pkiIn()
-    const cluster = clusters.create({ name: 'edge', flavour: 'k3s', endpoint: 'k3s.home.arpa' })
+    const cluster = await clusters.create({ name: 'edge', flavour: 'k3s', endpoint: 'k3s.home.arpa' })
     const record = await pki.init(cluster.id, {})
     expect(record.algorithm).toBe('ECDSA-P256')
     expect(record.cas.map((c) => c.file)).toEqual([
@@ -122,7 +122,7 @@ describe('k3s CA set', () => {
 describe('PKI rules', () => {
   it('never replaces an existing CA set and refuses Ed25519 at the contract', async () => {
     const { pki, clusters } = pkiIn()
-    const cluster = clusters.create({ name: 'a', flavour: 'kubeadm', endpoint: '10.0.0.1' })
+    const cluster = await clusters.create({ name: 'a', flavour: 'kubeadm', endpoint: '10.0.0.1' })
     await pki.init(cluster.id, { algorithm: 'ECDSA-P256' })
     await expect(pki.init(cluster.id, {})).rejects.toMatchObject({ code: 'PKI_EXISTS' })
     expect(() => parseArgs('pki:init', ['op1', cluster.id, { algorithm: 'Ed25519' }])).toThrow(/Algorithm is one of/)

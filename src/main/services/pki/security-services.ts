@@ -1,3 +1,4 @@
+import type { Host } from '../../../shared/types'
 import { ClusterRegistry } from '../clusters/cluster-registry'
 import type { EventBus } from '../events'
 import { KubeconfigService } from '../kubeconfig/kubeconfig-service'
@@ -33,13 +34,20 @@ export interface SecurityServices {
 
 /** Builds the cluster records, vault, PKI, kubeconfig and backup services (called once by app.ts). */
 export function createSecurityServices(
-  base: { dataDir: string; createStore: StoreFactory; events: EventBus; redactor: Redactor },
+  base: {
+    dataDir: string
+    createStore: StoreFactory
+    events: EventBus
+    redactor: Redactor
+    /** The inventory, for the cluster specs' host references. */
+    hosts?: () => readonly Host[]
+  },
   options: SecurityOptions = {},
 ): SecurityServices {
   const { events, redactor } = base
   const env = options.env ?? process.env
   const passphrase = options.vaultPassphrase ?? envSecret('FLOTILLA_VAULT_PASSPHRASE')
-  const clusters = new ClusterRegistry(base.createStore('clusters'), events)
+  const clusters = new ClusterRegistry(base.createStore('clusters'), events, base.hosts ? { hosts: base.hosts } : {})
   const vault = new Vault({
     dataDir: base.dataDir,
     keychain: options.keychain ?? new OsKeychain({ env }),

@@ -1,0 +1,199 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { plannedActions, type Recipe, type Step } from '../step'
+import { context, type FixtureOs } from './fixtures'
+import { PREPARE_RECIPES } from './index'
+import { kernelModulesRecipe } from './kernel-modules'
+import { RPI_SWAP_DROP_IN, swapRecipe } from './swap'
+import { sysctlRecipe } from './sysctl'
+
+const ALL_OS: FixtureOs[] = ['raspios-12', 'raspios-13', 'debian-12', 'ubuntu-24.04', 'microos']
+
+const only = (recipe: Recipe, os: FixtureOs, overrides = {}): Step => {
+  const steps = recipe.steps(context(os, overrides))
+  expect(steps).toHaveLength(1)
+  return steps[0]!
+}
+const runs = (step: Step) => step.actions.flatMap((a) => (a.type === 'run' ? [a.command.text] : []))
+
+/** Runs a script with /bin/sh, with the absolute paths it names moved into `dir`. */
+function sandboxed(script: string, dir: string, paths: string[]): { code: number; stdout: string } {
+  const text = paths.reduce((s, p) => s.replaceAll(p, join(dir, p.replaceAll('/', '_'))), script)
+  try {
+    return { code: 0, stdout: execFileSync('sh', ['-c', text], { encoding: 'utf8' }) }
+  } catch (error) {
+    const e = error as { status: number; stdout: string }
+    return { code: e.status, stdout: e.stdout }
+  }
+}
+
+describe('the prepare recipes', () => {
+  it('run swap, modules, sysctls first, in that order', () => {
+    expect(PREPARE_RECIPES.slice(0, 3).map((r) => r.name)).toEqual(['swap', 'kernel-modules', 'sysctl'])
+  })
+
+  it('give stable step ids, every check read-only without sudo, every write root-owned', () => {
+    for (const os of ALL_OS) {
+      const steps = PREPARE_RECIPES.flatMap((r) => r.steps(context(os)))
+      const again = PREPARE_RECIPES.flatMap((r) => r.steps(context(os)))
+      expect(again).toEqual(steps)
+      expect(steps.map((s) => s.id)).toContain(`n-${os}/swap`)
+      expect(steps.map((s) => s.id)).toContain(`n-${os}/kernel-modules`)
+      expect(steps.map((s) => s.id)).toContain(`n-${os}/sysctl`)
+      for (const step of steps) {
+        expect(step.check.sudo).toBe(false)
+        expect(step.hostId).toBe(`host-${os}`)
+        for (const action of step.actions) if (action.type === 'write') expect(action.owner).toBe('root:root')
+      }
+    }
+  })
+
+  it('give an unsupported OS no steps', () => {
+    const ctx = context('debian-12')
+    ctx.facts.os.family = 'other'
+    expect(PREPARE_RECIPES.flatMap((r) => r.steps(ctx))).toEqual([])
+  })
+})
+
+describe('swap', () => {
+  it('on Debian, Ubuntu and MicroOS: fstab lines commented out, then swapoff -a', () => {
+    for (const os of ['debian-12', 'ubuntu-24.04', 'microos'] as const) {
+      const step = only(swapRecipe, os)
+      expect(step.kind).toBe('prepare')
+      expect(runs(step)).toEqual([
+        "if grep -Eq '^[[:space:]]*[^#[:space:]][^[:space:]]*[[:space:]]+[^[:space:]]+[[:space:]]+swap([[:space:]]|$)' /etc/fstab; then sed -i -E 's/^([[:space:]]*[^#[:space:]][^[:space:]]*[[:space:]]+[^[:space:]]+[[:space:]]+swap([[:space:]]|$))/#\\1/' /etc/fstab; fi",
+        'swapoff -a',
+      ])
+      expect(step.check.command.text).not.toContain('dphys')
+      expect(step.check.command.text).not.toContain('rpi')
+    }
+  })
+
+  it('on Raspberry Pi OS 12: dphys-swapfile off, its file removed, its service disabled', () => {
+    const step = only(swapRecipe, 'raspios-12')
+    expect(runs(step)[1]).toBe(
+      'if command -v dphys-swapfile >/dev/null 2>&1; then dphys-swapfile swapoff && dphys-swapfile uninstall && systemctl disable dphys-swapfile; fi',
+    )
+    expect(runs(step).at(-1)).toBe('swapoff -a')
+    expect(step.actions.some((a) => a.type === 'write')).toBe(false)
+    expect(step.check.command.text).toContain('systemctl is-enabled -q dphys-swapfile')
+  })
+
+  it('on Raspberry Pi OS 13: an rpi-swap drop-in with Mechanism=none', () => {
+    const step = only(swapRecipe, 'raspios-13')
+    expect(plannedActions(step).slice(1)).toEqual([
+      { type: 'run', text: 'mkdir -p /etc/rpi/swap.conf.d', sudo: true },
+      {
+        type: 'write',
+        path: RPI_SWAP_DROP_IN,
+        mode: '0644',
+        owner: 'root:root',
+        content: '# Written by Flotilla: Kubernetes nodes run without swap.\n[Main]\nMechanism=none\n',
+      },
+      { type: 'run', text: 'swapoff -a', sudo: true },
+    ])
+    expect(step.check.command.text).not.toContain('dphys')
+    expect(step.check.command.text).toContain(`grep -qx Mechanism=none ${RPI_SWAP_DROP_IN}`)
+  })
+
+  it('comments out exactly the active swap lines of fstab, and a second run changes nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flotilla-fstab-'))
+    const fstab = join(dir, '_etc_fstab')
+    writeFileSync(
+      fstab,
+      [
+        'PARTUUID=1-02  /  ext4  defaults,noatime  0  1',
+        '/swapfile none swap sw 0 0',
+        '# /old none swap sw 0 0',
+        '\t/dev/sda2\tnone\tswap\tdefaults',
+        '/dev/sdb1 /mnt/swap ext4 defaults 0 2',
+        '',
+      ].join('\n'),
+    )
+    const step = only(swapRecipe, 'debian-12')
+    const fix = runs(step)[0]!
+    expect(sandboxed(fix, dir, ['/etc/fstab']).code).toBe(0)
+    expect(readFileSync(fstab, 'utf8')).toBe(
+      [
+        'PARTUUID=1-02  /  ext4  defaults,noatime  0  1',
+        '#/swapfile none swap sw 0 0',
+        '# /old none swap sw 0 0',
+        '#\t/dev/sda2\tnone\tswap\tdefaults',
+        '/dev/sdb1 /mnt/swap ext4 defaults 0 2',
+        '',
+      ].join('\n'),
+    )
+    const mtime = statSync(fstab).mtimeMs
+    expect(sandboxed(fix, dir, ['/etc/fstab']).code).toBe(0)
+    expect(statSync(fstab).mtimeMs).toBe(mtime)
+  })
+})
+
+describe('kernel modules', () => {
+  it('writes modules-load.d/k8s.conf and loads both modules with modprobe -a', () => {
+    for (const os of ALL_OS) {
+      const step = only(kernelModulesRecipe, os)
+      expect(plannedActions(step)).toEqual([
+        { type: 'run', text: 'mkdir -p /etc/modules-load.d', sudo: true },
+        {
+          type: 'write',
+          path: '/etc/modules-load.d/k8s.conf',
+          mode: '0644',
+          owner: 'root:root',
+          content: 'overlay\nbr_netfilter\n',
+        },
+        { type: 'run', text: 'modprobe -a overlay br_netfilter', sudo: true },
+      ])
+      expect(step.check.command.text).toContain("lsmod | grep -q '^br_netfilter '")
+    }
+  })
+})
+
+describe('sysctls', () => {
+  it('writes sysctl.d/k8s.conf, applies that file, and depends on the modules', () => {
+    for (const os of ALL_OS) {
+      const step = only(sysctlRecipe, os)
+      expect(step.deps).toEqual([`n-${os}/kernel-modules`])
+      expect(plannedActions(step)).toEqual([
+        { type: 'run', text: 'mkdir -p /etc/sysctl.d', sudo: true },
+        {
+          type: 'write',
+          path: '/etc/sysctl.d/k8s.conf',
+          mode: '0644',
+          owner: 'root:root',
+          content:
+            'net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n',
+        },
+        { type: 'run', text: 'sysctl -p /etc/sysctl.d/k8s.conf', sudo: true },
+      ])
+    }
+  })
+
+  it('its check says what is missing on the first line, exit 1; done is exit 0', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flotilla-sysctl-'))
+    const step = only(sysctlRecipe, 'debian-12')
+    const paths = [
+      '/etc/sysctl.d/k8s.conf',
+      '/proc/sys/net/bridge/bridge-nf-call-iptables',
+      '/proc/sys/net/bridge/bridge-nf-call-ip6tables',
+      '/proc/sys/net/ipv4/ip_forward',
+    ]
+    const file = (p: string) => join(dir, p.replaceAll('/', '_'))
+    let r = sandboxed(step.check.command.text, dir, paths)
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/^net\.bridge\.bridge-nf-call-iptables = 1 is not set at boot \(.*k8s\.conf\)\n$/)
+    const write = step.actions.find((a) => a.type === 'write')!
+    writeFileSync(file(paths[0]!), 'text' in write.content ? write.content.text : '')
+    writeFileSync(file(paths[1]!), '1\n')
+    writeFileSync(file(paths[2]!), '1\n')
+    writeFileSync(file(paths[3]!), '0\n')
+    r = sandboxed(step.check.command.text, dir, paths)
+    expect(r).toEqual({ code: 1, stdout: 'net.ipv4.ip_forward is 0, not 1\n' })
+    writeFileSync(file(paths[3]!), '1\n')
+    r = sandboxed(step.check.command.text, dir, paths)
+    expect(r).toEqual({ code: 0, stdout: 'forwarding and bridge netfilter are on, now and at boot\n' })
+  })
+})
