@@ -48,7 +48,8 @@ function stepLines(step: PlanStepView): string[] {
       '  exit 1',
     )
   } else {
-    for (const action of step.actions) lines.push(...actionLines(action).map((l) => `  ${l}`))
+    // Not indented: a here-document's lines and its end tag must stand exactly as written.
+    for (const action of step.actions) lines.push(...actionLines(action))
   }
   lines.push('fi')
   return lines
