@@ -195,22 +195,27 @@ export class ClusterRegistry {
    * Emits 'clusters:changed' when another process (the CLI) changes the records. Returns the
    * function that stops watching.
    */
-  watch(options?: WatchFileOptions): () => void {
+  watch(options: WatchFileOptions & { onChecked?: () => void } = {}): () => void {
     this.#seen ??= this.#snapshot()
+    const check = () => {
+      let clusters: Cluster[]
+      try {
+        clusters = this.list()
+      } catch {
+        // Half-edited by hand or from a newer Flotilla: the next change tells again.
+        return
+      }
+      const now = JSON.stringify(clusters)
+      if (now === this.#seen) return
+      this.#seen = now
+      this.events.emit('clusters:changed', { clusters })
+    }
     return watchFile(
       this.store.path,
       () => {
-        let clusters: Cluster[]
-        try {
-          clusters = this.list()
-        } catch {
-          // Half-edited by hand or from a newer Flotilla: the next change tells again.
-          return
-        }
-        const now = JSON.stringify(clusters)
-        if (now === this.#seen) return
-        this.#seen = now
-        this.events.emit('clusters:changed', { clusters })
+        check()
+        // Tests: lets them wait until the watcher has looked, instead of sleeping.
+        options.onChecked?.()
       },
       options,
     )

@@ -5,10 +5,13 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { plannedActions, type Recipe, type Step } from '../step'
 import { context, type FixtureOs } from './fixtures'
-import { PREPARE_RECIPES } from './index'
+import { isRebootAction, PREPARE_RECIPES } from './index'
 import { kernelModulesRecipe } from './kernel-modules'
+import { packagesRepositoryRecipe } from './packages-repository'
+import { piCmdlineRecipe } from './pi-cmdline'
 import { RPI_SWAP_DROP_IN, swapRecipe } from './swap'
 import { sysctlRecipe } from './sysctl'
+import { timeSyncRecipe } from './time-sync'
 
 const ALL_OS: FixtureOs[] = ['raspios-12', 'raspios-13', 'debian-12', 'ubuntu-24.04', 'microos']
 
@@ -195,5 +198,120 @@ describe('sysctls', () => {
     writeFileSync(file(paths[3]!), '1\n')
     r = sandboxed(step.check.command.text, dir, paths)
     expect(r).toEqual({ code: 0, stdout: 'forwarding and bridge netfilter are on, now and at boot\n' })
+  })
+})
+
+describe('the Pi cmdline and its reboot', () => {
+  it('only for a Pi that needs the cmdline fix: an edit, then a reboot step after it', () => {
+    for (const os of ALL_OS) {
+      const ids = PREPARE_RECIPES.flatMap((r) => r.steps(context(os))).map((s) => s.id)
+      const pi = os.startsWith('raspios')
+      expect(ids.includes(`n-${os}/pi-cmdline`)).toBe(pi)
+      expect(ids.at(-1)).toBe(pi ? `n-${os}/pi-cmdline/reboot` : `n-${os}/packages-repository`)
+    }
+    expect(piCmdlineRecipe.steps(context('raspios-13', { memoryCgroup: 'enabled' }))).toEqual([])
+    expect(piCmdlineRecipe.steps(context('raspios-12', { memoryCgroup: 'disabled' }))).toEqual([])
+    const [edit, reboot] = piCmdlineRecipe.steps(context('raspios-13'))
+    expect(edit!.kind).toBe('prepare')
+    expect(reboot!.kind).toBe('reboot')
+    expect(reboot!.deps).toEqual([edit!.id])
+    expect(plannedActions(reboot!)).toEqual([{ type: 'run', text: 'systemctl reboot', sudo: true }])
+    expect(reboot!.actions.every(isRebootAction)).toBe(true)
+    expect(edit!.actions.some(isRebootAction)).toBe(false)
+    expect(reboot!.check.command.text).toContain('/sys/fs/cgroup/cgroup.controllers')
+  })
+
+  it('appends the flags to the one line of cmdline.txt once, keeps a copy, and its check agrees', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flotilla-cmdline-'))
+    const file = join(dir, '_boot_firmware_cmdline.txt')
+    const original =
+      'console=serial0,115200 console=tty1 root=PARTUUID=4e639091-02 rootfstype=ext4 fsck.repair=yes rootwait \n'
+    writeFileSync(file, original)
+    const [edit] = piCmdlineRecipe.steps(context('raspios-12'))
+    const paths = ['/boot/firmware/cmdline.txt']
+    expect(sandboxed(edit!.check.command.text, dir, paths)).toMatchObject({ code: 1 })
+    expect(sandboxed(edit!.check.command.text, dir, paths).stdout).toMatch(/cmdline\.txt lacks cgroup_memory=1\n$/)
+    for (const action of edit!.actions) {
+      if (action.type === 'run') expect(sandboxed(action.command.text, dir, paths).code).toBe(0)
+    }
+    const fixed = readFileSync(file, 'utf8')
+    expect(fixed).toBe(`${original.trimEnd()} cgroup_memory=1 cgroup_enable=memory\n`)
+    expect(fixed.split('\n')).toHaveLength(2)
+    expect(readFileSync(`${file}.flotilla-orig`, 'utf8')).toBe(original)
+    expect(sandboxed(edit!.check.command.text, dir, paths)).toMatchObject({ code: 0 })
+    const mtime = statSync(file).mtimeMs
+    for (const action of edit!.actions) {
+      if (action.type === 'run') expect(sandboxed(action.command.text, dir, paths).code).toBe(0)
+    }
+    expect(statSync(file).mtimeMs).toBe(mtime)
+    expect(readFileSync(`${file}.flotilla-orig`, 'utf8')).toBe(original)
+  })
+})
+
+describe('time sync', () => {
+  it('systemd-timesyncd on the Debian family, chrony on MicroOS, enabled and waited for', () => {
+    const debian = only(timeSyncRecipe, 'raspios-12')
+    expect(runs(debian)).toEqual([
+      "if ! dpkg-query -W -f '${Status}' systemd-timesyncd 2>/dev/null | grep -q 'ok installed'; then DEBIAN_FRONTEND=noninteractive apt-get install -y systemd-timesyncd; fi",
+      'systemctl enable --now systemd-timesyncd.service',
+      `timeout 120 sh -c 'until [ "$(timedatectl show -p NTPSynchronized --value 2>/dev/null)" = yes ]; do sleep 1; done' || { echo 'the clock did not synchronize within 120 s: can this host reach an NTP server?' >&2; exit 1; }`,
+    ])
+    const microos = only(timeSyncRecipe, 'microos')
+    expect(runs(microos)[1]).toBe('systemctl enable --now chronyd.service')
+    expect(runs(microos)[0]).toContain('transactional-update pkg install chrony')
+    expect(microos.check.command.text).toBe(
+      debian.check.command.text.replace('systemd-timesyncd will be', 'chronyd will be'),
+    )
+    expect(debian.check.command.text).toContain('for unit in systemd-timesyncd chronyd chrony ntpsec ntp openntpd;')
+  })
+})
+
+describe('the packages repository', () => {
+  it('on the Debian family: the pkgs.k8s.io key and the source of the spec minor', () => {
+    const step = only(packagesRepositoryRecipe, 'debian-12')
+    const planned = plannedActions(step)
+    expect(planned.at(-1)).toEqual({
+      type: 'write',
+      path: '/etc/apt/sources.list.d/kubernetes.list',
+      mode: '0644',
+      owner: 'root:root',
+      content:
+        'deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] https://pkgs.k8s.io/core:/stable:/v1.32/deb/ /\n',
+    })
+    expect(runs(step)[2]).toBe(
+      `if [ ! -s /etc/apt/keyrings/kubernetes-apt-keyring.gpg ]; then key=$(mktemp) && curl -fsSL https://pkgs.k8s.io/core:/stable:/v1.32/deb/Release.key -o "$key" && gpg --batch --dearmor -o /etc/apt/keyrings/kubernetes-apt-keyring.gpg "$key"; rc=$?; rm -f "$key"; exit $rc; fi`,
+    )
+    const ctx = context('debian-12')
+    ctx.kubernetes = { minor: '1.33' }
+    const [next] = packagesRepositoryRecipe.steps(ctx)
+    expect(next!.check.command.text).toContain('v1.33/deb/')
+    expect(plannedActions(next!).at(-1)).toMatchObject({ content: expect.stringContaining('/v1.33/deb/ /') })
+  })
+
+  it('on MicroOS: a zypper .repo file in /etc for pkgs.k8s.io rpm, its check comparing the whole file', () => {
+    const step = only(packagesRepositoryRecipe, 'microos')
+    expect(plannedActions(step)).toEqual([
+      { type: 'run', text: 'mkdir -p /etc/zypp/repos.d', sudo: true },
+      {
+        type: 'write',
+        path: '/etc/zypp/repos.d/kubernetes.repo',
+        mode: '0644',
+        owner: 'root:root',
+        content:
+          '[kubernetes]\nname=Kubernetes\nbaseurl=https://pkgs.k8s.io/core:/stable:/v1.32/rpm/\nenabled=1\ngpgcheck=1\ngpgkey=https://pkgs.k8s.io/core:/stable:/v1.32/rpm/repodata/repomd.xml.key\n',
+      },
+    ])
+    const dir = mkdtempSync(join(tmpdir(), 'flotilla-repo-'))
+    const paths = ['/etc/zypp/repos.d/kubernetes.repo']
+    expect(sandboxed(step.check.command.text, dir, paths)).toMatchObject({ code: 1 })
+    const write = step.actions[1]!
+    writeFileSync(
+      join(dir, paths[0]!.replaceAll('/', '_')),
+      'content' in write && 'text' in write.content ? write.content.text : '',
+    )
+    expect(sandboxed(step.check.command.text, dir, paths)).toEqual({
+      code: 0,
+      stdout: 'the Kubernetes 1.32 repository is configured\n',
+    })
   })
 })
