@@ -4,6 +4,7 @@
  * now), the spec is validated, the recipes make the steps, the Kubernetes patch is resolved, and
  * the steps' read-only checks say what is already done.
  */
+import { parseEndpoint } from '../../../shared/channels/clusters'
 import type { ClusterSpecDocument } from '../../../shared/cluster-spec'
 import type { Host, SpecProblem } from '../../../shared/types'
 import { resolveHostRef, hostName } from '../clusters/host-ref'
@@ -23,6 +24,8 @@ export type Validate = (input: {
   spec: ClusterSpecDocument
   hosts: Host[]
   now: Date
+  existing?: { endpoint: { host: string; port: number }; built: boolean }
+  endpointAddresses?: string[]
   resetConsent?: string[]
   maxProbeAgeMs?: number
 }) => ValidationLike
@@ -34,6 +37,8 @@ export interface PlanServiceOptions {
   validate: Validate
   recipes: readonly Recipe[]
   resetRecipe?: Recipe | undefined
+  /** Resolves an `address` endpoint's name (validate.ts's resolveEndpointName). */
+  resolveName?: (name: string) => Promise<string[]>
   now?: () => Date
 }
 
@@ -44,6 +49,8 @@ export interface PlanRequest {
   /** Run the steps' checks over SSH (default true). */
   checks?: boolean
   maxProbeAgeMs?: number
+  /** The stored cluster, when the spec is one's (the validator guards what may not change). */
+  existing?: { endpoint: { host: string; port: number }; built: boolean }
 }
 
 export class PlanService {
@@ -62,12 +69,16 @@ export class PlanService {
     ctx.progress({ step: 'Validating the spec', done: 1, total: 4 })
     const hosts = this.options.inventory.list()
     const consent = resolveConsent(request.resetConsent ?? [], hosts, extraProblems)
+    const address = spec.spec.endpoint.address ? parseEndpoint(spec.spec.endpoint.address) : null
+    const endpointAddresses = address && this.options.resolveName ? await this.options.resolveName(address.host) : undefined
     const validation = this.options.validate({
       spec,
       hosts,
       now: now(),
       resetConsent: consent,
       maxProbeAgeMs: maxAge,
+      ...(request.existing ? { existing: request.existing } : {}),
+      ...(endpointAddresses ? { endpointAddresses } : {}),
     })
 
     const minor = spec.spec.kubernetesVersion
