@@ -1,7 +1,8 @@
 /**
  * Test fixtures for the validator and the planner: hosts that are identified, trusted and able to
- * sudo unless a test says otherwise, and specs with the documented defaults. Deterministic: the
- * n-th host made has the same id, address, MAC and machine-id in every run.
+ * sudo unless a test says otherwise, and specs with the documented defaults. A fleet is
+ * deterministic (its i-th host has the same id, address, MAC and machine-id in every run); single
+ * hosts are numbered from 1000 on, so they never collide with a fleet's.
  */
 import { SPEC_API_VERSION, SPEC_KIND, type ClusterSpecDocument } from '../../../shared/cluster-spec'
 import type { Host, HostIdentification } from '../../../shared/types'
@@ -10,9 +11,9 @@ import { readiness } from '../identify/readiness'
 /** The clock every fixture is made against: identifications are one minute older (fresh). */
 export const NOW = new Date('2026-12-07T09:00:00.000Z')
 
-let counter = 0
+let counter = 1000
 
-/** The n-th fixture address: 192.168.1.10 upwards, 250 a /24. */
+/** The n-th fixture address: 192.168.1.10 upwards, 240 to a /24. */
 function addressOf(n: number): string {
   return `192.168.${1 + Math.floor(n / 240)}.${10 + (n % 240)}`
 }
@@ -29,7 +30,10 @@ type IdentificationInput = Partial<Omit<HostIdentification, 'readiness'>>
  * test that changes a fact gets the verdicts that go with it.
  */
 export function fakeIdentification(partial: IdentificationInput = {}): HostIdentification {
-  const n = counter++
+  return makeIdentification(counter++, partial)
+}
+
+function makeIdentification(n: number, partial: IdentificationInput): HostIdentification {
   const base: Omit<HostIdentification, 'readiness'> = {
     at: new Date(NOW.getTime() - 60_000).toISOString(),
     os: {
@@ -72,7 +76,10 @@ export function fakeIdentification(partial: IdentificationInput = {}): HostIdent
  * without a password.
  */
 export function fakeHost(partial: Partial<Host> = {}): Host {
-  const n = counter++
+  return makeHost(counter++, partial)
+}
+
+function makeHost(n: number, partial: Partial<Host>): Host {
   const id = partial.id ?? `host-${n}`
   const address = partial.address ?? addressOf(n)
   const label = 'label' in partial ? partial.label : `pi-${n}`
@@ -84,7 +91,7 @@ export function fakeHost(partial: Partial<Host> = {}): Host {
     user: 'pi',
     ...(label !== undefined ? { label } : {}),
     source: 'manual',
-    identification: fakeIdentification({
+    identification: makeIdentification(n, {
       hostname: label ?? `node-${n}`,
       machineId: n.toString(16).padStart(32, 'a'),
       interfaces: [
@@ -146,7 +153,7 @@ export interface FakeFleet {
 export function fakeFleet(n: number): FakeFleet {
   if (n < 4) throw new Error('fakeFleet needs at least 4 hosts: 3 control planes and an HAProxy host')
   const labels = ['cp-1', 'cp-2', 'cp-3', 'lb-1', ...Array.from({ length: n - 4 }, (_, i) => `worker-${i + 1}`)]
-  const hosts = labels.map((label) => fakeHost({ label }))
+  const hosts = labels.map((label, i) => makeHost(i, { label }))
   const spec = fakeSpec({
     endpoint: { haproxy: { host: 'lb-1', port: 6443 } },
     nodes: labels
