@@ -31,26 +31,28 @@ export function registerPlanCommands(program: Command, ctx: CliContext): void {
       [] as string[],
     )
     .option('--no-checks', 'do not log in to run the read-only checks (steps show as not checked)')
-    .action(async (cluster: string, o: { file?: string; script?: string; resetLeftovers: string[]; checks: boolean }) => {
-      let specYaml: string | undefined
-      if (o.file !== undefined) {
-        specYaml = readText(o.file)
-        // Read here too, so that a problem names the file and its line.
-        readSpecYaml(specYaml, o.file)
-      }
-      const view = await ctx.app().api.plan.compute(cluster, {
-        ...(specYaml !== undefined ? { specYaml } : {}),
-        ...(o.resetLeftovers.length ? { resetConsent: o.resetLeftovers } : {}),
-        checks: o.checks,
-      })
-      const written = o.script !== undefined ? writeScripts(view, o.script) : []
-      if (ctx.json()) ctx.out.stdout(jsonText(view))
-      else {
-        ctx.out.stdout(planText(view))
-        for (const path of written) ctx.out.stdout(`wrote ${terminalSafe(path)}\n`)
-      }
-      if (view.blocked) throw new CliExit(1)
-    })
+    .action(
+      async (cluster: string, o: { file?: string; script?: string; resetLeftovers: string[]; checks: boolean }) => {
+        let specYaml: string | undefined
+        if (o.file !== undefined) {
+          specYaml = readText(o.file)
+          // Read here too, so that a problem names the file and its line.
+          readSpecYaml(specYaml, o.file)
+        }
+        const view = await ctx.app().api.plan.compute(cluster, {
+          ...(specYaml !== undefined ? { specYaml } : {}),
+          ...(o.resetLeftovers.length ? { resetConsent: o.resetLeftovers } : {}),
+          checks: o.checks,
+        })
+        const written = o.script !== undefined ? writeScripts(view, o.script) : []
+        if (ctx.json()) ctx.out.stdout(jsonText(view))
+        else {
+          ctx.out.stdout(planText(view))
+          for (const path of written) ctx.out.stdout(`wrote ${terminalSafe(path)}\n`)
+        }
+        if (view.blocked) throw new CliExit(1)
+      },
+    )
 }
 
 /** The plan as text: problems first, then each host's steps; secrets are placeholders already. */
@@ -75,11 +77,18 @@ export function planText(view: PlanView): string {
   }
   out.push(LATER_PHASES, '')
   const s = view.summary
-  const counts = [`${s.done} done`, `${s.todo} to do`, `${s.unknown} unknown`, ...(s.notChecked ? [`${s.notChecked} not checked`] : [])]
+  const counts = [
+    `${s.done} done`,
+    `${s.todo} to do`,
+    `${s.unknown} unknown`,
+    ...(s.notChecked ? [`${s.notChecked} not checked`] : []),
+  ]
   out.push(`${s.steps} steps: ${counts.join(', ')}.`)
   const blocking = view.problems.filter((p) => p.severity === 'blocking').length
   if (view.blocked) {
-    out.push(`The plan is blocked by ${blocking} problem${blocking === 1 ? '' : 's'}: fix ${blocking === 1 ? 'it' : 'them'} (see above), then plan again.`)
+    out.push(
+      `The plan is blocked by ${blocking} problem${blocking === 1 ? '' : 's'}: fix ${blocking === 1 ? 'it' : 'them'} (see above), then plan again.`,
+    )
   } else if (s.steps > 0 && s.done === s.steps) out.push('Nothing to do: every step is already done.')
   return terminalSafe(out.join('\n') + '\n')
 }
@@ -104,7 +113,9 @@ const STATE: Record<PlanStepView['status'], string> = {
 }
 
 function stepLines(step: PlanStepView): string[] {
-  const lines = [`  [${STATE[step.status]}] ${step.id}: ${oneLine(step.title)}${step.detail ? ` (${oneLine(step.detail)})` : ''}`]
+  const lines = [
+    `  [${STATE[step.status]}] ${step.id}: ${oneLine(step.title)}${step.detail ? ` (${oneLine(step.detail)})` : ''}`,
+  ]
   if (step.consent) lines.push(`      needs your consent: ${oneLine(step.consent)}`)
   if (step.status === 'done') return lines
   for (const c of step.check) lines.push(`      check${c.sudo ? ' (as root)' : ''}: ${indent(c.text, 8)}`)

@@ -5,17 +5,28 @@ import { readSpecYaml } from '../services/clusters/spec-yaml'
 import { PlanService } from '../services/plan/plan-service'
 import { renderPlan } from '../services/plan/planner'
 import { PREPARE_RECIPES } from '../services/plan/recipes'
-import { validateSpec } from '../services/plan/validate'
+import { resolveEndpointName, validateSpec } from '../services/plan/validate'
 import type { HandlersOf } from '../transport/dispatcher'
 
 /** `plan:compute`: an operation that changes nothing (re-probes, validation, read-only checks). */
 export function planHandlers({ ops, inventory, identify, ssh, clusters }: Services): HandlersOf<PlanInvoke> {
-  const service = new PlanService({ inventory, identify, ssh, validate: validateSpec, recipes: PREPARE_RECIPES })
+  const service = new PlanService({
+    inventory,
+    identify,
+    ssh,
+    validate: validateSpec,
+    recipes: PREPARE_RECIPES,
+    resolveName: resolveEndpointName,
+  })
   return {
     'plan:compute': (opId, ref, options) => {
       const existing = clusters.find(ref)
       const spec = options.specYaml !== undefined ? readSpecYaml(options.specYaml) : existing?.spec
-      if (!spec) throw new AppError('CLUSTER_NOT_FOUND', `No cluster "${ref}" (see: flotilla clusters list), and no spec file was given.`)
+      if (!spec)
+        throw new AppError(
+          'CLUSTER_NOT_FOUND',
+          `No cluster "${ref}" (see: flotilla clusters list), and no spec file was given.`,
+        )
       if (options.specYaml !== undefined && spec.metadata.name !== ref.trim().toLowerCase() && existing?.id !== ref) {
         throw new AppError(
           'INVALID_INPUT',
@@ -30,6 +41,10 @@ export function planHandlers({ ops, inventory, identify, ssh, clusters }: Servic
               spec,
               ...(options.resetConsent ? { resetConsent: options.resetConsent } : {}),
               checks: options.checks !== false,
+              // Nothing is built by Flotilla yet (the engine comes next): no endpoint is fixed so far.
+              ...(existing
+                ? { existing: { endpoint: { host: existing.endpointHost, port: existing.endpointPort }, built: false } }
+                : {}),
               ...(options.maxProbeAgeSec !== undefined ? { maxProbeAgeMs: options.maxProbeAgeSec * 1000 } : {}),
             },
             ctx,

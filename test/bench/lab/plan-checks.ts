@@ -21,7 +21,12 @@ const app = testApp()
 installLabKey(app, status.keyPath)
 const ids: string[] = []
 for (const node of nodes) {
-  const host = await app.addNode(node)
+  const host = await app.api.hosts.add({
+    address: node.address,
+    port: node.port,
+    user: node.user,
+    label: node.hostname,
+  })
   await app.api.ssh.trust(host.id, node.hostKeyFingerprint!)
   ids.push(host.id)
 }
@@ -36,7 +41,12 @@ const plan = buildPlan({
   validation: {
     problems: [],
     blocked: false,
-    nodes: hosts.map((host, i) => ({ ref: host.label!, path: `spec.nodes[${i}]`, host, roles: spec.spec.nodes[i]!.roles })),
+    nodes: hosts.map((host, i) => ({
+      ref: host.label!,
+      path: `spec.nodes[${i}]`,
+      host,
+      roles: spec.spec.nodes[i]!.roles,
+    })),
   },
   recipes: PREPARE_RECIPES,
   kubernetes: { minor: '1.32' },
@@ -46,8 +56,9 @@ if (plan.steps.length < nodes.length) throw new Error(`the plan has only ${plan.
 
 let round_ = 0
 async function checksRound(): Promise<void> {
-  const outcomes = await app.ops.run({ id: `bench-${round_++}`, kind: 'bench', title: 'bench' }, (ctx: OperationContext) =>
-    runPlanChecks(app.ssh, plan, ctx),
+  const outcomes = await app.ops.run(
+    { id: `bench-${round_++}`, kind: 'bench', title: 'bench' },
+    (ctx: OperationContext) => runPlanChecks(app.ssh, plan, ctx),
   )
   const failed = [...outcomes.values()].find((o) => o.state === 'unknown' && o.detail?.startsWith('The host'))
   if (failed) throw new Error(`checks failed: ${failed.detail}`)

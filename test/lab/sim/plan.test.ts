@@ -44,7 +44,7 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
   const code = await runCli(
     ['--data-dir', app.dataDir, ...args],
     { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) },
-    { sshEnvironment: { home: app.home } },
+    { sshEnvironment: { home: app.home, agent: undefined } },
   )
   return { code, stdout, stderr }
 }
@@ -126,12 +126,16 @@ describe('flotilla plan on six sim nodes', () => {
     const stepsOf = (node: LabNode) => view.hosts.find((h) => h.host === node.hostname)!.steps
     for (const node of [pi, microos, cp3, w1, old]) {
       for (const recipe of ['swap', 'kernel-modules', 'sysctl', 'time-sync', 'packages-repository']) {
-        expect(stepsOf(node).some((id) => id.startsWith(`${node.hostname}/${recipe}`)), `${node.hostname} ${recipe}`).toBe(true)
+        expect(
+          stepsOf(node).some((id) => id.startsWith(`${node.hostname}/${recipe}`)),
+          `${node.hostname} ${recipe}`,
+        ).toBe(true)
       }
     }
     // The Pi (cmdline.txt without the memory cgroup) alone gets the cmdline fix, with its reboot.
     expect(stepsOf(pi).some((id) => id.startsWith(`${pi.hostname}/pi-cmdline`))).toBe(true)
-    for (const node of [lb, microos, cp3, w1, old]) expect(stepsOf(node).some((id) => id.includes('pi-cmdline'))).toBe(false)
+    for (const node of [lb, microos, cp3, w1, old])
+      expect(stepsOf(node).some((id) => id.includes('pi-cmdline'))).toBe(false)
 
     // The checks ran on every host: each step done or to do, with the host's own reasons.
     const unknown = view.steps.filter((s) => s.status !== 'done' && s.status !== 'todo')

@@ -33,6 +33,7 @@ describe('checkScript + parseCheckOutput, in a real shell', () => {
       sh`echo broken >&2; exit 3`,
       sh`true`,
       sh`exit 1`,
+      sh`echo commented; exit 1 # a check whose last line ends in a comment`,
     ]
     const out = await local(checkScript(checks, 'n1'))
     expect(parseCheckOutput(out, 'n1', checks.length)).toEqual([
@@ -41,6 +42,7 @@ describe('checkScript + parseCheckOutput, in a real shell', () => {
       { state: 'unknown', detail: 'The check failed (exit 3): broken' },
       { state: 'done' },
       { state: 'todo' },
+      { state: 'todo', detail: 'commented' },
     ])
   })
 

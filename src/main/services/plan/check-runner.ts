@@ -25,9 +25,16 @@ export function checkScript(checks: readonly ShellCommand[], nonce: string): She
   const mark = `@@flotilla-check-${nonce}@@`
   const lines = [
     sh`LC_ALL=C; export LC_ALL`,
-    // The first line of a check's output, prefixed so that an empty one is still a line.
-    sh`m() { printf '\n%s %s %s\n' ${mark} "$1" "$2"; printf '%s\n' "$3" | head -n 1 | cut -c 1-${MAX_DETAIL} | sed 's/^/| /'; }`,
-    ...checks.map((check, i) => sh`r=$( ( ${check} ) </dev/null 2>&1 ); m ${i} $? "$r"`),
+    // The first line of a check's output, prefixed so that an empty one is still a line; cut in
+    // the shell itself (no head/cut/sed per check: processes are most of a check's cost).
+    sh`NL='\n'`,
+    sh`m() { printf '\n%s %s %s\n| %s\n' ${mark} "$1" "$2" "\${3%%"$NL"*}"; }`,
+    // Command substitution is already a subshell (an `exit` in a check ends only that check); the
+    // newline before `}` ends a check whose last line is a comment.
+    ...checks.map(
+      (check, i) => sh`r=$( { ${check}
+} </dev/null 2>&1 ); m ${i} $? "$r"`,
+    ),
     sh`printf '\n%s end\n' ${mark}`,
   ]
   return join(lines, '; ')
@@ -63,7 +70,7 @@ export function parseCheckOutput(output: string, nonce: string, count: number): 
     } else if (awaitingDetail && current) {
       // Only the one line right after the marker is the detail.
       awaitingDetail = false
-      if (line.startsWith('| ')) current.detail = line.slice(2).trim()
+      if (line.startsWith('| ')) current.detail = line.slice(2, 2 + MAX_DETAIL).trim()
     }
   }
   return Array.from({ length: count }, (_, i): CheckOutcome => {

@@ -62,7 +62,12 @@ function setup(options: { staleLabels?: string[]; unreachable?: string[]; curlFa
     return {
       problems: [],
       blocked: false,
-      nodes: input.spec.spec.nodes.map((n, i) => ({ ref: n.host, path: `spec.nodes[${i}]`, host: byLabel(n.host), roles: n.roles })),
+      nodes: input.spec.spec.nodes.map((n, i) => ({
+        ref: n.host,
+        path: `spec.nodes[${i}]`,
+        host: byLabel(n.host),
+        roles: n.roles,
+      })),
       endpointHost: byLabel('lb-1'),
     }
   }
@@ -72,7 +77,11 @@ function setup(options: { staleLabels?: string[]; unreachable?: string[]; curlFa
       commands.push(command.text)
       const curl = command.text.startsWith('curl')
       const stdout = curl && !options.curlFails ? INDEX : ''
-      return { exitCode: curl && options.curlFails ? 6 : 0, stdout: Buffer.from(stdout), stderr: 'Could not resolve host' } as unknown as ExecResult
+      return {
+        exitCode: curl && options.curlFails ? 6 : 0,
+        stdout: Buffer.from(stdout),
+        stderr: 'Could not resolve host',
+      } as unknown as ExecResult
     },
   }
   const service = new PlanService({

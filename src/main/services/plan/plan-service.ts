@@ -56,7 +56,10 @@ export interface PlanRequest {
 export class PlanService {
   constructor(private readonly options: PlanServiceOptions) {}
 
-  async compute(request: PlanRequest, ctx: OperationContext): Promise<{ plan: Plan; checks: Map<string, CheckOutcome> }> {
+  async compute(
+    request: PlanRequest,
+    ctx: OperationContext,
+  ): Promise<{ plan: Plan; checks: Map<string, CheckOutcome> }> {
     const { spec } = request
     const now = () => this.options.now?.() ?? new Date()
     const maxAge = request.maxProbeAgeMs ?? DEFAULT_MAX_PROBE_AGE_MS
@@ -70,7 +73,8 @@ export class PlanService {
     const hosts = this.options.inventory.list()
     const consent = resolveConsent(request.resetConsent ?? [], hosts, extraProblems)
     const address = spec.spec.endpoint.address ? parseEndpoint(spec.spec.endpoint.address) : null
-    const endpointAddresses = address && this.options.resolveName ? await this.options.resolveName(address.host) : undefined
+    const endpointAddresses =
+      address && this.options.resolveName ? await this.options.resolveName(address.host) : undefined
     const validation = this.options.validate({
       spec,
       hosts,
@@ -121,7 +125,9 @@ export class PlanService {
       return !(now - at <= maxAgeMs)
     })
     if (stale.length === 0) return []
-    ctx.log(`Probing ${stale.map(hostName).join(', ')} again: the plan needs facts at most ${Math.round(maxAgeMs / 60_000)} min old.`)
+    ctx.log(
+      `Probing ${stale.map(hostName).join(', ')} again: the plan needs facts at most ${Math.round(maxAgeMs / 60_000)} min old.`,
+    )
     const results = await this.options.identify.probe(
       stale.map((h) => h.id),
       ctx,
@@ -146,7 +152,10 @@ export class PlanService {
 
 /** The inventory hosts the spec names (nodes and the HAProxy host), each once; unknown refs are the validator's. */
 export function specHosts(spec: ClusterSpecDocument, hosts: readonly Host[]): Host[] {
-  const refs = [...(spec.spec.endpoint.haproxy ? [spec.spec.endpoint.haproxy.host] : []), ...spec.spec.nodes.map((n) => n.host)]
+  const refs = [
+    ...(spec.spec.endpoint.haproxy ? [spec.spec.endpoint.haproxy.host] : []),
+    ...spec.spec.nodes.map((n) => n.host),
+  ]
   const found = new Map<string, Host>()
   for (const ref of refs) {
     const matches = resolveHostRef(ref, hosts)
@@ -171,4 +180,3 @@ function resolveConsent(refs: readonly string[], hosts: readonly Host[], problem
   }
   return ids
 }
-

@@ -37,7 +37,13 @@ const sysctl: Recipe = {
       title: 'Forward IPv4',
       deps: [],
       actions: [
-        { type: 'write', path: '/etc/sysctl.d/90-k8s.conf', mode: 0o644, owner: 'root:root', content: { text: 'net.ipv4.ip_forward = 1\n' } },
+        {
+          type: 'write',
+          path: '/etc/sysctl.d/90-k8s.conf',
+          mode: 0o644,
+          owner: 'root:root',
+          content: { text: 'net.ipv4.ip_forward = 1\n' },
+        },
       ],
       check: { command: sh`test -f /etc/sysctl.d/90-k8s.conf`, sudo: false },
     },
@@ -68,12 +74,21 @@ const reset: Recipe = {
   ],
 }
 
-function validation(hosts: Host[], spec = fakeFleet(5).spec, problems: ValidationLike['problems'] = []): ValidationLike {
+function validation(
+  hosts: Host[],
+  spec = fakeFleet(5).spec,
+  problems: ValidationLike['problems'] = [],
+): ValidationLike {
   const byLabel = (l: string) => hosts.find((h) => h.label === l)!
   return {
     problems,
     blocked: problems.some((p) => p.severity === 'blocking'),
-    nodes: spec.spec.nodes.map((n, i) => ({ ref: n.host, path: `spec.nodes[${i}]`, host: byLabel(n.host), roles: n.roles })),
+    nodes: spec.spec.nodes.map((n, i) => ({
+      ref: n.host,
+      path: `spec.nodes[${i}]`,
+      host: byLabel(n.host),
+      roles: n.roles,
+    })),
     endpointHost: byLabel(spec.spec.endpoint.haproxy!.host),
   }
 }
@@ -190,7 +205,11 @@ describe('renderPlan', () => {
     const step = (id: string) => view.steps.find((s) => s.id === id)!
     expect(step('cp-1/swap').actions).toEqual([{ type: 'run', text: 'swapoff -a', sudo: true }])
     expect(step('cp-1/swap').check).toEqual([{ text: '! grep -q . /proc/swaps', sudo: false }])
-    expect(step('cp-1/sysctl/file').actions[0]).toMatchObject({ mode: '0644', owner: 'root:root', content: 'net.ipv4.ip_forward = 1\n' })
+    expect(step('cp-1/sysctl/file').actions[0]).toMatchObject({
+      mode: '0644',
+      owner: 'root:root',
+      content: 'net.ipv4.ip_forward = 1\n',
+    })
     expect(step('cp-1/sysctl/key').actions[0]).toMatchObject({ content: '<secret: ca key>' })
     expect(step('cp-1/sysctl/file')).toMatchObject({ status: 'todo', detail: 'missing' })
     expect(step('cp-2/swap').status).toBe('not-checked')
@@ -198,6 +217,10 @@ describe('renderPlan', () => {
     expect(view.kubernetes).toEqual({ minor: '1.32', patch: '1.32.4' })
     expect(view.problems.map((x) => x.code)).toEqual(['kubernetes-patch-unresolved'])
     expect(view.blocked).toBe(false)
-    expect(view.hosts[0]).toMatchObject({ host: 'lb-1', roles: ['haproxy'], probedAt: fleet.hosts[3]!.identification!.at })
+    expect(view.hosts[0]).toMatchObject({
+      host: 'lb-1',
+      roles: ['haproxy'],
+      probedAt: fleet.hosts[3]!.identification!.at,
+    })
   })
 })

@@ -104,7 +104,10 @@ export function buildPlan(input: PlanInput): Plan {
     for (const recipe of recipes) {
       for (const made of recipe.steps(ctx)) {
         if (ids.has(made.id)) {
-          throw new AppError('INTERNAL', `Two steps of the plan have the same id (${made.id}); the plan cannot be made.`)
+          throw new AppError(
+            'INTERNAL',
+            `Two steps of the plan have the same id (${made.id}); the plan cannot be made.`,
+          )
         }
         ids.add(made.id)
         // One host's steps run in order: each waits for the one before it (and for what its recipe says).
