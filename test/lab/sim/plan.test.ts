@@ -4,7 +4,8 @@
  * MicroOS box, a Debian box) and two workers, one with an old cluster's leftovers. Through the CLI
  * and the app over real SSH: every step listed per host, the checks ran, and NOTHING on any node
  * changed (files under /etc and /boot, packages, modules, swap, sysctls compared before/after). The
- * leftovers block the plan until the user consents to a reset; a stale probe is refreshed first.
+ * leftovers block the plan (consent cannot unblock them while no reset recipe exists to plan); a
+ * stale probe is refreshed first.
  */
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -148,13 +149,15 @@ describe('flotilla plan on six sim nodes', () => {
     for (const node of lab.nodes) expect(await snapshot(node), node.hostname).toBe(before.get(node.hostname))
   })
 
-  it('plans a reset of the leftovers only with consent, and prints the plan as text', async () => {
+  it('does not unblock leftovers on consent while no reset can be planned, and prints the plan as text', async () => {
+    // This version has no reset recipe: consent must not hide the leftovers behind a step it cannot show.
     const consented = await planJson(['--reset-leftovers', old.hostname])
-    const resets = consented.view.steps.filter((s) => s.kind === 'reset')
-    expect(consented.view.problems.filter((p) => p.severity === 'blocking')).toEqual([])
-    expect(resets.length).toBeGreaterThan(0)
-    expect(new Set(resets.map((s) => s.host))).toEqual(new Set([old.hostname]))
-    expect(consented.code).toBe(0)
+    expect(consented.code).toBe(1)
+    expect(consented.view.steps.some((s) => s.kind === 'reset')).toBe(false)
+    expect(consented.view.problems.filter((p) => p.severity === 'blocking').map((p) => p.code)).toEqual([
+      'reset-not-available',
+      'leftovers',
+    ])
 
     const scripts = mkdtempSync(join(tmpdir(), 'plan-scripts-'))
     const text = await cli(['plan', 'homelab', '-f', specFile, '--script', scripts])
@@ -179,10 +182,10 @@ describe('flotilla plan on six sim nodes', () => {
       hosts.map((h) => (h.id === id ? { ...h, identification: { ...h.identification!, at: longAgo } } : h)),
     )
     const started = Date.now()
-    const { view } = await planJson(['--reset-leftovers', old.hostname])
+    const { view } = await planJson()
     const at = Date.parse(app.inventory.get(id).identification!.at)
     expect(at).toBeGreaterThanOrEqual(started - 1000)
     expect(view.hosts.find((h) => h.hostId === id)!.probedAt).toBe(app.inventory.get(id).identification!.at)
-    expect(view.problems.filter((p) => p.severity === 'blocking')).toEqual([])
+    expect(view.problems.filter((p) => p.severity === 'blocking').map((p) => p.host)).toEqual([old.hostname])
   })
 })

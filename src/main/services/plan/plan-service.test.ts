@@ -33,7 +33,9 @@ describe('newestPatch', () => {
 })
 
 /** A fleet, a validator that resolves nodes by label, an SSH that serves the index and no checks. */
-function setup(options: { staleLabels?: string[]; unreachable?: string[]; curlFails?: boolean } = {}) {
+function setup(
+  options: { staleLabels?: string[]; unreachable?: string[]; curlFails?: boolean; resetRecipe?: boolean } = {},
+) {
   const fleet = fakeFleet(5)
   let hosts: Host[] = fleet.hosts.map((h) =>
     options.staleLabels?.includes(h.label!)
@@ -90,6 +92,9 @@ function setup(options: { staleLabels?: string[]; unreachable?: string[]; curlFa
     ssh,
     validate,
     recipes: [],
+    ...(options.resetRecipe === false
+      ? {}
+      : { resetRecipe: { name: 'reset', kind: 'reset' as const, steps: () => [] } }),
     now: () => NOW,
   })
   return { fleet, service, probed, seen, commands, hostsNow: () => hosts }
@@ -135,6 +140,14 @@ describe('PlanService.compute', () => {
     expect(failed.plan.problems).toMatchObject([{ code: 'kubernetes-patch-unresolved', severity: 'warning' }])
     expect(failed.plan.problems[0]!.message).toContain('curl exit 6')
     expect(failed.plan.blocked).toBe(false)
+  })
+
+  it('without a reset recipe, consent unblocks nothing: it is a blocking problem saying so', async () => {
+    const { fleet, service, seen } = setup({ resetRecipe: false })
+    const { plan } = await service.compute({ spec: fleet.spec, resetConsent: ['cp-1'] }, ctx)
+    expect(seen[0]!.consent).toEqual([])
+    expect(plan.problems).toMatchObject([{ code: 'reset-not-available', severity: 'blocking' }])
+    expect(plan.problems[0]!.message).toContain('cp-1')
   })
 
   it('passes consent as host ids, and a consent naming no host blocks', async () => {

@@ -72,6 +72,12 @@ export class PlanService {
     ctx.progress({ step: 'Validating the spec', done: 1, total: 4 })
     const hosts = this.options.inventory.list()
     const consent = resolveConsent(request.resetConsent ?? [], hosts, extraProblems)
+    if (consent.length > 0 && !this.options.resetRecipe) {
+      // Consent unblocks leftovers only because a reset step is planned; without a reset recipe
+      // there would be none, and the plan would promise what it does not show.
+      extraProblems.push(noResetRecipe(consent.map((id) => hosts.find((h) => h.id === id)!)))
+      consent.length = 0
+    }
     const address = spec.spec.endpoint.address ? parseEndpoint(spec.spec.endpoint.address) : null
     const endpointAddresses =
       address && this.options.resolveName ? await this.options.resolveName(address.host) : undefined
@@ -179,4 +185,14 @@ function resolveConsent(refs: readonly string[], hosts: readonly Host[], problem
       })
   }
   return ids
+}
+
+function noResetRecipe(hosts: Host[]): SpecProblem {
+  const names = hosts.map(hostName).join(', ')
+  return {
+    code: 'reset-not-available',
+    severity: 'blocking',
+    message: `You agreed to wipe the leftovers on ${names}, but this version of Flotilla has no reset steps to plan yet.`,
+    next: `Reset ${hosts.length === 1 ? 'it' : 'them'} by hand (e.g. sudo kubeadm reset -f, then remove /etc/kubernetes, /var/lib/etcd, /etc/cni/net.d), probe again and plan again.`,
+  }
 }
