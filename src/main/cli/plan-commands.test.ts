@@ -1,8 +1,13 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { PlanStepView, PlanView } from '../../shared/types'
+import { createApp } from '../app'
+import { writeSpecYaml } from '../services/clusters/spec-yaml'
+import { fakeFleet } from '../services/plan/test-fixtures'
+import { confStoreFactory } from '../services/store/conf-store'
+import { runCli } from './main'
 import { fileName, LATER_PHASES, planText, writeScripts } from './plan-commands'
 
 function step(id: string, status: PlanStepView['status'], extra: Partial<PlanStepView> = {}): PlanStepView {
@@ -114,5 +119,70 @@ describe('writeScripts', () => {
     expect(readFileSync(path!, 'utf8')).toMatch(/^#!\/bin\/sh\n/)
     expect(fileName('../etc/passwd')).toBe('__etc_passwd')
     expect(fileName('fd00::1')).toBe('fd00::1')
+  })
+})
+
+describe('flotilla plan (in-process app, no SSH: fresh facts and --no-checks)', () => {
+  async function cli(dir: string, ...args: string[]) {
+    let stdout = ''
+    let stderr = ''
+    const code = await runCli(['--data-dir', dir, ...args], {
+      stdout: (t) => void (stdout += t),
+      stderr: (t) => void (stderr += t),
+    })
+    return { code, stdout, stderr }
+  }
+
+  /** A data dir whose inventory is a fake fleet probed just now, and its spec as a file. */
+  function fleetDir(mutate: (yaml: string) => string = (y) => y) {
+    const dir = mkdtempSync(join(tmpdir(), 'plan-cli-data-'))
+    const fleet = fakeFleet(6)
+    const at = new Date().toISOString()
+    const app = createApp({ dataDir: dir, transport: 'cli', version: 'test', createStore: confStoreFactory(dir) })
+    app.inventory.mutate(() =>
+      fleet.hosts.map((h) => ({
+        ...h,
+        identification: { ...h.identification!, at },
+        lastLogin: { ...h.lastLogin!, at },
+      })),
+    )
+    app.close()
+    const file = join(dir, 'homelab.yaml')
+    writeFileSync(file, mutate(writeSpecYaml(fleet.spec)))
+    return { dir, file }
+  }
+
+  it('prints every host’s steps with their exact actions, exit 0 when nothing blocks', async () => {
+    const { dir, file } = fleetDir()
+    const r = await cli(dir, 'plan', 'homelab', '-f', file, '--no-checks')
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('lb-1 (haproxy, facts of ')
+    expect(r.stdout).toMatch(/\[not checked\] cp-1\/swap: Turn swap off and keep it off/)
+    expect(r.stdout).toContain('run (as root): swapoff -a')
+    expect(r.stdout).toContain(LATER_PHASES)
+    const json = JSON.parse((await cli(dir, '--json', 'plan', 'homelab', '-f', file, '--no-checks')).stdout) as PlanView
+    expect(json.blocked).toBe(false)
+    expect(json.hosts.map((h) => h.host)).toEqual(['lb-1', 'cp-1', 'cp-2', 'cp-3', 'worker-1', 'worker-2'])
+    expect(json.summary.notChecked).toBe(json.steps.length)
+  })
+
+  it('exits 1 and says so when a problem blocks the plan', async () => {
+    const { dir, file } = fleetDir((y) => y.replace('host: worker-2', 'host: nobody-here'))
+    const r = await cli(dir, 'plan', 'homelab', '-f', file, '--no-checks')
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/BLOCKING host-unknown \(spec\.nodes\[4\]\.host\): .*nobody-here/)
+    expect(r.stdout).toContain('The plan is blocked by 1 problem')
+  })
+
+  it('names the spec file and line of a problem in it, and refuses a file for another cluster', async () => {
+    const { dir, file } = fleetDir((y) => y.replace('devCluster: false', 'devCluster: false\n  colour: blue'))
+    const r = await cli(dir, 'plan', 'homelab', '-f', file)
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/homelab\.yaml line \d+: "spec\.colour" is not a field Flotilla knows/)
+    const other = fleetDir()
+    const wrong = await cli(other.dir, 'plan', 'garage', '-f', other.file, '--no-checks')
+    expect(wrong.code).toBe(1)
+    expect(wrong.stderr).toContain('The spec file is for cluster "homelab", not "garage"')
   })
 })
