@@ -9,7 +9,7 @@
 # node's init (node/init.sh) reads to build the host and `status --json` reads to describe it.
 
 readonly PROFILE_BASES="pi3 pi4 pi5 microos microos-pi debian-sudo-nopass ubuntu-sudo-nopass"
-readonly PROFILE_TRAITS="port=N password-only ssh-off no-mdns mdns-ssh old-cluster same-name name=HOST sim os-release-usr-lib login-banner memcg-default-on reset-leftovers hostile-text"
+readonly PROFILE_TRAITS="port=N password-only ssh-off no-mdns mdns-ssh old-cluster same-name name=HOST sim os-release-usr-lib login-banner memcg-default-on reset-leftovers hostile-text dhcp"
 # Awkward hosts by name (issue 3, "Awkward hosts").
 declare -rA PROFILE_ALIASES=(
   [ssh-port-2222]="debian-sudo-nopass+port=2222+mdns-ssh" # sshd on a non-standard port, advertised
@@ -190,6 +190,7 @@ profile_resolve() {
       memcg-default-on)
         [ "$NODE_FAMILY" = raspios ] || die "profile '$1': memcg-default-on is for Raspberry Pi OS"
         ;;
+      dhcp) ;; # node/init.sh: its address is a DHCP lease (finite lifetime: `ip` shows "dynamic")
       *) die "profile '$1': unknown trait '$trait' (traits: $PROFILE_TRAITS)" ;;
     esac
   done

@@ -429,6 +429,10 @@ link_up() {
   # Routes through eth0 vanish when the link goes down. Without a multicast route, mDNS sends fail
   # with ENETUNREACH (the namespace has no default route).
   ip route replace 224.0.0.0/4 dev eth0
+  # Trait dhcp: the address is a lease, as a DHCP client leaves it: a finite lifetime, so the
+  # kernel drops IFA_F_PERMANENT and `ip` prints "dynamic". A day outlasts any lab run, and every
+  # boot renews it, as a client does.
+  if has_trait dhcp; then ip addr change "$NODE_ADDR/24" dev eth0 valid_lft 86400 preferred_lft 86400; fi
 }
 
 # Boot hooks: executables a layer on top of the lab puts in the node (the simulator's boot.sh

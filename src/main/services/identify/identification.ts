@@ -77,5 +77,7 @@ export function identify(facts: ProbeFacts, at: Date, clockOffsetMs: number): Om
     portsInUse: facts.listeningPorts,
     machineId: facts.machineId,
     hostname: facts.hostname,
+    // Absent rather than empty when nothing was found: the validator then falls back to the address.
+    ...(facts.interfaces.length > 0 ? { interfaces: facts.interfaces } : {}),
   }
 }

@@ -1,4 +1,5 @@
-import type { SudoMode } from '../../../shared/types'
+import type { NetworkInterface, SudoMode } from '../../../shared/types'
+import { parseInterfaces } from './probe-network'
 import { SECTION_MARK, WATCHED_PORTS } from './probe-script'
 
 /** What the probe script printed, parsed; no verdicts yet. */
@@ -27,6 +28,8 @@ export interface ProbeFacts {
   processes: string[]
   listeningPorts: number[]
   machineId: string
+  /** Interfaces with MAC and addresses (loopback left out). */
+  interfaces: NetworkInterface[]
   /** Remote clock, ms since the epoch (NaN when missing). */
   remoteClockMs: number
   /** The output reached its end marker (not cut short). */
@@ -128,6 +131,7 @@ export function parseProbeOutput(output: string): ProbeFacts {
     processes: [...new Set(lines(s.get('processes')))],
     listeningPorts: parseListeningPorts(s.get('listen') ?? ''),
     machineId: (s.get('machine-id') ?? '').trim(),
+    interfaces: parseInterfaces(s),
     remoteClockMs: Number.isFinite(clock) && clock > 0 ? Math.round(clock / 1e6) : NaN,
     complete: s.has('end'),
   }

@@ -1,4 +1,5 @@
 import { sh, type ShellCommand } from '../ssh/shell-command'
+import { NETWORK_SECTIONS } from './probe-network'
 
 /** Starts every section of the probe's output; a line no file or command here prints. */
 export const SECTION_MARK = '@@flotilla-probe@@'
@@ -60,6 +61,7 @@ s runtimes; for x in containerd crio docker podman k3s kubelet kubeadm; do comma
 s leftovers; ${LEFTOVER_CHECK}
 s processes; for p in /proc/[0-9]*; do read -r c 2>/dev/null < "$p/comm" || continue; case "$c" in kubelet|k3s*|etcd|kube-apiserver|kube-proxy) echo "$c";; esac; done
 s listen; cat /proc/net/tcp /proc/net/tcp6 2>/dev/null
+${NETWORK_SECTIONS}
 s machine-id; cat /etc/machine-id 2>/dev/null
 s clock; date +%s%N
 s end

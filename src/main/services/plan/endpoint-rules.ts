@@ -10,8 +10,8 @@ import type { Host, SpecProblem } from '../../../shared/types'
 import { hostName } from '../clusters/host-ref'
 import { parseIp } from './net'
 import { problem } from './problems'
+import { resolveOne } from './refs'
 import type { ResolvedNode, ValidationInput } from './validate'
-import { resolveOne } from './validate'
 
 /** Ports a node of each role listens on, by what uses them (kubeadm's "ports and protocols"). */
 const NODE_PORTS: Record<NodeRole, { port: number; use: string }[]> = {
@@ -46,6 +46,15 @@ export function resolveEndpointHost(
   if (!haproxy) return { problems }
   const host = resolveOne(haproxy.host, hosts, 'spec.endpoint.haproxy.host', problems)
   return host ? { host, problems } : { problems }
+}
+
+/**
+ * The name the caller resolves (resolveEndpointName) and passes as `endpointAddresses`: an
+ * `address` endpoint's host when it is a name; undefined for an IP or an HAProxy endpoint.
+ */
+export function endpointNameToResolve(spec: ClusterSpecDocument): string | undefined {
+  const parsed = spec.spec.endpoint.address ? parseEndpoint(spec.spec.endpoint.address) : null
+  return parsed && !parseIp(parsed.host) ? parsed.host : undefined
 }
 
 /** A host's IP addresses: its address when that is an IP, else those its probe saw on its interfaces. */

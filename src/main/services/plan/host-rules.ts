@@ -9,8 +9,11 @@ import type { ClusterRole, Host, ReadinessReason, SpecProblem } from '../../../s
 import { hostName } from '../clusters/host-ref'
 import { reasonsFor } from '../identify/readiness'
 import { parseIp } from './net'
-import { problem, readinessProblem } from './problems'
-import { DEFAULT_MAX_PROBE_AGE_MS, type ResolvedNode, type ValidationInput } from './validate'
+import { list, problem, readinessProblem } from './problems'
+import type { ResolvedNode, ValidationInput } from './validate'
+
+/** Identifications older than this are probed again before a plan (ValidationInput.maxProbeAgeMs). */
+export const DEFAULT_MAX_PROBE_AGE_MS = 10 * 60_000
 
 /**
  * The readiness role whose minimums a spec role must meet. An etcd host runs etcd as a static pod
@@ -200,10 +203,6 @@ function archMix(subjects: readonly Subject[]): SpecProblem[] {
     byArch.set(arch, [...(byArch.get(arch) ?? []), hostName(s.host)])
   }
   if (byArch.size < 2) return []
-  const arches = [...byArch.entries()].map(([arch, names]) => `${arch}: ${listShort(names)}`)
+  const arches = [...byArch.entries()].map(([arch, names]) => `${arch}: ${list(names)}`)
   return [problem('arch-mix', { arches }, { path: 'spec.nodes' })]
-}
-
-function listShort(names: string[]): string {
-  return names.length <= 3 ? names.join(', ') : `${names.slice(0, 2).join(', ')} and ${names.length - 2} more`
 }

@@ -13,8 +13,11 @@ interface Words {
   next: string
 }
 
-const list = (names: readonly string[]) =>
-  names.length <= 4 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`
+/** "a", "a and b", "a, b and c", "a, b, c and 5 more". */
+export function list(names: readonly string[]): string {
+  if (names.length > 4) return `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`
+}
 
 const CATALOGUE = {
   // Host references
@@ -59,7 +62,7 @@ const CATALOGUE = {
   }),
   'quorum-even': (p: { n: number; summary: string }): Words => ({
     severity: 'warning',
-    message: `${p.summary} That is no more than ${p.n - 1} survive, with one more member that can fail.`,
+    message: `${p.summary} An even count survives no more failures than ${p.n - 1} would, with one more machine that can fail.`,
     next: `Use ${p.n - 1} or ${p.n + 1} control planes: an odd number.`,
   }),
   'no-workers': (): Words => ({
@@ -107,6 +110,16 @@ const CATALOGUE = {
     severity: 'blocking',
     message: `The pod subnet ${p.pod} and the service subnet ${p.service} overlap: a pod and a service could get the same address.`,
     next: 'Choose subnets that do not overlap, e.g. the defaults 10.244.0.0/16 (pods) and 10.96.0.0/12 (services).',
+  }),
+  'subnet-pods-too-small': (p: { subnet: string; nodes: number; nodeMask: number; largest: number }): Words => ({
+    severity: 'blocking',
+    message: `The pod subnet ${p.subnet} is too small for ${p.nodes} nodes: each node gets a /${p.nodeMask} of it, so a /${p.largest} or larger is needed.`,
+    next: `Give a pod subnet of /${p.largest} or larger, e.g. the default 10.244.0.0/16.`,
+  }),
+  'subnet-services-too-large': (p: { subnet: string }): Words => ({
+    severity: 'blocking',
+    message: `The service subnet ${p.subnet} is larger than the API server accepts (an IPv4 service range is /12 at the largest).`,
+    next: 'Give a service subnet of /12 or smaller, e.g. the default 10.96.0.0/12.',
   }),
   'subnet-overlaps-lan': (p: { which: string; subnet: string; lan: string; hosts: string[] }): Words => ({
     severity: 'blocking',
@@ -157,7 +170,7 @@ const CATALOGUE = {
   }),
   'duplicate-hostname': (p: { hostname: string; names: string[] }): Words => ({
     severity: 'blocking',
-    message: `${list(p.names)} all have the host name "${p.hostname}": Kubernetes names each node after its host name, so they would be one node.`,
+    message: `${list(p.names)} have the same host name "${p.hostname}": Kubernetes names each node after its host name, so they would be one node.`,
     next: 'Give each host its own host name (sudo hostnamectl set-hostname NAME), then identify them again.',
   }),
   'duplicate-machine-id': (p: { names: string[] }): Words => ({
@@ -196,7 +209,7 @@ const CATALOGUE = {
   }),
   'version-skip': (p: { from: string; to: string; step: string }): Words => ({
     severity: 'blocking',
-    message: `The cluster runs Kubernetes ${p.from}: an upgrade to ${p.to} would skip a minor version, and kubeadm upgrades one minor at a time.`,
+    message: `The cluster runs Kubernetes ${p.from}: an upgrade to ${p.to} would skip a minor version, and Kubernetes upgrades one minor at a time.`,
     next: `Upgrade to "${p.step}" first, then on from there.`,
   }),
   'cni-no-network-policy': (): Words => ({

@@ -19,7 +19,8 @@ export function survivableFailures(n: number): number {
  */
 export function quorumSummary(n: number, noun = 'control plane'): string {
   if (n <= 0) return `No ${noun}s: the cluster has no API server.`
-  if (n === 1) return `1 ${noun}: no high availability: when it is down, the cluster cannot be changed or healed.`
+  if (n === 1)
+    return `1 ${noun}: no high availability (while it is down, nothing in the cluster can be changed or rescheduled).`
   const f = survivableFailures(n)
   const majority = Math.floor(n / 2) + 1
   return `${n} ${noun}s: survives ${f} ${f === 1 ? 'failure' : 'failures'} (etcd needs ${majority} of ${n} up).`

@@ -66,6 +66,8 @@ export function subnetRules(
     )
   }
 
+  out.push(...sizeRules(pod, service, nodes.length))
+
   const subnets = [
     { which: 'pod', net: pod, path: 'spec.network.podSubnet' },
     { which: 'service', net: service, path: 'spec.network.serviceSubnet' },
@@ -95,6 +97,30 @@ export function subnetRules(
       if (!contains(s.net, address)) continue
       out.push(problem('subnet-overlaps-endpoint', { which: s.which, subnet: s.net.text, address }, { path: s.path }))
     }
+  }
+  return out
+}
+
+/**
+ * Sizes: the controller manager gives each node a /24 (IPv6: a /64) of the pod subnet, so the
+ * subnet needs room for one per node (kubeadm's and k3s's default node-cidr-mask-size); the API
+ * server refuses an IPv4 service range larger than /12.
+ */
+function sizeRules(pod: Network, service: Network, nodeCount: number): SpecProblem[] {
+  const out: SpecProblem[] = []
+  const nodeMask = pod.family === 4 ? 24 : 64
+  const largest = nodeMask - Math.ceil(Math.log2(Math.max(nodeCount, 1)))
+  if (pod.prefix > largest) {
+    out.push(
+      problem(
+        'subnet-pods-too-small',
+        { subnet: pod.text, nodes: Math.max(nodeCount, 1), nodeMask, largest },
+        { path: 'spec.network.podSubnet' },
+      ),
+    )
+  }
+  if (service.family === 4 && service.prefix < 12) {
+    out.push(problem('subnet-services-too-large', { subnet: service.text }, { path: 'spec.network.serviceSubnet' }))
   }
   return out
 }

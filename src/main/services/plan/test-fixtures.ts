@@ -22,7 +22,15 @@ function macOf(n: number): string {
   return `dc:a6:32:00:${((n >> 8) & 0xff).toString(16).padStart(2, '0')}:${(n & 0xff).toString(16).padStart(2, '0')}`
 }
 
-type IdentificationInput = Partial<Omit<HostIdentification, 'readiness'>>
+/** Optional fields, where an explicit `undefined` means "without it". */
+export type Loose<T> = { [K in keyof T]?: T[K] | undefined }
+
+/** `value` without the keys whose value is undefined. */
+export function withoutUndefined<T extends object>(value: Loose<T>): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+}
+
+type IdentificationInput = Loose<Omit<HostIdentification, 'readiness'>>
 
 /**
  * A fresh identification of a 4-CPU, 4 GB, 64-bit Raspberry Pi OS 12 host with nothing left over,
@@ -66,7 +74,10 @@ function makeIdentification(n: number, partial: IdentificationInput): HostIdenti
       },
     ],
   }
-  const id = { ...base, ...partial }
+  const id = { ...base, ...withoutUndefined(partial) }
+  for (const key of Object.keys(partial) as (keyof typeof partial)[]) {
+    if (partial[key] === undefined) delete id[key]
+  }
   return { ...id, readiness: readiness(id, []) }
 }
 
@@ -75,11 +86,11 @@ function makeIdentification(n: number, partial: IdentificationInput): HostIdenti
  * (host name = label, its address on eth0), its host key is trusted and its login uses sudo
  * without a password.
  */
-export function fakeHost(partial: Partial<Host> = {}): Host {
+export function fakeHost(partial: Loose<Host> = {}): Host {
   return makeHost(counter++, partial)
 }
 
-function makeHost(n: number, partial: Partial<Host>): Host {
+function makeHost(n: number, partial: Loose<Host>): Host {
   const id = partial.id ?? `host-${n}`
   const address = partial.address ?? addressOf(n)
   const label = 'label' in partial ? partial.label : `pi-${n}`
@@ -109,7 +120,7 @@ function makeHost(n: number, partial: Partial<Host>): Host {
     addedAt: at,
     updatedAt: at,
   }
-  const out: Host = { ...host, ...partial, id }
+  const out: Host = { ...host, ...withoutUndefined(partial), id }
   // An explicit `undefined` (e.g. `identification: undefined`) means "without it".
   for (const key of Object.keys(partial) as (keyof Host)[]) {
     if (partial[key] === undefined) delete out[key]

@@ -3,8 +3,23 @@ import type { NodeRole } from '../../../shared/cluster-spec'
 import type { Host, HostIdentification, SpecProblem } from '../../../shared/types'
 import { PROBLEM_CODES } from './problems'
 import { quorumSummary, survivableFailures } from './quorum'
-import { fakeFleet, fakeHost, fakeIdentification, fakeSpec, NOW, type FakeFleet } from './test-fixtures'
-import { resolveEndpointName, validateSpec, type ValidationInput, type ValidationResult } from './validate'
+import {
+  fakeFleet,
+  fakeHost,
+  fakeIdentification,
+  fakeSpec,
+  NOW,
+  withoutUndefined,
+  type FakeFleet,
+  type Loose,
+} from './test-fixtures'
+import {
+  endpointNameToResolve,
+  resolveEndpointName,
+  validateSpec,
+  type ValidationInput,
+  type ValidationResult,
+} from './validate'
 
 /** Validates a fleet (by default the clean 6-host one) with the input's other fields. */
 function run(fleet: FakeFleet = fakeFleet(6), extra: Partial<ValidationInput> = {}): ValidationResult {
@@ -22,12 +37,12 @@ function only(result: ValidationResult, code: string): SpecProblem {
 }
 
 /** The fleet with one host changed. */
-function withHost(fleet: FakeFleet, label: string, patch: (h: Host) => Host): FakeFleet {
-  return { ...fleet, hosts: fleet.hosts.map((h) => (h.label === label ? patch(h) : h)) }
+function withHost(fleet: FakeFleet, label: string, patch: (h: Host) => Loose<Host>): FakeFleet {
+  return { ...fleet, hosts: fleet.hosts.map((h) => (h.label === label ? (withoutUndefined(patch(h)) as Host) : h)) }
 }
 
 /** The fleet with one host's identification facts changed (readiness recomputed from them). */
-function withFacts(fleet: FakeFleet, label: string, facts: Partial<Omit<HostIdentification, 'readiness'>>): FakeFleet {
+function withFacts(fleet: FakeFleet, label: string, facts: Loose<Omit<HostIdentification, 'readiness'>>): FakeFleet {
   return withHost(fleet, label, (h) => {
     const { readiness: _readiness, ...old } = h.identification!
     return { ...h, identification: fakeIdentification({ ...old, ...facts }) }
@@ -35,9 +50,9 @@ function withFacts(fleet: FakeFleet, label: string, facts: Partial<Omit<HostIden
 }
 
 /** The fleet with its spec's nodes replaced (label → roles). */
-function withNodes(fleet: FakeFleet, nodes: Record<string, NodeRole[]>): FakeFleet {
+function withNodes(fleet: FakeFleet, nodes: Record<string, readonly NodeRole[]>): FakeFleet {
   const spec = structuredClone(fleet.spec)
-  spec.spec.nodes = Object.entries(nodes).map(([host, roles]) => ({ host, roles }))
+  spec.spec.nodes = Object.entries(nodes).map(([host, roles]) => ({ host, roles: [...roles] }))
   return { ...fleet, spec }
 }
 
@@ -276,13 +291,20 @@ describe('validateSpec: subnets', () => {
     const wlan = withFacts(fakeFleet(6), 'worker-1', {
       interfaces: [{ name: 'wlan0', addresses: [{ family: 'ipv4', address: '10.100.0.7', prefix: 16 }] }],
     })
-    const p = only(run(withSpec(wlan, (s) => (s.network.serviceSubnet = '10.96.0.0/11'))), 'subnet-overlaps-lan')
+    const p = only(run(wlan), 'subnet-overlaps-lan')
     expect(p).toMatchObject({ host: 'worker-1', path: 'spec.network.serviceSubnet' })
   })
   it("without probed interfaces, the node's own address is checked", () => {
     const fleet = withFacts(fakeFleet(6), 'worker-1', { interfaces: undefined })
     const inPods = withHost(fleet, 'worker-1', (h) => ({ ...h, address: '10.244.1.5' }))
     expect(only(run(inPods), 'subnet-overlaps-lan').message).toContain('10.244.1.5/32')
+  })
+  it('the pod subnet needs a /24 per node; the service subnet is /12 at most', () => {
+    const pods = withSpec(fakeFleet(6), (s) => (s.network.podSubnet = '10.244.0.0/23'))
+    expect(only(run(pods), 'subnet-pods-too-small').message).toContain('5 nodes')
+    expect(run(withSpec(fakeFleet(6), (s) => (s.network.podSubnet = '10.244.0.0/21'))).problems).toEqual([])
+    const services = withSpec(fakeFleet(6), (s) => (s.network.serviceSubnet = '10.96.0.0/11'))
+    expect(only(run(services), 'subnet-services-too-large').path).toBe('spec.network.serviceSubnet')
   })
   it("the endpoint's address inside a subnet is blocking", () => {
     const fleet = withSpec(fakeFleet(6), (s) => (s.endpoint = { address: '10.96.0.10:6443' }))
@@ -318,7 +340,8 @@ describe('validateSpec: hosts', () => {
       run(withHost(fleet, 'cp-1', (h) => ({ ...h, lastLogin: patch && { ...h.lastLogin!, ...patch } })))
     expect(only(login(undefined), 'login-unchecked').severity).toBe('blocking')
     expect(
-      only(login({ ok: false, error: { code: 'auth', message: 'the key was refused.' } }), 'login-failed').message,
+      only(login({ ok: false, error: { code: 'AUTH_FAILED', message: 'the key was refused.' } }), 'login-failed')
+        .message,
     ).toContain('the key was refused')
     const pw = login({ sudo: 'password' })
     expect(only(pw, 'sudo-password').message).toContain('will ask for the sudo password')
@@ -356,7 +379,7 @@ describe('validateSpec: hosts', () => {
   })
   it('host names and machine-ids must be unique among the nodes', () => {
     const twin = withFacts(fleet, 'worker-2', { hostname: 'cp-1' })
-    expect(only(run(twin), 'duplicate-hostname').message).toContain('cp-1, worker-2')
+    expect(only(run(twin), 'duplicate-hostname').message).toContain('cp-1 and worker-2 have the same host name')
     const clone = withFacts(fleet, 'worker-2', { machineId: fleet.hosts[0]!.identification!.machineId })
     expect(only(run(clone), 'duplicate-machine-id')).toMatchObject({ severity: 'blocking', host: 'worker-2' })
   })
@@ -394,7 +417,7 @@ describe('validateSpec: hosts', () => {
     const mixed = withFacts(fleet, 'worker-2', { arch: 'x86_64' })
     const p = only(run(mixed), 'arch-mix')
     expect(p.severity).toBe('warning')
-    expect(p.message).toContain('aarch64: cp-1, cp-2 and 2 more')
+    expect(p.message).toContain('aarch64: cp-1, cp-2, cp-3 and worker-1')
     expect(p.message).toContain('x86_64: worker-2')
     expect(run(withFacts(fleet, 'worker-2', { arch: 'arm64' })).problems).toEqual([])
   })
@@ -504,6 +527,15 @@ describe('fixtures', () => {
     expect(fakeSpec().spec).toMatchObject({ flavour: 'kubeadm', etcd: 'stacked', network: { cni: 'calico' } })
     const bare = fakeHost({ identification: undefined, hostKey: undefined })
     expect('identification' in bare || 'hostKey' in bare).toBe(false)
+  })
+})
+
+describe('endpointNameToResolve', () => {
+  it("is an address endpoint's name; nothing for an IP or an HAProxy endpoint", () => {
+    expect(endpointNameToResolve(fakeSpec({ endpoint: { address: 'K8s.home.arpa:6443' } }))).toBe('k8s.home.arpa')
+    expect(endpointNameToResolve(fakeSpec({ endpoint: { address: '192.168.1.5:6443' } }))).toBeUndefined()
+    expect(endpointNameToResolve(fakeSpec({ endpoint: { address: '[fd00::5]:6443' } }))).toBeUndefined()
+    expect(endpointNameToResolve(fakeSpec())).toBeUndefined()
   })
 })
 

@@ -8,12 +8,11 @@
 import { lookup } from 'node:dns/promises'
 import type { ClusterSpecDocument, NodeRole } from '../../../shared/cluster-spec'
 import type { Host, SpecProblem } from '../../../shared/types'
-import { resolveHostRef } from '../clusters/host-ref'
 import { endpointRules, resolveEndpointHost } from './endpoint-rules'
 import { flavourRules } from './flavour-rules'
-import { hostRules } from './host-rules'
-import { problem } from './problems'
+import { DEFAULT_MAX_PROBE_AGE_MS, hostRules } from './host-rules'
 import { quorumRules } from './quorum'
+import { resolveNodes } from './refs'
 import { subnetRules } from './subnet-rules'
 
 export interface ValidationInput {
@@ -58,7 +57,10 @@ export interface ValidationResult {
   blocked: boolean
 }
 
-export const DEFAULT_MAX_PROBE_AGE_MS = 10 * 60_000
+export { DEFAULT_MAX_PROBE_AGE_MS }
+export { apiServerCertSans, endpointNameToResolve } from './endpoint-rules'
+export { quorumSummary } from './quorum'
+export { PROBLEM_CODES } from './problems'
 
 /** Validates a spec against the inventory; see the rule files for each rule and its reasons. */
 export function validateSpec(input: ValidationInput): ValidationResult {
@@ -81,48 +83,6 @@ export function validateSpec(input: ValidationInput): ValidationResult {
     apiServerSans: ep.sans,
     blocked: problems.some((p) => p.severity === 'blocking'),
   }
-}
-
-/** Each node's host, exactly one per reference, no host twice. */
-function resolveNodes(spec: ClusterSpecDocument, hosts: readonly Host[], problems: SpecProblem[]): ResolvedNode[] {
-  const nodes: ResolvedNode[] = []
-  const seen = new Map<string, string>()
-  spec.spec.nodes.forEach((node, i) => {
-    const path = `spec.nodes[${i}]`
-    const host = resolveOne(node.host, hosts, `${path}.host`, problems)
-    if (!host) return
-    const first = seen.get(host.id)
-    if (first !== undefined) {
-      problems.push(problem('host-duplicate', { name: node.host, first }, { path, host }))
-      return
-    }
-    seen.set(host.id, path)
-    nodes.push({ ref: node.host, path, host, roles: [...node.roles] })
-  })
-  return nodes
-}
-
-/** The one inventory host a reference names, or a problem saying why there is none. */
-export function resolveOne(
-  ref: string,
-  hosts: readonly Host[],
-  path: string,
-  problems: SpecProblem[],
-): Host | undefined {
-  const matches = resolveHostRef(ref, hosts)
-  if (matches.length === 1) return matches[0]
-  if (matches.length > 1) {
-    problems.push(
-      problem('host-ambiguous', { ref, matches: matches.map((h) => `${h.label ?? h.address} (${h.id})`) }, { path }),
-    )
-  } else {
-    const pending = resolveHostRef(
-      ref,
-      hosts.filter((h) => h.pending && !h.ignored).map((h) => ({ ...h, pending: false })),
-    )
-    problems.push(problem('host-unknown', { ref, pending: pending.length > 0 }, { path }))
-  }
-  return undefined
 }
 
 /** Every address a name resolves to (IPv4 and IPv6); [] when it does not resolve. */
