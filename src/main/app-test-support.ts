@@ -1,4 +1,4 @@
-import { createApp, type App } from './app'
+import { createApp, type App, type AppOptions } from './app'
 import { Secret } from './services/secrets/secret'
 import { confStoreFactory } from './services/store/conf-store'
 import { OsKeychain } from './services/vault/os-keychain'
@@ -7,8 +7,9 @@ import { NO_BUS_ENV, TEST_SCRYPT } from './services/vault/test-support'
 /**
  * Tests only: the whole app in process over `dir`, as the CLI and the web server build it, with no
  * keychain (no D-Bus), cheap scrypt, and a passphrase vault when `passphrase` is given.
+ * `overrides` changes other options (e.g. transport 'web': an app that watches for outside changes).
  */
-export function testAppIn(dir: string, passphrase?: string): App {
+export function testAppIn(dir: string, passphrase?: string, overrides: Partial<AppOptions> = {}): App {
   return createApp({
     dataDir: dir,
     transport: 'cli',
@@ -21,5 +22,6 @@ export function testAppIn(dir: string, passphrase?: string): App {
       home: dir,
       ...(passphrase ? { vaultPassphrase: new Secret(passphrase) } : {}),
     },
+    ...overrides,
   })
 }

@@ -55,6 +55,67 @@ describe('clusters over the contract', () => {
   })
 })
 
+describe('cluster spec channels', () => {
+  const spec = {
+    apiVersion: 'flotilla/v1alpha1',
+    kind: 'Cluster',
+    metadata: { name: 'homelab' },
+    spec: { flavour: 'k3s', kubernetesVersion: '1.33', endpoint: { address: 'k8s.home.arpa:7443' } },
+  }
+
+  it('import an object, read it back with its revision, export it, and refuse malformed arguments', async () => {
+    const { api } = appIn()
+    const saved = await api.clusters.import(spec)
+    expect(saved).toMatchObject({ created: true, changed: true, revision: 1 })
+    expect(await api.clusters.spec(saved.id)).toEqual({ id: saved.id, spec: saved.spec, revision: 1 })
+    expect(await api.clusters.export(saved.id)).toContain('  endpoint:\n    address: k8s.home.arpa:7443\n')
+    expect((await api.clusters.list())[0]).toMatchObject({ endpointHost: 'k8s.home.arpa', endpointPort: 7443 })
+    await expect(api.clusters.import(42 as never)).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    await expect(api.clusters.import(spec, { expectedRevision: 0 })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    await expect(api.clusters.setRole(saved.id, 'pi', 'master' as never)).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    })
+    await expect(api.clusters.spec('nope')).rejects.toMatchObject({ code: 'CLUSTER_NOT_FOUND' })
+  })
+
+  it('a backup carries the spec, and a backup made before the spec restores as a migrated record', async () => {
+    const { api, app, dir } = appIn(undefined, PASS)
+    const { id } = await api.clusters.import(spec)
+    await api.clusters.import({ ...spec, spec: { ...spec.spec, devCluster: true } })
+    await api.pki.init(id, { algorithm: 'ECDSA-P256' })
+    const file = join(dir, 'ca.backup')
+    await api.vault.backup(file, PASS)
+    await api.clusters.import({ ...spec, spec: { ...spec.spec, devCluster: false } })
+
+    const elsewhere = appIn(undefined, PASS)
+    await elsewhere.api.vault.restore(file, PASS)
+    const [restored] = await elsewhere.api.clusters.list()
+    expect(restored).toMatchObject({ id, revision: 2, spec: { spec: { devCluster: true, kubernetesVersion: '1.33' } } })
+
+    // The same CAs here: the local record stays as it is.
+    expect(await api.vault.restore(file, PASS, { replace: true })).toMatchObject({ unchanged: ['homelab'] })
+    expect((await api.clusters.spec(id)).revision).toBe(3)
+    // A restored record replacing a local one gets a later revision than either: a stale editor gets CONFLICT.
+    await app.clusters.restore(restored!)
+    expect(await api.clusters.spec(id)).toMatchObject({ revision: 4, spec: { spec: { devCluster: true } } })
+    await expect(api.clusters.import(spec, { expectedRevision: 3 })).rejects.toMatchObject({ code: 'CONFLICT' })
+
+    await elsewhere.app.clusters.restore({
+      id: 'old-1',
+      name: 'old',
+      flavour: 'kubeadm',
+      endpointHost: '10.0.0.1',
+      endpointPort: 6443,
+      createdAt: '2026-01-01',
+    } as never)
+    expect((await elsewhere.api.clusters.spec('old-1')).spec.spec).toMatchObject({
+      kubernetesVersion: '1.32',
+      endpoint: { address: '10.0.0.1:6443' },
+      nodes: [],
+    })
+  })
+})
+
 describe('vault channels', () => {
   it('never log a passphrase, even one the redactor could not know yet', async () => {
     const { api, dir } = appIn()
