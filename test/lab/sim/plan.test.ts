@@ -5,6 +5,7 @@
  * and the app over real SSH: every step listed per host, the checks ran, and NOTHING on any node
  * changed (files under /etc and /boot, packages, modules, swap, sysctls compared before/after). The
  * leftovers block the plan (consent cannot unblock them while no reset recipe exists to plan); a
+ * host's `--script`, run by hand, does what the plan showed and the next plan finds it done; a
  * stale probe is refreshed first.
  */
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
@@ -16,6 +17,7 @@ import { runCli } from '../../../src/main/cli/main'
 import type { PlanView } from '../../../src/shared/types'
 import { installLabKey, testApp, type TestApp } from '../../integration/ssh-app'
 import { useLab, type Lab, type LabNode } from '../harness'
+import { sshExec } from '../ssh'
 
 let lab: Lab
 let app: TestApp
@@ -173,6 +175,31 @@ describe('flotilla plan on six sim nodes', () => {
     expect(readFileSync(join(scripts, `${pi.hostname}.sh`), 'utf8')).toContain(`# ${pi.hostname}/swap: `)
 
     for (const node of lab.nodes) expect(await snapshot(node), node.hostname).toBe(before.get(node.hostname))
+  })
+
+  it('runs a host’s --script as root: it does what the plan showed, then the plan finds that host done', async () => {
+    const scripts = mkdtempSync(join(tmpdir(), 'plan-scripts-'))
+    expect((await cli(['plan', 'homelab', '-f', specFile, '--script', scripts])).code).toBe(1)
+    const script = readFileSync(join(scripts, `${cp3.hostname}.sh`), 'utf8')
+    const ran = await sshExec(
+      cp3,
+      `printf %s ${Buffer.from(script).toString('base64')} | base64 -d > /tmp/plan.sh && sudo sh /tmp/plan.sh`,
+      {
+        timeoutMs: 120_000,
+      },
+    )
+    expect(ran.code, ran.stderr).toBe(0)
+    expect(ran.stdout).toContain(`${cp3.hostname}/kernel-modules: Load the kernel modules`)
+    expect(ran.stdout).toContain(`${cp3.hostname}/packages-repository: Add the Kubernetes 1.32 package repository`)
+
+    const { view } = await planJson()
+    const mine = view.steps.filter((s) => s.hostId === ids.get(cp3.hostname))
+    expect(mine.length).toBeGreaterThan(0)
+    expect(mine.filter((s) => s.status !== 'done').map((s) => `${s.id}: ${s.status} ${s.detail ?? ''}`)).toEqual([])
+    // A second run finds every step done and changes nothing.
+    const again = await sshExec(cp3, 'sudo sh /tmp/plan.sh', { timeoutMs: 120_000 })
+    expect(again.code, again.stderr).toBe(0)
+    for (const s of mine) expect(again.stdout).toContain(`${s.id}: already done`)
   })
 
   it('probes a host again when its facts are older than the plan allows', async () => {
