@@ -167,6 +167,22 @@ describe('flotilla plan (in-process app, no SSH: fresh facts and --no-checks)', 
     expect(json.summary.notChecked).toBe(json.steps.length)
   })
 
+  it('plans the stored spec when no file is given, and says so for a cluster that does not exist', async () => {
+    const { dir, file } = fleetDir()
+    expect((await cli(dir, 'clusters', 'import', '-f', file)).code).toBe(0)
+    const stored = await cli(dir, '--json', 'plan', 'homelab', '--no-checks')
+    expect(stored.code, stored.stderr).toBe(0)
+    const view = JSON.parse(stored.stdout) as PlanView
+    expect(view.hosts.map((h) => h.host)).toEqual(['lb-1', 'cp-1', 'cp-2', 'cp-3', 'worker-1', 'worker-2'])
+    const fromFile = JSON.parse(
+      (await cli(dir, '--json', 'plan', 'homelab', '-f', file, '--no-checks')).stdout,
+    ) as PlanView
+    expect(view.specHash).toBe(fromFile.specHash)
+    const missing = await cli(dir, 'plan', 'garage')
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain('No cluster "garage"')
+  })
+
   it('exits 1 and says so when a problem blocks the plan', async () => {
     const { dir, file } = fleetDir((y) => y.replace('host: worker-2', 'host: nobody-here'))
     const r = await cli(dir, 'plan', 'homelab', '-f', file, '--no-checks')
