@@ -11,7 +11,8 @@ import { randomBytes } from 'node:crypto'
 import { toAppErrorData } from '../../../shared/errors'
 import type { OperationContext } from '../operations/registry'
 import { join, sh, type ShellCommand } from '../ssh/shell-command'
-import type { SshService } from '../ssh/ssh-service'
+import { FAN_OUT_CONCURRENCY, type SshService } from '../ssh/ssh-service'
+import { fanOut } from '../operations/fan-out'
 import type { CheckOutcome, Plan } from './planner'
 import type { Step } from './step'
 
@@ -107,9 +108,10 @@ export async function runPlanChecks(
   const byHost = new Map<string, Step[]>()
   for (const step of plan.steps) byHost.set(step.hostId, [...(byHost.get(step.hostId) ?? []), step])
   const total = byHost.size
-  let done = 0
-  await Promise.all(
-    [...byHost].map(async ([hostId, steps]) => {
+  const hosts = [...byHost].map(([id, steps]) => ({ id, steps }))
+  await fanOut(
+    hosts,
+    async ({ id: hostId, steps }) => {
       const hostCtx = { ...ctx, signal: AbortSignal.any([ctx.signal]) }
       const batches = [steps.filter((s) => !s.check.sudo), steps.filter((s) => s.check.sudo)]
       for (const [index, batch] of batches.entries()) {
@@ -117,8 +119,12 @@ export async function runPlanChecks(
         const sudo = index === 1
         for (const [stepId, outcome] of await runBatch(ssh, hostId, batch, sudo, hostCtx)) outcomes.set(stepId, outcome)
       }
-      ctx.progress({ step: 'Checked', done: ++done, total, nodeId: hostId })
-    }),
+    },
+    {
+      concurrency: FAN_OUT_CONCURRENCY,
+      signal: ctx.signal,
+      onDone: (result, done) => ctx.progress({ step: 'Checked', done, total, nodeId: result.id }),
+    },
   )
   return outcomes
 }

@@ -110,7 +110,9 @@ export function buildPlan(input: PlanInput): Plan {
           )
         }
         ids.add(made.id)
-        // One host's steps run in order: each waits for the one before it (and for what its recipe says).
+        // One host's steps run in order: each waits for the one before it (and for what its recipe
+        // says). The prepare phase needs no step of another host; later phases (joins after init)
+        // will name theirs in their recipes' deps.
         const deps = previous && !made.deps.includes(previous) ? [...made.deps, previous] : [...made.deps]
         const step: Step = {
           ...made,
