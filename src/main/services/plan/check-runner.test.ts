@@ -88,10 +88,13 @@ describe('runPlanChecks', () => {
   it('uses one round trip per host, a second under sudo only when a check needs root; a failed host is unknown', async () => {
     const calls: { hostId: string; sudo: boolean }[] = []
     const ssh: CheckRunner = {
-      run: async (hostId, command, options) => {
+      run: async (hostId, command, options, opCtx) => {
         calls.push({ hostId, sudo: options.sudo === true })
         if (hostId === 'down') throw new AppError('CONNECTION_LOST', 'The connection was lost.')
+        // As SshService does: the command, then every output line, into the operation's log.
+        opCtx.log(`${hostId}$ ${options.sudo ? 'sudo ' : ''}${command.text}`, hostId)
         const stdout = Buffer.from(await local(command, 'banner line\n'))
+        for (const line of stdout.toString().split('\n')) opCtx.log(line, hostId)
         return { exitCode: 0, stdout, stderr: '' } as unknown as ExecResult
       },
     }
@@ -103,7 +106,17 @@ describe('runPlanChecks', () => {
       step('b/2', 'b', sh`exit 0`),
       step('down/1', 'down', sh`exit 0`),
     ])
-    const outcomes = await runPlanChecks(ssh, plan, ctx)
+    const logged: string[] = []
+    const outcomes = await runPlanChecks(ssh, plan, { ...ctx, log: (line) => void logged.push(line) })
+    // The log says what ran in one short line per round trip, not the script and its framing.
+    expect(logged.sort()).toEqual([
+      'a$ (1 check as root: one round trip)',
+      'a$ (2 checks: one round trip)',
+      'b$ (2 checks: one round trip)',
+      'banner line',
+      'banner line',
+      'banner line',
+    ])
     expect(calls.sort((x, y) => `${x.hostId}${x.sudo}`.localeCompare(`${y.hostId}${y.sudo}`))).toEqual([
       { hostId: 'a', sudo: false },
       { hostId: 'a', sudo: true },

@@ -147,8 +147,11 @@ async function runBatch(
     log: (line, nodeId) => {
       const echo = line.indexOf('$ ')
       if (echo >= 0 && line.includes(nonce)) {
-        ctx.log(`${line.slice(0, echo)}$ (${steps.length} checks${sudo ? ' as root' : ''}: one round trip)`, nodeId)
-      } else if (!line.startsWith('| ') && !line.includes(nonce)) ctx.log(line, nodeId)
+        ctx.log(
+          `${line.slice(0, echo)}$ (${steps.length} check${steps.length === 1 ? '' : 's'}${sudo ? ' as root' : ''}: one round trip)`,
+          nodeId,
+        )
+      } else if (line.trim() && !line.startsWith('| ') && !line.includes(nonce)) ctx.log(line, nodeId)
     },
   }
   try {
