@@ -6,13 +6,14 @@
  *
  * Nodes: a Pi 4 on Raspberry Pi OS 12 (dphys-swapfile, needs the cgroup fix), a Pi 5 on 13 (rpi-swap;
  * its kernel has the memory cgroup, so no cmdline step), MicroOS (chrony, zypper), Debian with
- * passwordless sudo. Each OS's time daemon is enabled on a fresh node (as the OSes ship), so the test
- * turns it off first; MicroOS and Debian have no swap, so the test gives their fstab a swap line.
+ * passwordless sudo; and a Debian with the files of an old kubeadm cluster, for the reset recipe.
+ * Each OS's time daemon is enabled on a fresh node (as the OSes ship), so the test turns it off
+ * first; MicroOS and Debian have no swap, so the test gives their fstab a swap line.
  *
  * Also the timedatectl and time daemon stand-ins' own checks (test/lab/sim/README.md, "Time").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PREPARE_RECIPES } from '../../../src/main/services/plan/recipes'
+import { PREPARE_RECIPES, resetRecipe } from '../../../src/main/services/plan/recipes'
 import type { RecipeContext, Step } from '../../../src/main/services/plan/step'
 import { runCheck, runStepActions } from '../../../src/main/services/plan/step-runner'
 import type { OperationContext } from '../../../src/main/services/operations/registry'
@@ -28,14 +29,18 @@ let pi4: LabNode
 let pi5: LabNode
 let microos: LabNode
 let debian: LabNode
+let old: LabNode // Debian with the files of an old kubeadm cluster, and kubeadm installed
 const hosts = new Map<LabNode, Host>()
 const steps = new Map<LabNode, Step[]>()
+let prepared: LabNode[]
 
+/** What the SshService logged through the operation context (commands and their output). */
+const logged: string[] = []
 const ctx: OperationContext = {
   id: 'prepare-recipes-test',
   signal: new AbortController().signal,
   progress: () => undefined,
-  log: () => undefined,
+  log: (line) => void logged.push(line),
   throwIfCancelled: () => undefined,
 }
 
@@ -83,9 +88,16 @@ const snapshot = async (node: LabNode) =>
 
 beforeAll(async () => {
   lab = await useLab({
-    profiles: ['pi4+sim', 'pi5+sim+memcg-default-on', 'microos+sim', 'debian-sudo-nopass+sim'],
+    profiles: [
+      'pi4+sim',
+      'pi5+sim+memcg-default-on',
+      'microos+sim',
+      'debian-sudo-nopass+sim',
+      'debian-sudo-nopass+old-cluster+sim',
+    ],
   })
-  ;[pi4, pi5, microos, debian] = lab.nodes as [LabNode, LabNode, LabNode, LabNode]
+  ;[pi4, pi5, microos, debian, old] = lab.nodes as [LabNode, LabNode, LabNode, LabNode, LabNode]
+  prepared = [pi4, pi5, microos, debian]
   app = testApp()
   installLabKey(app, lab.keyPath)
   for (const node of lab.nodes) {
@@ -100,7 +112,7 @@ afterAll(() => app?.close())
 describe('the time stand-ins', () => {
   it('timedatectl: NTPSynchronized from the daemon, anything else not simulated', async () => {
     // Enabled on a fresh node and started at boot, as the OSes ship them.
-    for (const node of lab.nodes) {
+    for (const node of [pi4, pi5, microos, debian]) {
       const r = await sshExec(
         node,
         `systemctl is-enabled ${TIME_UNIT(node)}; timedatectl show -p NTPSynchronized --value`,
@@ -121,7 +133,7 @@ describe('the time stand-ins', () => {
 
 describe('the prepare recipes on fresh nodes', () => {
   it('plan steps from the probe: the cmdline fix and its reboot only for the Pi whose kernel lacks the memory cgroup', async () => {
-    for (const node of lab.nodes) {
+    for (const node of prepared) {
       const facts = await probe(node)
       const host = hosts.get(node)!
       const rctx: RecipeContext = {
@@ -146,14 +158,14 @@ describe('the prepare recipes on fresh nodes', () => {
 
   it('every check says "to do" first, with its reason', async () => {
     // The time daemons are on as the OSes ship them: turned off here, so their step has work to do.
-    for (const node of lab.nodes) {
+    for (const node of prepared) {
       expect((await run(node, `systemctl disable --now ${TIME_UNIT(node)}`, true)).code).toBe(0)
     }
     // These images come without swap: give their fstab a swap line for the recipe to take out.
     for (const node of [microos, debian]) {
       expect((await run(node, "echo '/swapfile none swap sw 0 0' >> /etc/fstab", true)).code).toBe(0)
     }
-    for (const node of lab.nodes) {
+    for (const node of prepared) {
       const states = await checks(node)
       for (const [id, { state, detail }] of Object.entries(states)) {
         expect(state, `${id}: ${detail}`).toBe('todo')
@@ -172,12 +184,19 @@ describe('the prepare recipes on fresh nodes', () => {
     const bootId = async (node: LabNode) => (await run(node, 'cat /proc/sys/kernel/random/boot_id')).stdout
     const before = await bootId(pi4)
     await Promise.all(
-      lab.nodes.map(async (node) => {
+      prepared.map(async (node) => {
         for (const step of steps.get(node)!) await runStepActions(app.ssh, step, ctx)
       }),
     )
     expect(await bootId(pi4)).not.toBe(before)
-    for (const node of lab.nodes) {
+    // The Pi's enabled services (its time daemon) start after sshd answers again, as on a real boot.
+    await waitUntil(
+      'pi4 time daemon started after its reboot',
+      async () => (await checks(pi4))[`${hosts.get(pi4)!.label}/time-sync`]!.state === 'done',
+      30_000,
+      300,
+    )
+    for (const node of prepared) {
       for (const [id, { state, detail }] of Object.entries(await checks(node)))
         expect(state, `${id}: ${detail}`).toBe('done')
     }
@@ -189,7 +208,7 @@ describe('the prepare recipes on fresh nodes', () => {
   }, 240_000)
 
   it('running the actions again changes no file', async () => {
-    for (const node of lab.nodes) {
+    for (const node of prepared) {
       const before = await snapshot(node)
       expect(before).toContain('/etc/sysctl.d/k8s.conf')
       for (const step of steps.get(node)!) if (step.kind !== 'reboot') await runStepActions(app.ssh, step, ctx)
@@ -198,23 +217,58 @@ describe('the prepare recipes on fresh nodes', () => {
   }, 120_000)
 
   it('after a reboot everything holds: swap off, modules loaded, sysctls applied, memory cgroup on', async () => {
-    await Promise.all(lab.nodes.map((node) => app.ssh.reboot(hosts.get(node)!.id, ctx, 90_000)))
-    for (const node of lab.nodes) {
+    await Promise.all(prepared.map((node) => app.ssh.reboot(hosts.get(node)!.id, ctx, 90_000)))
+    for (const node of prepared) {
       expect((await run(node, 'tail -n +2 /proc/swaps')).stdout, node.profile).toBe('')
       const lsmod = (await run(node, 'lsmod')).stdout
       expect(lsmod).toMatch(/^overlay /m)
       expect(lsmod).toMatch(/^br_netfilter /m)
       expect((await run(node, 'cat /proc/sys/net/ipv4/ip_forward')).stdout).toBe('1\n')
-      // Enabled units start after sshd (multi-user.target): the clock is synchronized shortly after.
+      // Enabled units start after sshd (multi-user.target): the daemon and the clock's flag shortly after.
       await waitUntil(
-        `${node.profile}: the clock synchronized again`,
-        async () => (await run(node, 'timedatectl show -p NTPSynchronized --value')).stdout === 'yes\n',
+        `${node.profile}: the time daemon started and the clock synchronized again`,
+        async () => (await checks(node))[`${hosts.get(node)!.label}/time-sync`]!.state === 'done',
         30_000,
         300,
       )
+      expect((await run(node, 'timedatectl show -p NTPSynchronized --value')).stdout).toBe('yes\n')
       for (const [id, { state, detail }] of Object.entries(await checks(node)))
         expect(state, `${id}: ${detail}`).toBe('done')
     }
     expect((await run(pi4, 'cat /sys/fs/cgroup/cgroup.controllers')).stdout).toMatch(/\bmemory\b/)
   }, 240_000)
+})
+
+describe('the reset recipe', () => {
+  const rctx = (node: LabNode, facts: HostIdentification): RecipeContext => ({
+    spec: {} as RecipeContext['spec'],
+    clusterName: 'lab',
+    host: hosts.get(node)!,
+    facts,
+    roles: ['worker'],
+    name: hosts.get(node)!.label!,
+    kubernetes: { minor: '1.32' },
+  })
+
+  it('resets the leftovers of an old cluster with kubeadm reset -f and the cleanup, after which the probe finds none', async () => {
+    expect(resetRecipe.steps(rctx(debian, await probe(debian)))).toEqual([])
+    const before = await probe(old)
+    expect(before.leftovers).toContain('/etc/kubernetes')
+    const [step] = resetRecipe.steps(rctx(old, before))
+    expect(step!.consent).toBe(`reset the leftovers of an old cluster on ${hosts.get(old)!.label}`)
+    // kubeadm from the lab's pkgs.k8s.io packages, so its own reset runs first.
+    expect((await run(old, 'sim-pkg install kubeadm >/dev/null', true)).code).toBe(0)
+    expect(await runCheck(app.ssh, step!, ctx)).toEqual({
+      state: 'todo',
+      detail: '/etc/kubernetes is left from an old cluster',
+    })
+    logged.length = 0
+    await runStepActions(app.ssh, step!, ctx)
+    expect(logged.join('\n')).toContain('[reset] Deleted contents of the etcd data directory: /var/lib/etcd')
+    expect(await runCheck(app.ssh, step!, ctx)).toEqual({ state: 'done', detail: 'no leftovers of an old cluster' })
+    expect((await probe(old)).leftovers).toEqual([])
+    // Again: nothing left to do, and nothing fails.
+    await runStepActions(app.ssh, step!, ctx)
+    expect((await runCheck(app.ssh, step!, ctx)).state).toBe('done')
+  }, 120_000)
 })

@@ -22,3 +22,9 @@ export const PREPARE_RECIPES: readonly Recipe[] = [
 ]
 
 export { isRebootAction, REBOOT_COMMAND } from './pi-cmdline'
+
+/**
+ * Not a prepare recipe: the planner puts it before them, and only with the user's consent (its
+ * step carries `consent`), for a host whose probe found leftovers of an old cluster.
+ */
+export { resetRecipe } from './reset'

@@ -9,6 +9,7 @@ import { isRebootAction, PREPARE_RECIPES } from './index'
 import { kernelModulesRecipe } from './kernel-modules'
 import { packagesRepositoryRecipe } from './packages-repository'
 import { piCmdlineRecipe } from './pi-cmdline'
+import { resetRecipe } from './reset'
 import { RPI_SWAP_DROP_IN, swapRecipe } from './swap'
 import { sysctlRecipe } from './sysctl'
 import { timeSyncRecipe } from './time-sync'
@@ -313,5 +314,61 @@ describe('the packages repository', () => {
       code: 0,
       stdout: 'the Kubernetes 1.32 repository is configured\n',
     })
+  })
+})
+
+describe('reset', () => {
+  it('only for a host with leftovers, only with consent, kubeadm reset -f then the cleanup it leaves', () => {
+    for (const os of ALL_OS) expect(resetRecipe.steps(context(os))).toEqual([])
+    const step = only(resetRecipe, 'debian-12', { leftovers: ['/etc/kubernetes', 'running kubelet'] })
+    expect(step).toMatchObject({
+      id: 'n-debian-12/reset',
+      kind: 'reset',
+      consent: 'reset the leftovers of an old cluster on n-debian-12',
+    })
+    expect(runs(step)).toEqual([
+      'for s in /usr/local/bin/k3s-uninstall.sh /usr/local/bin/k3s-agent-uninstall.sh; do if [ -x "$s" ]; then "$s" || exit 1; fi; done',
+      'if command -v kubeadm >/dev/null 2>&1; then kubeadm reset -f; fi',
+      'rm -rf /etc/kubernetes /etc/cni/net.d /var/lib/etcd /var/lib/kubelet /etc/rancher/k3s /var/lib/rancher/k3s',
+      `for t in iptables ip6tables; do if command -v "$t-save" >/dev/null 2>&1 && "$t-save" | grep -Eq 'KUBE-|CNI-|cali-|FLANNEL'; then "$t-save" | grep -Ev 'KUBE-|CNI-|cali-|FLANNEL' | "$t-restore" || exit 1; fi; done`,
+    ])
+    expect(step.actions.every((a) => a.type === 'run' && a.sudo)).toBe(true)
+    expect(step.check.sudo).toBe(false)
+    expect(PREPARE_RECIPES).not.toContain(resetRecipe)
+  })
+
+  it("its iptables filter keeps the owner's rules and drops only Kubernetes' and the CNIs'", () => {
+    const step = only(resetRecipe, 'debian-12', { leftovers: ['/etc/kubernetes'] })
+    const filter = runs(step)[3]!.match(/grep -Ev '([^']+)'/)![1]!
+    const dump = [
+      '*nat',
+      ':PREROUTING ACCEPT [0:0]',
+      ':KUBE-SERVICES - [0:0]',
+      ':CNI-abc - [0:0]',
+      '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+      '-A POSTROUTING -s 10.244.0.0/16 -j CNI-abc',
+      '-A POSTROUTING -o eth0 -j MASQUERADE',
+      'COMMIT',
+      '*filter',
+      ':FLANNEL-FWD - [0:0]',
+      ':cali-INPUT - [0:0]',
+      '-A INPUT -p tcp --dport 22 -j ACCEPT',
+      '-A FORWARD -j FLANNEL-FWD',
+      'COMMIT',
+      '',
+    ].join('\n')
+    const kept = execFileSync('grep', ['-Ev', filter], { input: dump, encoding: 'utf8' })
+    expect(kept).toBe(
+      [
+        '*nat',
+        ':PREROUTING ACCEPT [0:0]',
+        '-A POSTROUTING -o eth0 -j MASQUERADE',
+        'COMMIT',
+        '*filter',
+        '-A INPUT -p tcp --dport 22 -j ACCEPT',
+        'COMMIT',
+        '',
+      ].join('\n'),
+    )
   })
 })
