@@ -77,6 +77,7 @@ describe('validateSpec: a clean fleet', () => {
       ['worker-2', ['worker'], 'spec.nodes[4]'],
     ])
     expect(result.endpointHost?.label).toBe('lb-1')
+    expect(result.quorum).toBe('3 control planes: survives 1 failure (etcd needs 2 of 3 up).')
   })
 
   it('stays clean at 100 nodes', () => {
@@ -186,6 +187,7 @@ describe('validateSpec: etcd', () => {
       (s) => (s.etcd = 'external'),
     )
     expect(run(three).problems).toEqual([])
+    expect(run(three).quorum).toBe('3 etcd hosts: survives 1 failure (etcd needs 2 of 3 up).')
   })
   it('external etcd: 2 control planes are no quorum problem (they hold no etcd votes)', () => {
     const spec = withSpec(

@@ -11,7 +11,7 @@ import type { Host, SpecProblem } from '../../../shared/types'
 import { endpointRules, resolveEndpointHost } from './endpoint-rules'
 import { flavourRules } from './flavour-rules'
 import { DEFAULT_MAX_PROBE_AGE_MS, hostRules } from './host-rules'
-import { quorumRules } from './quorum'
+import { quorumRules, quorumSummary } from './quorum'
 import { resolveNodes } from './refs'
 import { subnetRules } from './subnet-rules'
 
@@ -52,6 +52,11 @@ export interface ValidationResult {
   nodes: ResolvedNode[]
   /** The HAProxy host, when the endpoint is `haproxy` and its host resolved. */
   endpointHost?: Host
+  /**
+   * How many failures the cluster survives, as a sentence (quorumSummary): of the control planes,
+   * or with external etcd of the etcd hosts. Shown with every plan, problem or not.
+   */
+  quorum: string
   /** The names and addresses the API server certificate must carry (see apiServerCertSans). */
   apiServerSans: string[]
   blocked: boolean
@@ -81,6 +86,10 @@ export function validateSpec(input: ValidationInput): ValidationResult {
     nodes,
     ...(endpointHost ? { endpointHost } : {}),
     apiServerSans: ep.sans,
+    quorum:
+      spec.etcd === 'external'
+        ? quorumSummary(nodes.filter((n) => n.roles.includes('etcd')).length, 'etcd host')
+        : quorumSummary(nodes.filter((n) => n.roles.includes('control-plane')).length),
     blocked: problems.some((p) => p.severity === 'blocking'),
   }
 }
