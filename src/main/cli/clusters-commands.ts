@@ -83,7 +83,7 @@ export function registerClusterCommands(program: Command, ctx: CliContext): void
     .option('--revision <n>', 'refuse if the cluster was changed since this revision (see show)')
     .action(async (o: { file: string; revision?: string }) => {
       const name = o.file === '-' ? '<stdin>' : o.file
-      const text = o.file === '-' ? await readStdin() : readSpecFile(o.file)
+      const text = o.file === '-' ? await readStdin(ctx) : readSpecFile(o.file)
       let saved: ClusterSpecSaved
       try {
         saved = await ctx.app().api.clusters.import(text, {
@@ -124,9 +124,15 @@ export function registerClusterCommands(program: Command, ctx: CliContext): void
     })
 }
 
+/** Where a spec's host reference lands in the inventory: one host, or null (none, or several). */
+interface Placed {
+  inventory: { id: string; name: string; address: string; os?: string } | null
+  ambiguous?: boolean
+}
+
 /** What `show` tells of a cluster: the record, its spec, and each node's inventory host. */
 function describeCluster(cluster: Cluster, hosts: Host[]) {
-  const inventory = (ref: string) => {
+  const inventory = (ref: string): Placed => {
     const matches = resolveHostRef(ref, hosts)
     if (matches.length !== 1) return { inventory: null, ...(matches.length > 1 ? { ambiguous: true } : {}) }
     const h = matches[0]!
@@ -139,7 +145,11 @@ function describeCluster(cluster: Cluster, hosts: Host[]) {
     name: cluster.name,
     revision: cluster.revision,
     updatedAt: cluster.updatedAt,
-    endpoint: { host: cluster.endpointHost, port: cluster.endpointPort, ...(haproxy ? inventory(haproxy.host) : {}) },
+    endpoint: {
+      host: cluster.endpointHost,
+      port: cluster.endpointPort,
+      ...(haproxy ? inventory(haproxy.host) : {}),
+    } as { host: string; port: number } & Partial<Placed>,
     spec: cluster.spec,
     nodes: cluster.spec.spec.nodes.map((n) => ({ host: n.host, roles: n.roles, ...inventory(n.host) })),
   }
@@ -147,14 +157,14 @@ function describeCluster(cluster: Cluster, hosts: Host[]) {
 
 function showText(cluster: Cluster, view: ReturnType<typeof describeCluster>): string {
   const s = cluster.spec.spec
-  const where = (v: { inventory: { name: string; address: string } | null; ambiguous?: boolean }) =>
+  const where = (v: Partial<Placed>) =>
     v.inventory
       ? `${v.inventory.name}, ${v.inventory.address}`
       : v.ambiguous
         ? 'names several hosts'
         : 'not in the inventory'
   const endpointText = s.endpoint.haproxy
-    ? `HAProxy on ${s.endpoint.haproxy.host} (${where(view.endpoint as Parameters<typeof where>[0])}), port ${s.endpoint.haproxy.port}`
+    ? `HAProxy on ${s.endpoint.haproxy.host} (${where(view.endpoint)}), port ${s.endpoint.haproxy.port}`
     : `${s.endpoint.address} (a load balancer you run)`
   const lines = [
     `${cluster.name} (revision ${cluster.revision}, changed ${cluster.updatedAt})`,
@@ -198,7 +208,8 @@ function readSpecFile(path: string): string {
   }
 }
 
-async function readStdin(): Promise<string> {
+async function readStdin(ctx: CliContext): Promise<string> {
+  if (process.stdin.isTTY) ctx.out.stderr('Reading the spec from standard input; end it with Ctrl-D.\n')
   const chunks: Buffer[] = []
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
   return Buffer.concat(chunks).toString('utf8')

@@ -59,7 +59,7 @@ function isV2(record: Record<string, unknown>): boolean {
 
 /** A version-1 record becomes a spec without nodes whose endpoint is the address it recorded. */
 function fromV1(record: V1): Cluster {
-  const spec = clusterSpecSchema.parse({
+  const parsed = clusterSpecSchema.safeParse({
     apiVersion: SPEC_API_VERSION,
     kind: SPEC_KIND,
     metadata: { name: record.name },
@@ -69,7 +69,14 @@ function fromV1(record: V1): Cluster {
       endpoint: { address: formatEndpoint(record.endpointHost, record.endpointPort) },
     },
   })
-  return { ...record, spec, revision: 1, updatedAt: record.createdAt }
+  if (!parsed.success) {
+    // Only a hand-edited file gets here: version 1 checked names and endpoints with the same rules.
+    throw new AppError(
+      'STORAGE',
+      `The cluster record "${String(record.name).slice(0, 64)}" in the cluster records file is damaged (${parsed.error.issues[0]?.message ?? 'invalid'}); fix or remove it. Nothing was changed.`,
+    )
+  }
+  return { ...record, spec: parsed.data, revision: 1, updatedAt: record.createdAt }
 }
 
 /** `host:port`, an IPv6 host in brackets. */

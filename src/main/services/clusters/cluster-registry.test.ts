@@ -104,6 +104,9 @@ describe('cluster records: migration of schema 1', () => {
       code: 'STORAGE',
     })
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ schemaVersion: 99, clusters: [] })
+    // A hand-damaged schema-1 record: a sentence naming it, not a stack trace.
+    writeFileSync(file, JSON.stringify({ clusters: [{ ...V1_FILE.clusters[0], endpointHost: 'not a host' }] }))
+    expect(() => registry.list()).toThrow(/The cluster record "homelab" in the cluster records file is damaged/)
   })
 })
 

@@ -6,6 +6,8 @@ export interface WatchFileOptions {
   debounceMs?: number
   /** The fallback poll of the file's mtime, size and inode. */
   pollMs?: number
+  /** False: poll only (tests of the fallback; file systems known to lose events). */
+  fsWatch?: boolean
 }
 
 /**
@@ -31,6 +33,7 @@ export function watchFile(path: string, onChange: () => void, options: WatchFile
   const name = basename(path)
   let watcher: FSWatcher | undefined
   try {
+    if (options.fsWatch === false) throw new Error('poll only')
     watcher = watch(dirname(path), { persistent: false }, (_event, changed) => {
       // No name (some platforms): it may have been ours.
       if (!changed || changed.toString() === name) fire()
