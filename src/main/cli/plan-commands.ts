@@ -16,7 +16,7 @@ import { CliExit, jsonText, terminalSafe } from './output'
 
 /** Said once, honestly: what this version plans and what it does not yet. */
 export const LATER_PHASES =
-  'This plan covers the prepare phase; the later phases (runtime, packages, endpoint, PKI, init, CNI, joins) come with the apply engine.'
+  'This plan covers the prepare phase (and a reset where you agreed to one); the later phases (runtime, packages, endpoint, PKI, init, CNI, joins) come with the apply engine.'
 
 export function registerPlanCommands(program: Command, ctx: CliContext): void {
   program

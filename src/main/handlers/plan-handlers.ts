@@ -4,7 +4,7 @@ import type { Services } from '../app'
 import { readSpecYaml } from '../services/clusters/spec-yaml'
 import { PlanService } from '../services/plan/plan-service'
 import { renderPlan } from '../services/plan/planner'
-import { PREPARE_RECIPES } from '../services/plan/recipes'
+import { PREPARE_RECIPES, resetRecipe } from '../services/plan/recipes'
 import { resolveEndpointName, validateSpec } from '../services/plan/validate'
 import type { HandlersOf } from '../transport/dispatcher'
 
@@ -16,6 +16,7 @@ export function planHandlers({ ops, inventory, identify, ssh, clusters }: Servic
     ssh,
     validate: validateSpec,
     recipes: PREPARE_RECIPES,
+    resetRecipe,
     resolveName: resolveEndpointName,
   })
   return {

@@ -4,8 +4,8 @@
  * MicroOS box, a Debian box) and two workers, one with an old cluster's leftovers. Through the CLI
  * and the app over real SSH: every step listed per host, the checks ran, and NOTHING on any node
  * changed (files under /etc and /boot, packages, modules, swap, sysctls compared before/after). The
- * leftovers block the plan (consent cannot unblock them while no reset recipe exists to plan); a
- * host's `--script`, run by hand, does what the plan showed and the next plan finds it done; a
+ * leftovers block the plan until the user consents to their reset (then a reset step comes first on
+ * that host, and only there); a host's `--script`, run by hand, does what the plan showed and the next plan finds it done; a
  * stale probe is refreshed first.
  */
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
@@ -151,15 +151,18 @@ describe('flotilla plan on six sim nodes', () => {
     for (const node of lab.nodes) expect(await snapshot(node), node.hostname).toBe(before.get(node.hostname))
   })
 
-  it('does not unblock leftovers on consent while no reset can be planned, and prints the plan as text', async () => {
-    // This version has no reset recipe: consent must not hide the leftovers behind a step it cannot show.
+  it('plans a reset of the leftovers only with consent, first on that host, and prints the plan as text', async () => {
     const consented = await planJson(['--reset-leftovers', old.hostname])
-    expect(consented.code).toBe(1)
-    expect(consented.view.steps.some((s) => s.kind === 'reset')).toBe(false)
-    expect(consented.view.problems.filter((p) => p.severity === 'blocking').map((p) => p.code)).toEqual([
-      'reset-not-available',
-      'leftovers',
-    ])
+    expect(consented.code, consented.stderr).toBe(0)
+    expect(consented.view.blocked).toBe(false)
+    expect(consented.view.problems.filter((p) => p.severity === 'blocking')).toEqual([])
+    const resets = consented.view.steps.filter((s) => s.kind === 'reset')
+    expect(resets.map((s) => s.id)).toEqual([`${old.hostname}/reset`])
+    expect(resets[0]).toMatchObject({ status: 'todo', consent: expect.stringContaining(old.hostname) })
+    expect(consented.view.hosts.find((h) => h.host === old.hostname)!.steps[0]).toBe(`${old.hostname}/reset`)
+    // Consent for a host with no leftovers plans nothing there.
+    const other = await planJson(['--reset-leftovers', old.hostname, '--reset-leftovers', w1.hostname])
+    expect(other.view.steps.filter((s) => s.kind === 'reset').map((s) => s.host)).toEqual([old.hostname])
 
     const scripts = mkdtempSync(join(tmpdir(), 'plan-scripts-'))
     const text = await cli(['plan', 'homelab', '-f', specFile, '--script', scripts])
