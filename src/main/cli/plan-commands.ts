@@ -12,6 +12,7 @@ import type { PlanStepView, PlanView, SpecProblem } from '../../shared/types'
 import { readSpecYaml } from '../services/clusters/spec-yaml'
 import { hostScript } from '../services/plan/script-writer'
 import type { CliContext } from './hosts-commands'
+import { toNumber } from './cli-helpers'
 import { CliExit, jsonText, terminalSafe } from './output'
 
 /** Said once, honestly: what this version plans and what it does not yet. */
@@ -31,8 +32,12 @@ export function registerPlanCommands(program: Command, ctx: CliContext): void {
       [] as string[],
     )
     .option('--no-checks', 'do not log in to run the read-only checks (steps show as not checked)')
+    .option('--max-probe-age <sec>', 'probe hosts again whose facts are older than this (default 600)')
     .action(
-      async (cluster: string, o: { file?: string; script?: string; resetLeftovers: string[]; checks: boolean }) => {
+      async (
+        cluster: string,
+        o: { file?: string; script?: string; resetLeftovers: string[]; checks: boolean; maxProbeAge?: string },
+      ) => {
         let specYaml: string | undefined
         if (o.file !== undefined) {
           specYaml = readText(o.file)
@@ -43,6 +48,9 @@ export function registerPlanCommands(program: Command, ctx: CliContext): void {
           ...(specYaml !== undefined ? { specYaml } : {}),
           ...(o.resetLeftovers.length ? { resetConsent: o.resetLeftovers } : {}),
           checks: o.checks,
+          ...(o.maxProbeAge !== undefined
+            ? { maxProbeAgeSec: toNumber(o.maxProbeAge, '--max-probe-age', 'a whole number of seconds') }
+            : {}),
         })
         const written = o.script !== undefined ? writeScripts(view, o.script) : []
         if (ctx.json()) ctx.out.stdout(jsonText(view))

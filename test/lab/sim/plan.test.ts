@@ -217,5 +217,15 @@ describe('flotilla plan on six sim nodes', () => {
     expect(at).toBeGreaterThanOrEqual(started - 1000)
     expect(view.hosts.find((h) => h.hostId === id)!.probedAt).toBe(app.inventory.get(id).identification!.at)
     expect(view.problems.filter((p) => p.severity === 'blocking').map((p) => p.host)).toEqual([old.hostname])
+
+    // --max-probe-age 0: every host of the spec is probed again.
+    const again = Date.now()
+    await cli(['plan', 'homelab', '-f', specFile, '--no-checks', '--max-probe-age', '0'])
+    for (const node of lab.nodes) {
+      expect(
+        Date.parse(app.inventory.get(ids.get(node.hostname)!).identification!.at),
+        node.hostname,
+      ).toBeGreaterThanOrEqual(again - 1000)
+    }
   })
 })
