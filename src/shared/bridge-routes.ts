@@ -22,6 +22,7 @@
 import type { OpOptions } from './bridge'
 import type { ArgsOf, Channel, EventName } from './contract'
 import type { ClusterImportOptions, PkiInitOptions, VaultMode } from './types'
+import type { PlanComputeOptions } from './channels/plan'
 
 /** `group.method`: `window.api[group][method]`. */
 export type ApiPath = `${string}.${string}`
@@ -74,6 +75,12 @@ export const CHANNEL_ROUTES = {
   },
   'clusters:set-role': { to: 'clusters.setRole' },
   'clusters:export': { to: 'clusters.export' },
+
+  'plan:compute': {
+    to: 'plan.compute',
+    op: 2,
+    adapt: (cluster: string, options: PlanComputeOptions = {}, _options?: OpOptions) => [cluster, options],
+  },
 
   'vault:status': { to: 'vault.status' },
   // `passphrase` is required for passphrase mode and ignored (null) for keychain mode.

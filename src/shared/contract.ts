@@ -11,6 +11,7 @@ import type { ClustersEvents, ClustersInvoke } from './channels/clusters'
 import type { KubeconfigInvoke } from './channels/kubeconfig'
 import type { PkiEvents, PkiInvoke } from './channels/pki'
 import type { VaultEvents, VaultInvoke } from './channels/vault'
+import type { PlanInvoke } from './channels/plan'
 import type { AppErrorData } from './errors'
 
 /** Every invoke channel: `domain:action` → positional args and result. Domains live in ./channels. */
@@ -23,7 +24,8 @@ export interface InvokeContract
     PkiInvoke,
     KubeconfigInvoke,
     SshInvoke,
-    DiscoveryInvoke {}
+    DiscoveryInvoke,
+    PlanInvoke {}
 
 /** Every event pushed from the services to the UI. */
 export interface EventContract extends AppEvents, HostsEvents, ClustersEvents, VaultEvents, PkiEvents, SshEvents {}

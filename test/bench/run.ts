@@ -8,11 +8,12 @@ import { discovery } from './groups/discovery'
 import { inventory } from './groups/inventory'
 import { lab } from './groups/lab'
 import { pki } from './groups/pki'
+import { plan } from './groups/plan'
 import { ssh } from './groups/ssh'
 import { sshFailures } from './groups/ssh-failures'
 import type { BenchGroup } from './harness'
 
-const GROUPS: BenchGroup[] = [contract, inventory, lab, ssh, sshFailures, discovery, pki]
+const GROUPS: BenchGroup[] = [contract, inventory, lab, ssh, sshFailures, discovery, pki, plan]
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
 const unknown = wanted.filter((w) => !GROUPS.some((g) => g.name === w))

@@ -15,6 +15,7 @@ import { registerDiscoveryCommands } from './discovery-commands'
 import { registerHostCommands } from './hosts-commands'
 import { registerKubeconfigCommands } from './kubeconfig-commands'
 import { registerPkiCommands } from './pki-commands'
+import { registerPlanCommands } from './plan-commands'
 import { registerSshCommands } from './ssh-commands'
 import { registerVaultCommands } from './vault-commands'
 import { jsonText, CliExit, consoleOutput, printError, type Output } from './output'
@@ -71,6 +72,7 @@ export async function runCli(
   registerPkiCommands(program, context)
   registerKubeconfigCommands(program, context)
   registerVaultCommands(program, context)
+  registerPlanCommands(program, context)
 
   try {
     await program.parseAsync(argv, { from: 'user' })

@@ -8,6 +8,7 @@ import { pkiHandlers } from './pki-handlers'
 import { vaultHandlers } from './vault-handlers'
 import { sshHandlers } from './ssh-handlers'
 import { discoveryHandlers } from './discovery-handlers'
+import { planHandlers } from './plan-handlers'
 
 /** Maps each contract channel to the service call that answers it, one file per domain. */
 export function createHandlers(services: Services, info: AppInfo): Handlers {
@@ -19,5 +20,6 @@ export function createHandlers(services: Services, info: AppInfo): Handlers {
     ...vaultHandlers(services),
     ...pkiHandlers(services),
     ...discoveryHandlers(services),
+    ...planHandlers(services),
   }
 }

@@ -12,6 +12,7 @@ import { kubeconfigSchemas } from './kubeconfig'
 import { pkiSchemas } from './pki'
 import { vaultSchemas } from './vault'
 import { discoverySchemas } from './discovery'
+import { planSchemas } from './plan'
 
 export const CHANNEL_SCHEMAS: Record<Channel, ChannelSchema> = {
   ...appSchemas,
@@ -22,4 +23,5 @@ export const CHANNEL_SCHEMAS: Record<Channel, ChannelSchema> = {
   ...kubeconfigSchemas,
   ...sshSchemas,
   ...discoverySchemas,
+  ...planSchemas,
 }

@@ -15,6 +15,8 @@
 #   /usr/sbin/modprobe, lsmod  kernel-module state of this node (the host kernel is shared)
 #   /usr/sbin/swapoff, swapon  swap state of this node (/proc/swaps), see node/swap.sh
 #   /usr/sbin/dphys-swapfile   Raspberry Pi OS 12 only, with its unit (enabled, as on a Pi)
+#   /usr/bin/timedatectl       reads the time sync stand-in (node/timesync.sh), whose unit is the
+#                              OS's own name: systemd-timesyncd or chronyd (MicroOS), enabled
 #   /usr/bin/zypper, rpm, /usr/sbin/transactional-update   MicroOS only (node/zypper.sh...)
 #   /usr/lib/flotilla-sim/     the stand-ins' code (kubeadm, kubelet, containerd: installed into
 #                              /usr/bin by their packages, from the upstream's apt repository or
@@ -65,6 +67,12 @@ install -m 755 "$SIM/node/journalctl.sh" "$ROOT/usr/bin/journalctl"
 ln -sfn /usr/sbin/modprobe "$ROOT/usr/bin/lsmod"
 ln -sfn /usr/lib/flotilla-sim/sim-pkg.sh "$ROOT/usr/sbin/sim-pkg"
 install -m 755 "$SIM/node/boot.sh" "$ROOT/etc/flotilla-lab/boot.d/50-flotilla-sim"
+
+# Time: timedatectl reads what the time sync stand-in (node/timesync.sh) says; each OS family's
+# own daemon is installed (enabled at the first install, as the OS's preset does).
+install -m 755 "$SIM/node/timedatectl.sh" "$ROOT/usr/bin/timedatectl"
+if [ "$OS_ID" = opensuse-microos ]; then TIME_UNIT=chronyd.service; else TIME_UNIT=systemd-timesyncd.service; fi
+install -m 644 "$SIM/units/$TIME_UNIT" "$ROOT/usr/lib/systemd/system/$TIME_UNIT"
 
 install -m 755 "$SIM/node/swap.sh" "$ROOT/usr/sbin/swapoff"
 cp /usr/sbin/swapon "$LIB/swapon.real"
@@ -130,6 +138,8 @@ if [ "${first_install:-no}" = yes ]; then
     # Raspberry Pi OS 13: rpi-swap's generator sets zram up at boot, configured by swap.conf.
     install -D -m 644 "$SIM/units/rpi-swap.conf" "$ROOT/etc/rpi/swap.conf"
   fi
+  mkdir -p "$ROOT/etc/systemd/system/multi-user.target.wants"
+  ln -sfn "/usr/lib/systemd/system/$TIME_UNIT" "$ROOT/etc/systemd/system/multi-user.target.wants/$TIME_UNIT"
   : >"$ROOT/var/lib/flotilla-sim/installed"
 fi
 

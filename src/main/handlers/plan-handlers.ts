@@ -1,0 +1,58 @@
+import type { PlanInvoke } from '../../shared/channels/plan'
+import { AppError } from '../../shared/errors'
+import type { Services } from '../app'
+import { readSpecYaml } from '../services/clusters/spec-yaml'
+import { PlanService } from '../services/plan/plan-service'
+import { renderPlan } from '../services/plan/planner'
+import { PREPARE_RECIPES, resetRecipe } from '../services/plan/recipes'
+import { resolveEndpointName, validateSpec } from '../services/plan/validate'
+import type { HandlersOf } from '../transport/dispatcher'
+
+/** `plan:compute`: an operation that changes nothing (re-probes, validation, read-only checks). */
+export function planHandlers({ ops, inventory, identify, ssh, clusters }: Services): HandlersOf<PlanInvoke> {
+  const service = new PlanService({
+    inventory,
+    identify,
+    ssh,
+    validate: validateSpec,
+    recipes: PREPARE_RECIPES,
+    resetRecipe,
+    resolveName: resolveEndpointName,
+  })
+  return {
+    'plan:compute': (opId, ref, options) => {
+      const existing = clusters.find(ref)
+      const spec = options.specYaml !== undefined ? readSpecYaml(options.specYaml) : existing?.spec
+      if (!spec)
+        throw new AppError(
+          'CLUSTER_NOT_FOUND',
+          `No cluster "${ref}" (see: flotilla clusters list), and no spec file was given.`,
+        )
+      if (options.specYaml !== undefined && spec.metadata.name !== ref.trim().toLowerCase() && existing?.id !== ref) {
+        throw new AppError(
+          'INVALID_INPUT',
+          `The spec file is for cluster "${spec.metadata.name}", not "${ref}": plan it as ${spec.metadata.name}, or fix metadata.name.`,
+        )
+      }
+      return ops.run(
+        { id: opId, kind: 'plan:compute', title: `Planning ${spec.metadata.name}`, total: 4 },
+        async (ctx) => {
+          const { plan, checks } = await service.compute(
+            {
+              spec,
+              ...(options.resetConsent ? { resetConsent: options.resetConsent } : {}),
+              checks: options.checks !== false,
+              // Nothing is built by Flotilla yet (the engine comes next): no endpoint is fixed so far.
+              ...(existing
+                ? { existing: { endpoint: { host: existing.endpointHost, port: existing.endpointPort }, built: false } }
+                : {}),
+              ...(options.maxProbeAgeSec !== undefined ? { maxProbeAgeMs: options.maxProbeAgeSec * 1000 } : {}),
+            },
+            ctx,
+          )
+          return renderPlan(plan, checks)
+        },
+      )
+    },
+  }
+}

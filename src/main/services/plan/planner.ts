@@ -1,0 +1,193 @@
+/**
+ * The planner (issue 12): from a spec, the validator's resolved nodes and the recipes, the ordered
+ * steps of every host. It decides nothing about a step's content (the recipes do) and changes
+ * nothing anywhere; the plan it returns is the very object the engine will execute, and
+ * `renderPlan` is how every transport shows it.
+ */
+import { createHash } from 'node:crypto'
+import type { ClusterSpecDocument, NodeRole } from '../../../shared/cluster-spec'
+import { AppError } from '../../../shared/errors'
+import type { Host, PlanView, SpecProblem, StepCheckState } from '../../../shared/types'
+import { hostName } from '../clusters/host-ref'
+import { writeSpecYaml } from '../clusters/spec-yaml'
+import { plannedActions, type Recipe, type RecipeContext, type Step } from './step'
+
+/** What the planner needs of the validator's answer (validate.ts returns more). */
+export interface ValidationLike {
+  problems: SpecProblem[]
+  nodes: readonly { ref: string; path: string; host: Host; roles: NodeRole[] }[]
+  endpointHost?: Host | undefined
+  blocked: boolean
+}
+
+export interface PlanHost {
+  host: Host
+  name: string
+  roles: (NodeRole | 'haproxy')[]
+  /** Step ids in the order they run on this host. */
+  steps: string[]
+}
+
+/** The plan in the main process: what the engine executes and `renderPlan` shows. */
+export interface Plan {
+  cluster: string
+  spec: ClusterSpecDocument
+  specHash: string
+  createdAt: string
+  kubernetes: { minor: string; patch?: string }
+  problems: SpecProblem[]
+  blocked: boolean
+  hosts: PlanHost[]
+  steps: Step[]
+}
+
+export interface PlanInput {
+  spec: ClusterSpecDocument
+  validation: ValidationLike
+  /** The recipes of the phases planned, in the order they run on a host. */
+  recipes: readonly Recipe[]
+  /** Runs first on a host whose leftovers the user agreed to wipe (`resetConsent`), never otherwise. */
+  resetRecipe?: Recipe | undefined
+  /** Host ids whose reset the user consented to. */
+  resetConsent?: readonly string[]
+  kubernetes: { minor: string; patch?: string }
+  /** Problems found before validation (hosts that could not be re-probed, an unresolved patch). */
+  extraProblems?: readonly SpecProblem[]
+  now: Date
+}
+
+/** sha256 of the canonical YAML: two plans of the same spec have the same hash, whatever its source. */
+export function specHash(spec: ClusterSpecDocument): string {
+  return createHash('sha256').update(writeSpecYaml(spec)).digest('hex')
+}
+
+/**
+ * The hosts the plan works on, in the order they come up: the HAProxy host first (the endpoint the
+ * others will use), then the nodes in spec order. A host that is both keeps one entry.
+ */
+export function planHosts(spec: ClusterSpecDocument, validation: ValidationLike): PlanHost[] {
+  const hosts = new Map<string, PlanHost>()
+  const add = (host: Host, roles: (NodeRole | 'haproxy')[]) => {
+    const known = hosts.get(host.id)
+    if (known) known.roles.push(...roles.filter((r) => !known.roles.includes(r)))
+    else hosts.set(host.id, { host, name: hostName(host), roles: [...roles], steps: [] })
+  }
+  if (spec.spec.endpoint.haproxy && validation.endpointHost) add(validation.endpointHost, ['haproxy'])
+  for (const node of validation.nodes) add(node.host, node.roles)
+  return [...hosts.values()]
+}
+
+export function buildPlan(input: PlanInput): Plan {
+  const { spec, validation } = input
+  const consent = new Set(input.resetConsent ?? [])
+  const hosts = planHosts(spec, validation)
+  const steps: Step[] = []
+  const ids = new Set<string>()
+  for (const planHost of hosts) {
+    const facts = planHost.host.identification
+    // Without facts no recipe can decide; the validator has said why the host is not identified.
+    if (!facts) continue
+    const ctx: RecipeContext = {
+      spec: spec.spec,
+      clusterName: spec.metadata.name,
+      host: planHost.host,
+      facts,
+      roles: planHost.roles,
+      name: planHost.name,
+      kubernetes: input.kubernetes,
+    }
+    const recipes = [
+      ...(input.resetRecipe && consent.has(planHost.host.id) ? [input.resetRecipe] : []),
+      ...input.recipes,
+    ]
+    let previous: string | undefined
+    for (const recipe of recipes) {
+      for (const made of recipe.steps(ctx)) {
+        if (ids.has(made.id)) {
+          throw new AppError(
+            'INTERNAL',
+            `Two steps of the plan have the same id (${made.id}); the plan cannot be made.`,
+          )
+        }
+        ids.add(made.id)
+        // One host's steps run in order: each waits for the one before it (and for what its recipe
+        // says). The prepare phase needs no step of another host; later phases (joins after init)
+        // will name theirs in their recipes' deps.
+        const deps = previous && !made.deps.includes(previous) ? [...made.deps, previous] : [...made.deps]
+        const step: Step = {
+          ...made,
+          deps,
+          ...(recipe === input.resetRecipe && !made.consent
+            ? { consent: `wiping what an old cluster left on ${planHost.name}` }
+            : {}),
+        }
+        steps.push(step)
+        planHost.steps.push(step.id)
+        previous = step.id
+      }
+    }
+  }
+  const problems = [...(input.extraProblems ?? []), ...validation.problems]
+  return {
+    cluster: spec.metadata.name,
+    spec,
+    specHash: specHash(spec),
+    createdAt: input.now.toISOString(),
+    kubernetes: input.kubernetes,
+    problems,
+    blocked: validation.blocked || problems.some((p) => p.severity === 'blocking'),
+    hosts,
+    steps,
+  }
+}
+
+/** What the checks found for one step. */
+export interface CheckOutcome {
+  state: Exclude<StepCheckState, 'not-checked'>
+  detail?: string
+}
+
+/** The plan as every transport shows it; steps without a check outcome are `not-checked`. */
+export function renderPlan(plan: Plan, checks: ReadonlyMap<string, CheckOutcome> = new Map()): PlanView {
+  const hostsById = new Map(plan.hosts.map((h) => [h.host.id, h]))
+  const steps = plan.steps.map((step) => {
+    const outcome = checks.get(step.id)
+    return {
+      id: step.id,
+      hostId: step.hostId,
+      host: hostsById.get(step.hostId)?.name ?? step.hostId,
+      kind: step.kind,
+      title: step.title,
+      deps: [...step.deps],
+      actions: plannedActions(step),
+      check: [{ text: step.check.command.text, sudo: step.check.sudo }],
+      status: outcome?.state ?? ('not-checked' as const),
+      ...(outcome?.detail ? { detail: outcome.detail } : {}),
+      ...(step.consent ? { consent: step.consent } : {}),
+    }
+  })
+  const count = (state: StepCheckState) => steps.filter((s) => s.status === state).length
+  return {
+    cluster: plan.cluster,
+    specHash: plan.specHash,
+    createdAt: plan.createdAt,
+    kubernetes: { ...plan.kubernetes },
+    problems: plan.problems,
+    blocked: plan.blocked,
+    hosts: plan.hosts.map((h) => ({
+      hostId: h.host.id,
+      host: h.name,
+      roles: [...h.roles],
+      steps: [...h.steps],
+      ...(h.host.identification ? { probedAt: h.host.identification.at } : {}),
+    })),
+    steps,
+    summary: {
+      steps: steps.length,
+      done: count('done'),
+      todo: count('todo'),
+      unknown: count('unknown'),
+      notChecked: count('not-checked'),
+    },
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * What the prepare recipes share: which OS family a host is, and small builders for actions and
+ * checks. A check is ONE read-only shell script run as the login user (a Pi's sudo asks for a
+ * password, so nothing here needs it): exit 0 = done, 1 = to do, the reason on stdout's first line.
+ */
+import type { HostIdentification } from '../../../../shared/types'
+import { sh, type ShellCommand } from '../../ssh/shell-command'
+import type { StepAction, StepCheck } from '../step'
+
+/** Debian and its derivatives (apt, systemd): Raspberry Pi OS, Debian, Ubuntu. */
+export function isDebianLike(facts: HostIdentification): boolean {
+  return facts.os.family === 'raspios' || facts.os.family === 'debian' || facts.os.family === 'ubuntu'
+}
+
+export function isMicroOs(facts: HostIdentification): boolean {
+  return facts.os.family === 'microos'
+}
+
+/** The families the recipes know; anything else gets no prepare steps (the validator blocks it). */
+export function isKnownFamily(facts: HostIdentification): boolean {
+  return isDebianLike(facts) || isMicroOs(facts)
+}
+
+/**
+ * Raspberry Pi OS's Debian release (os-release VERSION_ID: 12 bookworm, 13 trixie). Swap is managed
+ * by dphys-swapfile up to 12 and by rpi-swap from 13 on (domain.md §6).
+ */
+export function raspiosRelease(facts: HostIdentification): number {
+  const major = Number.parseInt(facts.os.versionId, 10)
+  return Number.isFinite(major) ? major : 0
+}
+
+/** A command the step runs, as root unless told otherwise. */
+export function run(command: ShellCommand, sudo = true): StepAction {
+  return { type: 'run', command, sudo }
+}
+
+/** A root-owned text file the step writes (the runner skips it when it is already so). */
+export function writeText(path: string, text: string, mode = 0o644): StepAction {
+  return { type: 'write', path, mode, owner: 'root:root', content: { text } }
+}
+
+/** A read-only check run as the login user. */
+export function check(command: ShellCommand): StepCheck {
+  return { command, sudo: false }
+}
+
+/** The lines of one script, each already built with `sh`. */
+export function joinLines(lines: readonly ShellCommand[]): ShellCommand {
+  return lines.reduce((script, line) => sh`${script}\n${line}`)
+}

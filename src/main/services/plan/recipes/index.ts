@@ -1,0 +1,30 @@
+/**
+ * The recipes of the prepare phase, in the order they run on a host (issue 12 §3): swap, kernel
+ * modules, sysctls (after the modules: the bridge keys exist only once br_netfilter is loaded), time
+ * sync, the package repository, and last the Pi's cmdline.txt with its reboot, so the one reboot
+ * also proves that every earlier change survives one.
+ */
+import type { Recipe } from '../step'
+import { kernelModulesRecipe } from './kernel-modules'
+import { packagesRepositoryRecipe } from './packages-repository'
+import { piCmdlineRecipe } from './pi-cmdline'
+import { swapRecipe } from './swap'
+import { sysctlRecipe } from './sysctl'
+import { timeSyncRecipe } from './time-sync'
+
+export const PREPARE_RECIPES: readonly Recipe[] = [
+  swapRecipe,
+  kernelModulesRecipe,
+  sysctlRecipe,
+  timeSyncRecipe,
+  packagesRepositoryRecipe,
+  piCmdlineRecipe,
+]
+
+export { isRebootAction, REBOOT_COMMAND } from './pi-cmdline'
+
+/**
+ * Not a prepare recipe: the planner puts it before them, and only with the user's consent (its
+ * step carries `consent`), for a host whose probe found leftovers of an old cluster.
+ */
+export { resetRecipe } from './reset'

@@ -1,0 +1,104 @@
+/**
+ * The minimal executor of a step: its actions in order through SshService, and its check. The
+ * engine (next issue) wraps these with the journal, consent and a verify-after-run; nothing here
+ * decides whether a step should run.
+ *
+ * - `run` actions go through SshService.run (sudo as the action says); a non-zero exit stops the
+ *   step with the command's output in the error.
+ * - `write` actions are skipped when the file already has exactly this content, mode and owner, so
+ *   a step run twice changes nothing the second time (an upload always renames a new file in).
+ * - The reboot action (REBOOT_COMMAND) is performed as an orchestrated reboot (SshService.reboot:
+ *   issued detached, then waits for a new boot id and the same host key).
+ */
+import { createHash } from 'node:crypto'
+import { AppError } from '../../../shared/errors'
+import type { OperationContext } from '../operations/registry'
+import type { Secret } from '../secrets/secret'
+import { expectSuccess } from '../ssh/exec'
+import { sh } from '../ssh/shell-command'
+import type { SshService } from '../ssh/ssh-service'
+import { isRebootAction } from './recipes/pi-cmdline'
+import type { Step, StepAction } from './step'
+
+export type CheckState = 'done' | 'todo' | 'unknown'
+
+/** Runs a step's actions in order; throws on the first that fails. */
+export async function runStepActions(
+  ssh: SshService,
+  step: Step,
+  ctx: OperationContext,
+  secrets?: (name: string) => Secret,
+): Promise<void> {
+  for (const action of step.actions) {
+    ctx.throwIfCancelled()
+    if (isRebootAction(action)) {
+      await ssh.reboot(step.hostId, ctx)
+    } else if (action.type === 'run') {
+      const result = await ssh.run(step.hostId, action.command, { sudo: action.sudo }, ctx)
+      expectSuccess(result, `${step.title}: ${action.command.text.split('\n')[0]}`)
+    } else {
+      await write(ssh, step, action, ctx, secrets)
+    }
+  }
+}
+
+async function write(
+  ssh: SshService,
+  step: Step,
+  action: Extract<StepAction, { type: 'write' }>,
+  ctx: OperationContext,
+  secrets?: (name: string) => Secret,
+): Promise<void> {
+  let content: string
+  if ('text' in action.content) content = action.content.text
+  else if (secrets) content = secrets(action.content.secret).reveal()
+  else
+    throw new AppError('INVALID_INPUT', `${step.title}: no value was given for the secret "${action.content.secret}".`)
+  const [owner, group] = action.owner.split(':') as [string, string | undefined]
+  const mode = action.mode.toString(8)
+  // Read as root: the file may be a key only root can read. Prints nothing when it does not exist.
+  const current = await ssh.run(
+    step.hostId,
+    sh`if [ -f ${action.path} ]; then stat -c '%a %U:%G' -- ${action.path} && sha256sum < ${action.path}; fi`,
+    { sudo: true },
+    ctx,
+  )
+  const [stat, sum] = expectSuccess(current, `Reading ${action.path}`).stdout.toString().split('\n')
+  const wanted = createHash('sha256').update(content).digest('hex')
+  if (stat === `${mode} ${owner}:${group ?? owner}` && sum?.split(' ')[0] === wanted) {
+    ctx.log(`${action.path} is already as planned`, step.hostId)
+    return
+  }
+  await ssh.upload(
+    step.hostId,
+    action.path,
+    content,
+    { mode: action.mode, owner, ...(group ? { group } : {}), sudo: true },
+    ctx,
+  )
+}
+
+/**
+ * Runs a step's check: exit 0 = done, 1 = to do, anything else (or no answer) = unknown. `detail`
+ * is the first line the check printed, or why it could not tell.
+ */
+export async function runCheck(
+  ssh: SshService,
+  step: Step,
+  ctx: OperationContext,
+): Promise<{ state: CheckState; detail: string }> {
+  try {
+    const result = await ssh.run(step.hostId, step.check.command, { sudo: step.check.sudo }, ctx)
+    const first = result.stdout.toString().split('\n')[0]?.trim() ?? ''
+    if (result.exitCode === 0) return { state: 'done', detail: first }
+    if (result.exitCode === 1) return { state: 'todo', detail: first }
+    const why = first || result.stderr.trim().split('\n')[0] || ''
+    return {
+      state: 'unknown',
+      detail: `the check failed (exit ${result.exitCode ?? result.signal})${why ? `: ${why}` : ''}`,
+    }
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'CANCELLED') throw error
+    return { state: 'unknown', detail: error instanceof Error ? error.message : String(error) }
+  }
+}
