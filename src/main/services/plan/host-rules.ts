@@ -77,6 +77,10 @@ function accessRules(input: ValidationInput, { host, path }: Subject, out: SpecP
   if (!host.hostKey) out.push(problem('host-untrusted', { name }, where))
   const login = host.lastLogin
   if (!login) out.push(problem('login-unchecked', { name }, where))
+  // The login worked and sudo asks for a password nobody has typed yet: Raspberry Pi OS's default,
+  // not a failure. The run asks for it (the operation pauses for the secret).
+  else if (!login.ok && login.error?.code === 'SUDO_PASSWORD_NEEDED')
+    out.push(problem('sudo-password', { name }, where))
   else if (!login.ok)
     out.push(problem('login-failed', { name, ...(login.error ? { reason: login.error.message } : {}) }, where))
   else if (login.sudo === undefined) out.push(problem('login-unchecked', { name }, where))

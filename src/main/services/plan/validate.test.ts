@@ -348,6 +348,10 @@ describe('validateSpec: hosts', () => {
     const pw = login({ sudo: 'password' })
     expect(only(pw, 'sudo-password').message).toContain('will ask for the sudo password')
     expect(pw.blocked).toBe(false)
+    // `ssh check` without the sudo password: the login worked, sudo asks (a Pi's default).
+    const asked = login({ ok: false, error: { code: 'SUDO_PASSWORD_NEEDED', message: 'sudo asks for a password.' } })
+    expect(only(asked, 'sudo-password').severity).toBe('warning')
+    expect(asked.blocked).toBe(false)
     expect(login({ sudo: 'root' }).problems).toEqual([])
   })
   it('a 32-bit OS cannot be a Kubernetes node but can be the HAProxy host', () => {
