@@ -2,6 +2,7 @@ import type { PlanInvoke } from '../../shared/channels/plan'
 import { AppError } from '../../shared/errors'
 import type { Services } from '../app'
 import { readSpecYaml } from '../services/clusters/spec-yaml'
+import { recordLastResults } from '../services/inventory/last-results'
 import { PlanService } from '../services/plan/plan-service'
 import { renderPlan } from '../services/plan/planner'
 import { PREPARE_RECIPES, resetRecipe } from '../services/plan/recipes'
@@ -18,6 +19,8 @@ export function planHandlers({ ops, inventory, identify, ssh, clusters }: Servic
     recipes: PREPARE_RECIPES,
     resetRecipe,
     resolveName: resolveEndpointName,
+    checkLogins: async (hostIds, ctx) =>
+      recordLastResults(inventory, 'lastLogin', await ssh.check(hostIds, ctx), new Date().toISOString()),
   })
   return {
     'plan:compute': (opId, ref, options) => {

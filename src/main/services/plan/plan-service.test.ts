@@ -34,7 +34,13 @@ describe('newestPatch', () => {
 
 /** A fleet, a validator that resolves nodes by label, an SSH that serves the index and no checks. */
 function setup(
-  options: { staleLabels?: string[]; unreachable?: string[]; curlFails?: boolean; resetRecipe?: boolean } = {},
+  options: {
+    staleLabels?: string[]
+    unreachable?: string[]
+    curlFails?: boolean
+    resetRecipe?: boolean
+    neverLoggedIn?: string[]
+  } = {},
 ) {
   const fleet = fakeFleet(5)
   let hosts: Host[] = fleet.hosts.map((h) =>
@@ -74,6 +80,13 @@ function setup(
     }
   }
   const commands: string[] = []
+  const loggedIn: string[][] = []
+  if (options.neverLoggedIn)
+    hosts = hosts.map((h) => {
+      if (!options.neverLoggedIn!.includes(h.label!)) return h
+      const { lastLogin: _never, ...rest } = h
+      return rest
+    })
   const ssh = {
     run: async (_hostId: string, command: ShellCommand): Promise<ExecResult> => {
       commands.push(command.text)
@@ -95,9 +108,15 @@ function setup(
     ...(options.resetRecipe === false
       ? {}
       : { resetRecipe: { name: 'reset', kind: 'reset' as const, steps: () => [] } }),
+    checkLogins: async (ids: string[]) => {
+      loggedIn.push(ids)
+      hosts = hosts.map((h) =>
+        ids.includes(h.id) ? { ...h, lastLogin: { hostId: h.id, ok: true, sudo: 'root', at: NOW.toISOString() } } : h,
+      )
+    },
     now: () => NOW,
   })
-  return { fleet, service, probed, seen, commands, hostsNow: () => hosts }
+  return { fleet, service, probed, seen, commands, loggedIn, hostsNow: () => hosts }
 }
 
 describe('PlanService.compute', () => {
@@ -109,6 +128,16 @@ describe('PlanService.compute', () => {
     // The validator judged the refreshed facts.
     expect(seen[0]!.hosts.find((h) => h.label === 'cp-2')!.identification!.at).toBe(NOW.toISOString())
     expect(plan.problems).toEqual([])
+  })
+
+  it('logs in to hosts it never logged in to before validating, and only to those', async () => {
+    const { fleet, service, loggedIn, seen, hostsNow } = setup({ neverLoggedIn: ['cp-1'] })
+    await service.compute({ spec: fleet.spec }, ctx)
+    expect(loggedIn).toEqual([[hostsNow().find((h) => h.label === 'cp-1')!.id]])
+    expect(seen[0]!.hosts.find((h) => h.label === 'cp-1')!.lastLogin?.ok).toBe(true)
+    const again = setup()
+    await again.service.compute({ spec: again.fleet.spec }, ctx)
+    expect(again.loggedIn).toEqual([])
   })
 
   it('re-probes nothing when every fact is fresh; a shorter max age makes them stale', async () => {

@@ -37,6 +37,11 @@ export interface PlanServiceOptions {
   validate: Validate
   recipes: readonly Recipe[]
   resetRecipe?: Recipe | undefined
+  /**
+   * Logs in to hosts Flotilla never logged in to (ssh check: user, sudo) and records the result,
+   * so a plan does not block on "login unchecked" for a host it can reach anyway.
+   */
+  checkLogins?: (hostIds: string[], ctx: OperationContext) => Promise<void>
   /** Resolves an `address` endpoint's name (validate.ts's resolveEndpointName). */
   resolveName?: (name: string) => Promise<string[]>
   now?: () => Date
@@ -68,6 +73,15 @@ export class PlanService {
     ctx.progress({ step: 'Refreshing host facts', done: 0, total: 4 })
     extraProblems.push(...(await this.#refreshStale(spec, maxAge, ctx)))
     ctx.throwIfCancelled()
+    const unchecked = specHosts(spec, this.options.inventory.list()).filter((h) => h.hostKey && !h.lastLogin)
+    if (unchecked.length > 0 && this.options.checkLogins) {
+      ctx.log(`Logging in to ${unchecked.map(hostName).join(', ')}: Flotilla has not checked their login and sudo yet.`)
+      await this.options.checkLogins(
+        unchecked.map((h) => h.id),
+        ctx,
+      )
+      ctx.throwIfCancelled()
+    }
 
     ctx.progress({ step: 'Validating the spec', done: 1, total: 4 })
     const hosts = this.options.inventory.list()
