@@ -279,7 +279,7 @@ describe('time sync', () => {
   it('systemd-timesyncd on the Debian family, chrony on MicroOS, enabled and waited for', () => {
     const debian = only(timeSyncRecipe, 'raspios-12')
     expect(runs(debian)).toEqual([
-      "if ! dpkg-query -W -f '${Status}' systemd-timesyncd 2>/dev/null | grep -q 'ok installed'; then DEBIAN_FRONTEND=noninteractive apt-get install -y systemd-timesyncd; fi",
+      "if ! dpkg-query -W -f '${Status}' systemd-timesyncd 2>/dev/null | grep -q 'ok installed'; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y systemd-timesyncd; fi",
       'systemctl enable --now systemd-timesyncd.service',
       `timeout 120 sh -c 'until [ "$(timedatectl show -p NTPSynchronized --value 2>/dev/null)" = yes ]; do sleep 1; done' || { echo 'the clock did not synchronize within 120 s: can this host reach an NTP server?' >&2; exit 1; }`,
     ])
