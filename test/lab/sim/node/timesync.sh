@@ -22,7 +22,7 @@ echo "$name: clock synchronized (flotilla-sim: the lab host's clock)"
 # Type=notify: the systemctl stand-in's notification file (see sd-notify.mjs).
 case ${NOTIFY_SOCKET:-} in /run/flotilla-sim/*) echo READY=1 >"$NOTIFY_SOCKET" ;; esac
 trap 'exit 0' TERM INT
-while :; do
-  sleep 3600 &
-  wait $!
-done
+# Wait without a child process (tests look for their own `sleep`s with pgrep): read from a pipe
+# nobody writes to, held open read-write so it never reaches end of file.
+exec {idle}<> <(:)
+while :; do read -r -t 3600 -u "$idle" _ || :; done

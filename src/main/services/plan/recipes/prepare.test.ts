@@ -136,6 +136,32 @@ describe('swap', () => {
   })
 })
 
+describe('the swap check', () => {
+  it('names the active swap areas, then fstab, then says done', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flotilla-swapcheck-'))
+    const paths = ['/proc/swaps', '/etc/fstab']
+    const file = (p: string) => join(dir, p.replaceAll('/', '_'))
+    const header = 'Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n'
+    writeFileSync(
+      file('/proc/swaps'),
+      `${header}/var/swap  file  524284  0  -2\n/dev/zram0  partition  2097148  0  100\n`,
+    )
+    writeFileSync(file('/etc/fstab'), '/swapfile none swap sw 0 0\n')
+    const step = only(swapRecipe, 'debian-12')
+    expect(sandboxed(step.check.command.text, dir, paths)).toEqual({
+      code: 1,
+      stdout: 'swap is on: /var/swap /dev/zram0\n',
+    })
+    writeFileSync(file('/proc/swaps'), header)
+    expect(sandboxed(step.check.command.text, dir, paths)).toEqual({
+      code: 1,
+      stdout: expect.stringMatching(/fstab turns swap on at boot\n$/) as string,
+    })
+    writeFileSync(file('/etc/fstab'), '#/swapfile none swap sw 0 0\n')
+    expect(sandboxed(step.check.command.text, dir, paths)).toEqual({ code: 0, stdout: 'swap is off and stays off\n' })
+  })
+})
+
 describe('kernel modules', () => {
   it('writes modules-load.d/k8s.conf and loads both modules with modprobe -a', () => {
     for (const os of ALL_OS) {
@@ -253,7 +279,7 @@ describe('time sync', () => {
   it('systemd-timesyncd on the Debian family, chrony on MicroOS, enabled and waited for', () => {
     const debian = only(timeSyncRecipe, 'raspios-12')
     expect(runs(debian)).toEqual([
-      "if ! dpkg-query -W -f '${Status}' systemd-timesyncd 2>/dev/null | grep -q 'ok installed'; then DEBIAN_FRONTEND=noninteractive apt-get install -y systemd-timesyncd; fi",
+      "if ! dpkg-query -W -f '${Status}' systemd-timesyncd 2>/dev/null | grep -q 'ok installed'; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y systemd-timesyncd; fi",
       'systemctl enable --now systemd-timesyncd.service',
       `timeout 120 sh -c 'until [ "$(timedatectl show -p NTPSynchronized --value 2>/dev/null)" = yes ]; do sleep 1; done' || { echo 'the clock did not synchronize within 120 s: can this host reach an NTP server?' >&2; exit 1; }`,
     ])

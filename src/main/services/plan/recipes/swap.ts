@@ -49,7 +49,7 @@ export const swapRecipe: Recipe = {
     actions.push(run(sh`swapoff -a`))
 
     const checks = [
-      sh`on=$(tail -n +2 /proc/swaps | awk '{print $1}' | tr '\\n' ' ')`,
+      sh`on=$(awk 'NR > 1 { printf "%s%s", sep, $1; sep = " " }' /proc/swaps)`,
       sh`if [ -n "$on" ]; then echo "swap is on: $on"; exit 1; fi`,
       sh`if grep -Eq ${FSTAB_SWAP} /etc/fstab; then echo "/etc/fstab turns swap on at boot"; exit 1; fi`,
     ]

@@ -32,7 +32,7 @@ export const timeSyncRecipe: Recipe = {
     if (isDebianLike(facts)) {
       actions.push(
         run(
-          sh`if ! dpkg-query -W -f ${'${Status}'} systemd-timesyncd 2>/dev/null | grep -q 'ok installed'; then DEBIAN_FRONTEND=noninteractive apt-get install -y systemd-timesyncd; fi`,
+          sh`if ! dpkg-query -W -f ${'${Status}'} systemd-timesyncd 2>/dev/null | grep -q 'ok installed'; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y systemd-timesyncd; fi`,
         ),
       )
     } else {
