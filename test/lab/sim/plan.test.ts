@@ -135,6 +135,8 @@ describe('flotilla plan on six sim nodes', () => {
         ).toBe(true)
       }
     }
+    // The HAProxy host runs no Kubernetes: of the prepare phase only the time sync concerns it.
+    expect(stepsOf(lb)).toEqual([`${lb.hostname}/time-sync`])
     // The Pi (cmdline.txt without the memory cgroup) alone gets the cmdline fix, with its reboot.
     expect(stepsOf(pi).some((id) => id.startsWith(`${pi.hostname}/pi-cmdline`))).toBe(true)
     for (const node of [lb, microos, cp3, w1, old])

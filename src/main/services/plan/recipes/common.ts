@@ -5,7 +5,7 @@
  */
 import type { HostIdentification } from '../../../../shared/types'
 import { sh, type ShellCommand } from '../../ssh/shell-command'
-import type { StepAction, StepCheck } from '../step'
+import type { RecipeContext, StepAction, StepCheck } from '../step'
 
 /** Debian and its derivatives (apt, systemd): Raspberry Pi OS, Debian, Ubuntu. */
 export function isDebianLike(facts: HostIdentification): boolean {
@@ -19,6 +19,15 @@ export function isMicroOs(facts: HostIdentification): boolean {
 /** The families the recipes know; anything else gets no prepare steps (the validator blocks it). */
 export function isKnownFamily(facts: HostIdentification): boolean {
   return isDebianLike(facts) || isMicroOs(facts)
+}
+
+/**
+ * Whether the host runs Kubernetes (a node of any role), as opposed to being only the HAProxy
+ * endpoint: a load balancer needs neither swap off, nor bridge netfilter, nor the Kubernetes
+ * package repository, and the plan must not change a machine for nothing.
+ */
+export function runsKubernetes(ctx: Pick<RecipeContext, 'roles'>): boolean {
+  return ctx.roles.some((role) => role !== 'haproxy')
 }
 
 /**

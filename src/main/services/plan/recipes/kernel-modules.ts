@@ -7,7 +7,7 @@
  */
 import { sh } from '../../ssh/shell-command'
 import { stepId, type Recipe } from '../step'
-import { check, isKnownFamily, joinLines, run, writeText } from './common'
+import { check, isKnownFamily, joinLines, run, writeText, runsKubernetes } from './common'
 
 export const KERNEL_MODULES = ['overlay', 'br_netfilter'] as const
 export const MODULES_FILE = '/etc/modules-load.d/k8s.conf'
@@ -17,7 +17,7 @@ export const kernelModulesRecipe: Recipe = {
   name: 'kernel-modules',
   kind: 'prepare',
   steps(ctx) {
-    if (!isKnownFamily(ctx.facts)) return []
+    if (!isKnownFamily(ctx.facts) || !runsKubernetes(ctx)) return []
     const checks = KERNEL_MODULES.flatMap((m) => [
       sh`if ! grep -qx ${m} ${MODULES_FILE} 2>/dev/null; then echo ${`${m} is not loaded at boot (${MODULES_FILE})`}; exit 1; fi`,
       // Loaded as a module (lsmod), or built into this kernel (modules.builtin).

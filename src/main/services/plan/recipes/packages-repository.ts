@@ -19,7 +19,7 @@
  */
 import { sh } from '../../ssh/shell-command'
 import { stepId, type Recipe, type StepAction } from '../step'
-import { check, isDebianLike, isKnownFamily, joinLines, run, writeText } from './common'
+import { check, isDebianLike, isKnownFamily, joinLines, run, writeText, runsKubernetes } from './common'
 
 export const APT_KEYRING = '/etc/apt/keyrings/kubernetes-apt-keyring.gpg'
 export const APT_SOURCE = '/etc/apt/sources.list.d/kubernetes.list'
@@ -46,7 +46,7 @@ export const packagesRepositoryRecipe: Recipe = {
   kind: 'prepare',
   steps(ctx) {
     const { facts } = ctx
-    if (!isKnownFamily(facts)) return []
+    if (!isKnownFamily(facts) || !runsKubernetes(ctx)) return []
     const minor = ctx.kubernetes.minor
     const base = {
       id: stepId(ctx, 'packages-repository'),

@@ -13,7 +13,7 @@
  */
 import { sh } from '../../ssh/shell-command'
 import { stepId, type Recipe, type StepAction } from '../step'
-import { check, joinLines, run } from './common'
+import { check, joinLines, run, runsKubernetes } from './common'
 
 export const MEMORY_CGROUP_FLAGS = ['cgroup_memory=1', 'cgroup_enable=memory'] as const
 
@@ -30,7 +30,7 @@ export const piCmdlineRecipe: Recipe = {
   steps(ctx) {
     const { facts } = ctx
     const file = facts.firmwareCmdline
-    if (facts.memoryCgroup !== 'needs-cmdline' || !file) return []
+    if (facts.memoryCgroup !== 'needs-cmdline' || !file || !runsKubernetes(ctx)) return []
     const backup = `${file}.flotilla-orig`
     // Each flag is appended to line 1 only when that line lacks it: a second run changes nothing.
     const append = MEMORY_CGROUP_FLAGS.map((flag) =>

@@ -55,6 +55,15 @@ describe('the prepare recipes', () => {
     }
   })
 
+  it('give a host that is only the HAProxy endpoint the time sync alone, on every OS', () => {
+    for (const os of ALL_OS) {
+      const steps = PREPARE_RECIPES.flatMap((r) => r.steps({ ...context(os), roles: ['haproxy'] }))
+      expect(steps.map((s) => s.id)).toEqual([`n-${os}/time-sync`])
+      const both = PREPARE_RECIPES.flatMap((r) => r.steps({ ...context(os), roles: ['haproxy', 'worker'] }))
+      expect(both.map((s) => s.id)).toContain(`n-${os}/swap`)
+    }
+  })
+
   it('give an unsupported OS no steps', () => {
     const ctx = context('debian-12')
     ctx.facts.os.family = 'other'

@@ -9,7 +9,7 @@
  */
 import { sh } from '../../ssh/shell-command'
 import { stepId, type Recipe, type StepAction } from '../step'
-import { check, isKnownFamily, joinLines, raspiosRelease, run, writeText } from './common'
+import { check, isKnownFamily, joinLines, raspiosRelease, run, writeText, runsKubernetes } from './common'
 
 /** An active swap line of fstab: not a comment, third field `swap` (POSIX ERE, for grep and sed). */
 const FSTAB_SWAP = '^[[:space:]]*[^#[:space:]][^[:space:]]*[[:space:]]+[^[:space:]]+[[:space:]]+swap([[:space:]]|$)'
@@ -26,7 +26,7 @@ export const swapRecipe: Recipe = {
   kind: 'prepare',
   steps(ctx) {
     const { facts } = ctx
-    if (!isKnownFamily(facts)) return []
+    if (!isKnownFamily(facts) || !runsKubernetes(ctx)) return []
     const pi = facts.os.family === 'raspios'
     const rpiSwap = pi && raspiosRelease(facts) >= 13
     const dphys = pi && !rpiSwap

@@ -8,7 +8,7 @@
  */
 import { sh } from '../../ssh/shell-command'
 import { stepId, type Recipe } from '../step'
-import { check, isKnownFamily, joinLines, run, writeText } from './common'
+import { check, isKnownFamily, joinLines, run, writeText, runsKubernetes } from './common'
 
 export const SYSCTLS: readonly [key: string, value: string][] = [
   ['net.bridge.bridge-nf-call-iptables', '1'],
@@ -22,7 +22,7 @@ export const sysctlRecipe: Recipe = {
   name: 'sysctl',
   kind: 'prepare',
   steps(ctx) {
-    if (!isKnownFamily(ctx.facts)) return []
+    if (!isKnownFamily(ctx.facts) || !runsKubernetes(ctx)) return []
     const checks = SYSCTLS.flatMap(([key, value]) => {
       const proc = `/proc/sys/${key.replaceAll('.', '/')}`
       return [
