@@ -78,6 +78,12 @@ describe('planText', () => {
     expect(text).toContain('The plan is blocked by 1 problem')
   })
 
+  it('says under the title how many failures the cluster survives, and counts one step as one', () => {
+    const text = planText(view([step('n1/swap', 'todo')], { quorum: '3 control planes: survives 1 failure.' }))
+    expect(text.split('\n')[1]).toBe('3 control planes: survives 1 failure.')
+    expect(text).toContain('): 1 step\n')
+  })
+
   it('shows a step to do with its check, exact commands and whole files; a done step without them', () => {
     const text = planText(
       view([

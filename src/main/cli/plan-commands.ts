@@ -67,7 +67,9 @@ export function registerPlanCommands(program: Command, ctx: CliContext): void {
 export function planText(view: PlanView): string {
   const out: string[] = []
   const version = view.kubernetes.patch ?? `${view.kubernetes.minor} (patch not resolved)`
-  out.push(`Plan for ${view.cluster}: Kubernetes ${version}, spec sha256 ${view.specHash.slice(0, 12)}`, '')
+  out.push(`Plan for ${view.cluster}: Kubernetes ${version}, spec sha256 ${view.specHash.slice(0, 12)}`)
+  if (view.quorum) out.push(view.quorum)
+  out.push('')
   if (view.problems.length > 0) {
     out.push('Problems:')
     for (const p of sortProblems(view.problems)) out.push(...problemLines(p))
@@ -76,7 +78,9 @@ export function planText(view: PlanView): string {
   const steps = new Map(view.steps.map((s) => [s.id, s]))
   for (const host of view.hosts) {
     const probed = host.probedAt ? `, facts of ${host.probedAt}` : ', not identified'
-    out.push(`${host.host} (${host.roles.join(', ') || 'no roles'}${probed}): ${host.steps.length} steps`)
+    out.push(
+      `${host.host} (${host.roles.join(', ') || 'no roles'}${probed}): ${host.steps.length} ${host.steps.length === 1 ? 'step' : 'steps'}`,
+    )
     for (const id of host.steps) {
       const step = steps.get(id)
       if (step) out.push(...stepLines(step))

@@ -107,6 +107,8 @@ export interface PlanView {
   createdAt: string
   /** The minor the spec asks for and the patch the plan resolved (absent when it could not). */
   kubernetes: { minor: string; patch?: string }
+  /** How many failures the cluster survives, e.g. "3 control planes: survives 1 failure." */
+  quorum?: string
   problems: SpecProblem[]
   /** True when a blocking problem stops the plan (steps are then still listed, for review). */
   blocked: boolean

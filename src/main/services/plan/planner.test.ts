@@ -90,6 +90,7 @@ function validation(
       roles: n.roles,
     })),
     endpointHost: byLabel(spec.spec.endpoint.haproxy!.host),
+    quorum: '3 control planes: survives 1 failure.',
   }
 }
 
@@ -112,6 +113,10 @@ describe('buildPlan', () => {
     expect(p.hosts[0]!.steps).toEqual(['lb-1/sysctl/file', 'lb-1/sysctl/key'])
     expect(p.hosts[1]!.steps).toEqual(['cp-1/swap', 'cp-1/sysctl/file', 'cp-1/sysctl/key'])
     expect(p.steps).toHaveLength(2 + 4 * 3)
+  })
+
+  it('carries the validator’s quorum sentence into the view', () => {
+    expect(renderPlan(plan()).quorum).toBe('3 control planes: survives 1 failure.')
   })
 
   it('chains one host’s steps in order and keeps the recipe’s own dependencies', () => {

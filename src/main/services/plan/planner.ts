@@ -18,6 +18,8 @@ export interface ValidationLike {
   nodes: readonly { ref: string; path: string; host: Host; roles: NodeRole[] }[]
   endpointHost?: Host | undefined
   blocked: boolean
+  /** How many failures the cluster survives, as a sentence (validate.ts's quorumSummary). */
+  quorum?: string
 }
 
 export interface PlanHost {
@@ -35,6 +37,8 @@ export interface Plan {
   specHash: string
   createdAt: string
   kubernetes: { minor: string; patch?: string }
+  /** How many failures the cluster survives, as a sentence. */
+  quorum?: string
   problems: SpecProblem[]
   blocked: boolean
   hosts: PlanHost[]
@@ -134,6 +138,7 @@ export function buildPlan(input: PlanInput): Plan {
     specHash: specHash(spec),
     createdAt: input.now.toISOString(),
     kubernetes: input.kubernetes,
+    ...(validation.quorum ? { quorum: validation.quorum } : {}),
     problems,
     blocked: validation.blocked || problems.some((p) => p.severity === 'blocking'),
     hosts,
@@ -172,6 +177,7 @@ export function renderPlan(plan: Plan, checks: ReadonlyMap<string, CheckOutcome>
     specHash: plan.specHash,
     createdAt: plan.createdAt,
     kubernetes: { ...plan.kubernetes },
+    ...(plan.quorum ? { quorum: plan.quorum } : {}),
     problems: plan.problems,
     blocked: plan.blocked,
     hosts: plan.hosts.map((h) => ({
