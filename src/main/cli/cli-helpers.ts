@@ -72,3 +72,32 @@ export async function requireSuccess(ctx: CliContext, opId: string): Promise<voi
   if (!outcome || outcome.result === 'succeeded') return
   throw new OutcomeError(op.error?.code ?? 'COMMAND_FAILED', outcome.summary)
 }
+
+/**
+ * A spec file's text for `clusters import -f` and `plan -f`; `-` reads standard input. A file that
+ * cannot be read says why (no such file, not allowed, a folder) instead of only that it failed.
+ */
+export async function readSpecFile(ctx: CliContext, path: string): Promise<string> {
+  if (path === '-') {
+    if (process.stdin.isTTY) ctx.out.stderr('Reading the spec from standard input; end it with Ctrl-D.\n')
+    const chunks: Buffer[] = []
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+    return Buffer.concat(chunks).toString('utf8')
+  }
+  try {
+    return readFileSync(path, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    const why =
+      code === 'ENOENT'
+        ? 'there is no such file'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'you may not read it'
+          : code === 'EISDIR'
+            ? 'it is a folder'
+            : 'it could not be read'
+    throw new AppError('INVALID_INPUT', `Flotilla could not read the spec file ${path}: ${why}.`, {
+      fields: { file: why },
+    })
+  }
+}

@@ -83,6 +83,22 @@ describe('flotilla clusters import / export', () => {
     expect(stale.stderr).toMatch(/homelab was changed elsewhere since you read it .*\[CONFLICT\]/)
   })
 
+  it('says why a spec file cannot be read, for import and plan alike', async () => {
+    const { dir } = await setup()
+    const missing = join(dir, 'nope.yaml')
+    for (const args of [
+      ['clusters', 'import', '-f', missing],
+      ['plan', 'homelab', '-f', missing],
+      ['clusters', 'import', '-f', dir],
+    ]) {
+      const result = await cli(dir, ...args)
+      expect(result.code).toBe(1)
+      expect(result.stderr).toMatch(
+        new RegExp(`could not read the spec file ${args[3]}: (there is no such file|it is a folder)\\.`),
+      )
+    }
+  })
+
   it('lists every schema problem as FILE:LINE: path: message and exits 1, creating nothing', async () => {
     const { dir, file } = await setup()
     writeFileSync(

@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
-import { AppError } from '../../shared/errors'
+import type { AppError } from '../../shared/errors'
 import type { Cluster, ClusterFlavour, ClusterSpecSaved, Host, SpecRole } from '../../shared/types'
 import { hostName, resolveHostRef } from '../services/clusters/host-ref'
 import type { SpecProblem } from '../services/clusters/spec-yaml'
-import { print, resolveCluster, toNumber } from './cli-helpers'
+import { print, readSpecFile, resolveCluster, toNumber } from './cli-helpers'
 import type { CliContext } from './hosts-commands'
 import { CliExit, jsonText, table, terminalSafe } from './output'
 
@@ -83,7 +82,7 @@ export function registerClusterCommands(program: Command, ctx: CliContext): void
     .option('--revision <n>', 'refuse if the cluster was changed since this revision (see show)')
     .action(async (o: { file: string; revision?: string }) => {
       const name = o.file === '-' ? '<stdin>' : o.file
-      const text = o.file === '-' ? await readStdin(ctx) : readSpecFile(o.file)
+      const text = await readSpecFile(ctx, o.file)
       let saved: ClusterSpecSaved
       try {
         saved = await ctx.app().api.clusters.import(text, {
@@ -198,21 +197,6 @@ function showText(cluster: Cluster, view: ReturnType<typeof describeCluster>): s
 function problemLine(file: string, p: SpecProblem): string {
   const message = p.path && p.message.startsWith(`${p.path}: `) ? p.message.slice(p.path.length + 2) : p.message
   return `${file}${p.line ? `:${p.line}` : ''}: ${p.path ? `${p.path}: ` : ''}${message}`
-}
-
-function readSpecFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8')
-  } catch {
-    throw new AppError('STORAGE', `Flotilla could not read the spec file ${path}.`)
-  }
-}
-
-async function readStdin(ctx: CliContext): Promise<string> {
-  if (process.stdin.isTTY) ctx.out.stderr('Reading the spec from standard input; end it with Ctrl-D.\n')
-  const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks).toString('utf8')
 }
 
 function endpoint(host: string): string {

@@ -4,15 +4,14 @@
  * first, then per host its steps in order with what the checks found, and for every step still to
  * do its exact commands and files. Exit 0 when the plan can go ahead, 1 when a problem blocks it.
  */
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import { AppError } from '../../shared/errors'
 import type { PlanStepView, PlanView, SpecProblem } from '../../shared/types'
 import { readSpecYaml } from '../services/clusters/spec-yaml'
 import { hostScript } from '../services/plan/script-writer'
 import type { CliContext } from './hosts-commands'
-import { toNumber } from './cli-helpers'
+import { readSpecFile, toNumber } from './cli-helpers'
 import { CliExit, jsonText, terminalSafe } from './output'
 
 /** Said once, honestly: what this version plans and what it does not yet. */
@@ -40,7 +39,7 @@ export function registerPlanCommands(program: Command, ctx: CliContext): void {
       ) => {
         let specYaml: string | undefined
         if (o.file !== undefined) {
-          specYaml = readText(o.file)
+          specYaml = await readSpecFile(ctx, o.file)
           // Read here too, so that a problem names the file and its line.
           readSpecYaml(specYaml, o.file)
         }
@@ -157,14 +156,6 @@ export function writeScripts(view: PlanView, dir: string): string[] {
 export function fileName(host: string): string {
   const safe = host.replace(/[^A-Za-z0-9._:-]/g, '_').replace(/^\.+/, '_')
   return safe || 'host'
-}
-
-function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8')
-  } catch {
-    throw new AppError('INVALID_INPUT', `Flotilla could not read the spec file ${path}.`)
-  }
 }
 
 function oneLine(text: string): string {

@@ -95,6 +95,9 @@ spec:
   kubernetesVersion: "1.32"
   endpoint:
     haproxy: { host: ${lb.hostname}, port: 6443 }
+  # Outside any LAB_TEST_NET (10.x): the default service subnet 10.96.0.0/12 holds 10.96-10.111,
+  # and the validator rightly blocks a LAN inside it.
+  network: { podSubnet: 172.20.0.0/16, serviceSubnet: 172.21.0.0/16 }
   nodes:
     - { host: ${pi.hostname}, roles: [control-plane] }
     - { host: ${microos.hostname}, roles: [control-plane] }
