@@ -103,6 +103,41 @@ describe('hostScript', () => {
     expect(() => statSync(join(dir, 'ca.key'))).toThrow()
   })
 
+  it('stops after a reboot step, saying to run it again; a second run skips what is done', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plan-script-'))
+    const flag = join(dir, 'rebooted')
+    const reboot: PlanStepView = {
+      id: 'n1/pi-cmdline/reboot',
+      hostId: 'h1',
+      host: 'n1',
+      kind: 'reboot',
+      title: 'Reboot',
+      deps: [],
+      // Stands in for `systemctl reboot`: the "kernel" is new once the flag exists.
+      actions: [{ type: 'run', text: `touch ${quote(flag)}`, sudo: false }],
+      check: [{ text: `test -e ${quote(flag)}`, sudo: false }],
+      status: 'todo',
+    }
+    const after: PlanStepView = {
+      ...reboot,
+      id: 'n1/after',
+      kind: 'prepare',
+      title: 'After',
+      actions: [{ type: 'run', text: `echo after >> ${quote(join(dir, 'after'))}`, sudo: false }],
+      check: [{ text: 'false', sudo: false }],
+    }
+    const script = join(dir, 'n1.sh')
+    writeFileSync(script, hostScript(view(dir, [reboot, after]), 'h1'))
+    const first = await exec('sh', [script])
+    expect(first.stdout).toContain('n1 is rebooting: run this script again once it is back')
+    expect(first.stdout).not.toContain('all 4 steps done')
+    expect(() => statSync(join(dir, 'after'))).toThrow()
+    const second = await exec('sh', [script])
+    expect(second.stdout).toContain('n1/pi-cmdline/reboot: already done')
+    expect(readFileSync(join(dir, 'after'), 'utf8')).toBe('after\n')
+    expect(second.stdout).toContain('all 4 steps done')
+  })
+
   it('keeps host text out of the shell: a hostile title stays a comment and a quoted echo', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'plan-script-'))
     const v = view(dir)

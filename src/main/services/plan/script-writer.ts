@@ -50,6 +50,12 @@ function stepLines(step: PlanStepView): string[] {
   } else {
     // Not indented: a here-document's lines and its end tag must stand exactly as written.
     for (const action of step.actions) lines.push(...actionLines(action))
+    // The host goes down here: the steps after this one run when the script runs again.
+    if (step.kind === 'reboot')
+      lines.push(
+        `echo ${quote(`${step.host} is rebooting: run this script again once it is back (steps already done are skipped).`)}`,
+        'exit 0',
+      )
   }
   lines.push('fi')
   return lines
