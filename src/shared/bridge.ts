@@ -26,8 +26,11 @@ import type {
   Host,
   HostInput,
   HostPatch,
+  OperationDetail,
   OperationInfo,
   OpEnd,
+  OpLogFilter,
+  OpLogLine,
   OpProgress,
   ReachabilityResult,
   Settings,
@@ -102,6 +105,12 @@ export interface FlotillaApi {
     onStart(listener: Listener<'op:start'>): () => void
     onProgress(listener: (payload: OpProgress) => void): () => void
     onEnd(listener: (payload: OpEnd) => void): () => void
+    /** One operation with its steps and small result, also after a reload or restart. */
+    get(opId: string): Promise<OperationDetail>
+    /** Its redacted log; `filter` narrows to one host and/or step. */
+    log(opId: string, filter?: OpLogFilter): Promise<OpLogLine[]>
+    /** An operation paused for a secret: answer with ssh.provideSecret (or cancel it). */
+    onSecretNeeded(listener: Listener<'op:secret-needed'>): () => void
   }
   clusters: {
     list(): Promise<Cluster[]>
@@ -215,6 +224,9 @@ export function createApi(transport: Transport): FlotillaApi {
       onStart: (listener) => on('op:start', listener),
       onProgress: (listener) => on('op:progress', listener),
       onEnd: (listener) => on('op:end', listener),
+      get: (opId) => call('ops:get', opId),
+      log: (opId, filter = {}) => call('ops:log', opId, filter),
+      onSecretNeeded: (listener) => on('op:secret-needed', listener),
     },
     clusters: {
       list: () => call('clusters:list'),

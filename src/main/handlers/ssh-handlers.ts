@@ -11,7 +11,11 @@ export function sshHandlers({ ssh, ops, inventory, events }: Services): Handlers
   return {
     'ssh:scan': (hostId) => ssh.scan(hostId),
     'ssh:trust': (hostId, fingerprint, options) => ssh.trust(hostId, fingerprint, options.replace === true),
-    'ssh:provideSecret': (hostId, kind, secret, keyPath) => ssh.provideSecret(hostId, kind, secret, keyPath),
+    'ssh:provideSecret': (hostId, kind, secret, keyPath) => {
+      ssh.provideSecret(hostId, kind, secret, keyPath)
+      // Operations paused for this secret go on (they read it from the session, never from here).
+      ops.secretGiven(hostId, kind, keyPath)
+    },
     'ssh:forgetSecrets': (hostId) => ssh.forgetSecrets(hostId),
     'ssh:check': (opId, hostIds) =>
       ops.run(
