@@ -18,6 +18,8 @@ import { registerPkiCommands } from './pki-commands'
 import { registerSshCommands } from './ssh-commands'
 import { registerVaultCommands } from './vault-commands'
 import { jsonText, CliExit, consoleOutput, printError, type Output } from './output'
+import { interactive } from './prompt'
+import { answerSecretsAtTerminal } from './secret-prompts'
 
 export async function runCli(
   argv: string[],
@@ -37,6 +39,7 @@ export async function runCli(
     .configureOutput({ writeOut: out.stdout, writeErr: out.stderr })
 
   let app: App | undefined
+  let stopPrompts: (() => void) | undefined
   const context = {
     out,
     json: () => Boolean(program.opts<{ json?: boolean }>().json),
@@ -51,6 +54,8 @@ export async function runCli(
           ...vaultOptions(program.opts<{ passphraseFile?: string }>().passphraseFile),
           ...appOverrides,
         })
+        // At a terminal, an operation that needs a secret pauses and asks here (no echo).
+        if (interactive()) stopPrompts = answerSecretsAtTerminal(app, out)
       }
       return app
     },
@@ -81,6 +86,7 @@ export async function runCli(
     printError(out, error, context.json())
     return 1
   } finally {
+    stopPrompts?.()
     app?.close()
   }
 }
