@@ -38,21 +38,24 @@ describe('OperationRegistry with a journal', () => {
     const { ops, journal, seen } = setup()
     const states: string[][] = []
     const snapshot = () => states.push(journal.load('op1')!.steps.map((s) => `${s.stepId}@${s.hostId}=${s.state}`))
-    await ops.run({ id: 'op1', kind: 'test', title: 'Preparing', clusterId: 'c1' }, async (ctx) => {
-      ctx.steps?.([
-        { stepId: 'swap', hostId: 'h1' },
-        { stepId: 'swap', hostId: 'h2' },
-        { stepId: 'modules', hostId: 'h1' },
-      ])
-      snapshot()
-      ctx.step?.('swap', 'h1', 'running')
-      snapshot()
-      ctx.log('swapoff -a', 'h1', 'swap')
-      ctx.step?.('swap', 'h1', 'done', { exitStatus: 0 })
-      ctx.step?.('swap', 'h2', 'failed', { exitStatus: 3, error: new AppError('COMMAND_FAILED', 'swapoff failed') })
-      snapshot()
-      return { ok: true }
-    })
+    await ops.run(
+      { id: 'op1', kind: 'test', title: 'Preparing', clusterId: 'c1', durableResult: true },
+      async (ctx) => {
+        ctx.steps?.([
+          { stepId: 'swap', hostId: 'h1' },
+          { stepId: 'swap', hostId: 'h2' },
+          { stepId: 'modules', hostId: 'h1' },
+        ])
+        snapshot()
+        ctx.step?.('swap', 'h1', 'running')
+        snapshot()
+        ctx.log('swapoff -a', 'h1', 'swap')
+        ctx.step?.('swap', 'h1', 'done', { exitStatus: 0 })
+        ctx.step?.('swap', 'h2', 'failed', { exitStatus: 3, error: new AppError('COMMAND_FAILED', 'swapoff failed') })
+        snapshot()
+        return { ok: true }
+      },
+    )
     expect(states).toEqual([
       ['swap@h1=pending', 'swap@h2=pending', 'modules@h1=pending'],
       ['swap@h1=running', 'swap@h2=pending', 'modules@h1=pending'],
@@ -83,7 +86,7 @@ describe('OperationRegistry with a journal', () => {
     const { ops, redactor, dir } = setup()
     const secret = 'Pw-9911-zzQ-secret'
     redactor.register(secret)
-    await ops.run({ id: 'op1', kind: 'test', title: 'x' }, async (ctx) => {
+    await ops.run({ id: 'op1', kind: 'test', title: 'x', durableResult: true }, async (ctx) => {
       ctx.step?.('s', 'h1', 'running')
       ctx.log(`echo ${secret}`, 'h1', 's')
       ctx.step?.('s', 'h1', 'failed', { error: new AppError('COMMAND_FAILED', `bad ${secret}`) })
@@ -95,10 +98,14 @@ describe('OperationRegistry with a journal', () => {
     expect(ops.get('op1').result).toEqual({ stdout: 'it said [redacted]' })
   })
 
-  it('keeps only a small result', async () => {
-    const { ops } = setup()
-    await ops.run({ id: 'big', kind: 'test', title: 'x' }, async () => 'x'.repeat(100_000))
+  it('keeps only a small result, and on disk only when the operation says it is harmless there', async () => {
+    const { ops, journal } = setup()
+    await ops.run({ id: 'big', kind: 'test', title: 'x', durableResult: true }, async () => 'x'.repeat(100_000))
     expect(ops.get('big')).not.toHaveProperty('result')
+    // A command's output, say: ops:get has it while this process lives, the disk never.
+    await ops.run({ id: 'output', kind: 'test', title: 'x' }, async () => ({ stdout: 'apiVersion: v1' }))
+    expect(ops.get('output').result).toEqual({ stdout: 'apiVersion: v1' })
+    expect(journal.load('output')).not.toHaveProperty('result')
   })
 
   it('after a restart lists a dead process’s running operation as interrupted, steps as they were', () => {

@@ -66,6 +66,13 @@ export interface OperationSpec {
   noun?: { one: string; many: string }
   /** The cluster it works on (kept in its journal). */
   clusterId?: string
+  /**
+   * Also write the (small, redacted) result to the journal, so ops:get has it after a restart.
+   * Only for results that are harmless on disk: host states, probes, public certificates — never
+   * for what a command printed or a file read (a kubeconfig, a key). Without it the result is kept
+   * in memory for this process's life (a reload or a lost socket), not on disk.
+   */
+  durableResult?: boolean
 }
 
 export interface RegistryOptions {
@@ -88,6 +95,7 @@ interface Entry {
   /** False for an operation read from a journal (ended earlier, or running in another process). */
   owned: boolean
   result?: unknown
+  durableResult: boolean
 }
 
 interface Waiter {
@@ -165,6 +173,7 @@ export class OperationRegistry {
       steps: new Map(),
       waiters: [],
       owned: true,
+      durableResult: spec.durableResult === true,
     }
     this.#entries.set(spec.id, entry)
     this.#save(entry)
@@ -459,7 +468,7 @@ export class OperationRegistry {
   #save(entry: Entry): void {
     const journal = this.#journal
     if (!journal || !entry.owned) return
-    const result = isLive(entry.info.state) ? undefined : entry.result
+    const result = isLive(entry.info.state) || !entry.durableResult ? undefined : entry.result
     this.#tryJournal(() =>
       journal.save({
         version: 1,
@@ -496,6 +505,7 @@ export class OperationRegistry {
         steps: new Map(record.steps.map((s) => [`${s.stepId}\0${s.hostId}`, s])),
         waiters: [],
         owned: false,
+        durableResult: true,
         ...(record.result !== undefined ? { result: record.result } : {}),
       })
     }

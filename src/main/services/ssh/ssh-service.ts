@@ -57,6 +57,8 @@ const MAX_LOG_LINES_PER_COMMAND = 2000
  * limit measurably slowed a 20-host fan-out: the key exchanges queue behind each other).
  */
 export const FAN_OUT_CONCURRENCY = 32
+/** The step id of `check` on each host, in its operation's journal. */
+export const CHECK_STEP = 'ssh-check'
 
 /**
  * Everything Flotilla does over SSH goes through here: host-key trust, credentials asked once per
@@ -173,11 +175,14 @@ export class SshService {
   /** Logs in to each host, reads who and what it is and how sudo behaves; per-host results. */
   async check(hostIds: string[], ctx: OperationContext): Promise<SshCheckResult[]> {
     const hosts = hostIds.map((id) => this.#options.inventory.get(id))
+    // One journaled step per host, so the per-host state is typed and outlives the process.
+    ctx.steps?.(hosts.map((h) => ({ stepId: CHECK_STEP, hostId: h.id })))
     const results = await fanOut(
       hosts,
       async (host) => {
         // A check logs in afresh: it must prove the host (and its key) as they are now.
         this.#pool.drop(host.id)
+        ctx.step?.(CHECK_STEP, host.id, 'running')
         ctx.progress({ step: 'Logging in', done: 0, total: 1, nodeId: host.id })
         return this.#checkOne(host, perHost(ctx))
       },
@@ -185,6 +190,9 @@ export class SshService {
         concurrency: FAN_OUT_CONCURRENCY,
         signal: ctx.signal,
         onDone: (result, done) => {
+          if (result.ok) ctx.step?.(CHECK_STEP, result.id, 'done')
+          else if (result.error.code !== 'CANCELLED')
+            ctx.step?.(CHECK_STEP, result.id, 'failed', { error: result.error })
           ctx.progress({ step: result.ok ? 'Ready' : 'Failed', done, total: hosts.length, nodeId: result.id })
           if (!result.ok) ctx.log(`${this.#name(result.id)}: ${result.error.message}`, result.id)
           ctx.progress({ step: `${done} of ${hosts.length} checked`, done, total: hosts.length })
