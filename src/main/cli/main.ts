@@ -14,6 +14,7 @@ import { registerClusterCommands } from './clusters-commands'
 import { registerDiscoveryCommands } from './discovery-commands'
 import { registerHostCommands } from './hosts-commands'
 import { registerKubeconfigCommands } from './kubeconfig-commands'
+import { registerOpsCommands } from './ops-commands'
 import { registerPkiCommands } from './pki-commands'
 import { registerSshCommands } from './ssh-commands'
 import { registerVaultCommands } from './vault-commands'
@@ -76,6 +77,7 @@ export async function runCli(
   registerPkiCommands(program, context)
   registerKubeconfigCommands(program, context)
   registerVaultCommands(program, context)
+  registerOpsCommands(program, context)
 
   try {
     await program.parseAsync(argv, { from: 'user' })
