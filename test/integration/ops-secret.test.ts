@@ -5,6 +5,7 @@
  * nobody to ask, the old error comes at once. The password never reaches the journal, its log, the
  * app's log or any event.
  */
+import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -12,6 +13,7 @@ import type { OpSecretNeeded } from '../../src/shared/types'
 import { useLab, type Lab, type LabNode } from '../lab/harness'
 import { installLabKey, rejection, testApp, type TestApp } from './ssh-app'
 
+const BIN = join(import.meta.dirname, '../../bin/flotilla.mjs')
 let lab: Lab
 let pi: LabNode
 let app: TestApp
@@ -123,6 +125,42 @@ describe('an operation that needs the sudo password', () => {
     expect(events.some((e) => e.startsWith('op:progress') && e.includes('"stepState":{"stepId":"ssh-check"'))).toBe(
       true,
     )
+  })
+
+  it('the CLI at a terminal asks without echo, and the same operation goes on', async () => {
+    const started = new Date().toISOString()
+    // `script` gives the CLI a terminal (a pty); the test types into it once the prompt shows.
+    const command = `${process.execPath} ${BIN} --data-dir ${app.dataDir} ssh run ${pi.hostname} --sudo -- id -u`
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {
+      env: { ...process.env, HOME: app.home },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let output = ''
+    let typed = false
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8')
+      if (!typed && output.includes(`sudo password for ${pi.hostname}: `)) {
+        typed = true
+        child.stdin.write(`${pi.password!}\r`)
+      }
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', onData)
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    expect(output).toContain(`sudo on ${pi.hostname} asks for a password.`)
+    expect(output).toMatch(/^0\r?$/m)
+    expect(code).toBe(0)
+    expect(output).not.toContain(pi.password!)
+    // One operation that waited and went on, not a failed one and a second try.
+    const dir = join(app.dataDir, 'operations')
+    const runs = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .map(
+        (f) =>
+          JSON.parse(readFileSync(join(dir, f), 'utf8')) as { op: { kind: string; state: string; startedAt: string } },
+      )
+      .filter((r) => r.op.kind === 'ssh:run' && r.op.startedAt >= started)
+    expect(runs.map((r) => r.op.state)).toEqual(['done'])
   })
 
   it('never writes the password (right or wrong) to the journal, its log, the app log or an event', () => {
