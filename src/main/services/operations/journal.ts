@@ -1,5 +1,14 @@
-import { createHash } from 'node:crypto'
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs'
+import { createHash, randomBytes } from 'node:crypto'
+import {
+  appendFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import type { OperationInfo, OpLogFilter, OpLogLine, OpStep } from '../../../shared/types'
 import { writeFileAtomic } from '../vault/atomic-file'
@@ -50,8 +59,28 @@ export class OperationJournal {
     mkdirSync(dir, { recursive: true, mode: 0o700 })
   }
 
-  save(record: JournalRecord): void {
-    writeFileAtomic(this.#path(record.op.id, '.json'), Buffer.from(JSON.stringify(record, null, 1)))
+  /**
+   * Replaces the record. Always whole (temp file renamed over it), so a kill -9 leaves the last
+   * state or the one before. `durable` (an ended operation) also fsyncs, so its outcome survives a
+   * power cut; intermediate states skip that: an fsync costs milliseconds on the event loop, once
+   * per step per host, and a process that dies leaves its written pages to the kernel anyway.
+   */
+  save(record: JournalRecord, { durable = false } = {}): void {
+    const path = this.#path(record.op.id, '.json')
+    const data = Buffer.from(JSON.stringify(record, null, 1))
+    if (durable) return writeFileAtomic(path, data)
+    const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
+    try {
+      writeFileSync(temp, data, { mode: 0o600, flag: 'wx' })
+      renameSync(temp, path)
+    } catch (error) {
+      try {
+        unlinkSync(temp)
+      } catch {
+        // never created, or already renamed
+      }
+      throw error
+    }
   }
 
   /** The record of one operation, or undefined (none, or unreadable: a foreign or damaged file). */

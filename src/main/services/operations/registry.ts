@@ -470,15 +470,18 @@ export class OperationRegistry {
     if (!journal || !entry.owned) return
     const result = isLive(entry.info.state) || !entry.durableResult ? undefined : entry.result
     this.#tryJournal(() =>
-      journal.save({
-        version: 1,
-        pid: process.pid,
-        instance: this.#instance,
-        updatedAt: this.now().toISOString(),
-        op: { ...entry.info },
-        steps: [...entry.steps.values()].map((s) => ({ ...s })),
-        ...(result !== undefined ? { result } : {}),
-      }),
+      journal.save(
+        {
+          version: 1,
+          pid: process.pid,
+          instance: this.#instance,
+          updatedAt: this.now().toISOString(),
+          op: { ...entry.info },
+          steps: [...entry.steps.values()].map((s) => ({ ...s })),
+          ...(result !== undefined ? { result } : {}),
+        },
+        { durable: !isLive(entry.info.state) },
+      ),
     )
   }
 
@@ -523,7 +526,7 @@ export class OperationRegistry {
     }
     delete op.waitingFor
     const settled = { ...record, op }
-    this.#tryJournal(() => this.#journal?.save(settled))
+    this.#tryJournal(() => this.#journal?.save(settled, { durable: true }))
     return settled
   }
 
