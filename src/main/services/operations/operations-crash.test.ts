@@ -38,8 +38,11 @@ describe('Operations under kill -9', () => {
       }),
     )
     const journal = new OperationJournal(join(dataDir, 'operations'))
+    // Step 2 running, and its first line logged (it is appended just after the step is journaled).
     await waitFor(
-      () => journal.load('long-op')?.steps.find((s) => s.stepId === 'two')?.state === 'running',
+      () =>
+        journal.load('long-op')?.steps.find((s) => s.stepId === 'two')?.state === 'running' &&
+        journal.readLog('long-op', { stepId: 'two' }).length > 0,
       60_000,
       () => (exited ? `the fixture exited early: ${err}` : undefined),
     )
