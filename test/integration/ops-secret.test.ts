@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sh } from '../../src/main/services/ssh/shell-command'
 import type { OpSecretNeeded } from '../../src/shared/types'
 import { useLab, type Lab, type LabNode } from '../lab/harness'
 import { installLabKey, rejection, testApp, type TestApp } from './ssh-app'
@@ -125,6 +126,27 @@ describe('an operation that needs the sudo password', () => {
     expect(events.some((e) => e.startsWith('op:progress') && e.includes('"stepState":{"stepId":"ssh-check"'))).toBe(
       true,
     )
+  })
+
+  it('logs a command’s output under its step, and ops:log returns the lines of one step', async () => {
+    await app.ops.run({ id: 'stepped', kind: 'test', title: 'steps' }, async (ctx) => {
+      ctx.steps?.([
+        { stepId: 'hello', hostId },
+        { stepId: 'bye', hostId },
+      ])
+      for (const word of ['hello', 'bye']) {
+        ctx.step?.(word, hostId, 'running')
+        const result = await app.ssh.run(hostId, sh`echo ${word}-out`, { stepId: word }, ctx)
+        ctx.step?.(word, hostId, 'done', { exitStatus: result.exitCode ?? -1 })
+      }
+    })
+    const lines = (await app.api.ops.log('stepped', { stepId: 'bye', hostId })).map((l) => l.line)
+    expect(lines).toContain('bye-out')
+    expect(lines).not.toContain('hello-out')
+    expect((await app.api.ops.get('stepped')).steps).toMatchObject([
+      { stepId: 'hello', state: 'done', exitStatus: 0 },
+      { stepId: 'bye', state: 'done', exitStatus: 0 },
+    ])
   })
 
   it('the CLI at a terminal asks without echo, and the same operation goes on', async () => {

@@ -43,6 +43,8 @@ export interface RunOptions {
   stdin?: Buffer | string
   /** The output's bytes as they arrive, unchanged and uncapped (see ExecOptions.onData). */
   onData?: (stream: OutputStream, chunk: Buffer) => void
+  /** The operation step this command belongs to: its log lines name it (ops:log by step). */
+  stepId?: string
 }
 
 /** What a RunResult keeps of each stream as text; RunResult says when the output was longer. */
@@ -276,17 +278,18 @@ export class SshService {
     ctx: OperationContext,
   ): Promise<ExecResult> {
     const hostId = host.id
-    ctx.log(`${target.name}$ ${options.sudo ? 'sudo ' : ''}${command.text}`, hostId)
+    const { stepId } = options
+    ctx.log(`${target.name}$ ${options.sudo ? 'sudo ' : ''}${command.text}`, hostId, stepId)
     let logged = 0
     let unlogged = 0
     // The operation log redacts and bounds each line's length; this bounds how many lines.
     const onLine = (_stream: OutputStream, line: string) => {
       if (logged >= MAX_LOG_LINES_PER_COMMAND) return void unlogged++
       logged++
-      ctx.log(line, hostId)
+      ctx.log(line, hostId, stepId)
     }
     const logRest = () => {
-      if (unlogged > 0) ctx.log(`… ${unlogged} more lines of output not kept in this log.`, hostId)
+      if (unlogged > 0) ctx.log(`… ${unlogged} more lines of output not kept in this log.`, hostId, stepId)
     }
     return this.#pool
       .use(
