@@ -46,24 +46,22 @@ export function discoveryHandlers({ discovery, identify, inventory, ops }: Servi
       const hosts = ids.map((id) => inventory.get(id))
       const title =
         hosts.length === 1 ? `Identifying ${hosts[0]!.label ?? hosts[0]!.address}` : `Identifying ${hosts.length} hosts`
-      return ops.run(
-        { id: opId, kind: 'discovery:probe', title, total: hosts.length, durableResult: true },
-        async (ctx) => {
-          const results = await identify.probe(
-            hosts.map((h) => h.id),
-            ctx,
+      const spec = { id: opId, kind: 'discovery:probe', title, total: hosts.length, durableResult: true }
+      return ops.run(spec, async (ctx) => {
+        const results = await identify.probe(
+          hosts.map((h) => h.id),
+          ctx,
+        )
+        for (const r of results) {
+          const host = hosts.find((h) => h.id === r.hostId)
+          ctx.itemResult?.(
+            r.hostId,
+            r.ok ? { ok: true } : { ok: false, code: r.error.code, message: r.error.message },
+            host ? (host.label ?? host.address) : undefined,
           )
-          for (const r of results) {
-            const host = hosts.find((h) => h.id === r.hostId)
-            ctx.itemResult?.(
-              r.hostId,
-              r.ok ? { ok: true } : { ok: false, code: r.error.code, message: r.error.message },
-              host ? (host.label ?? host.address) : undefined,
-            )
-          }
-          return results
-        },
-      )
+        }
+        return results
+      })
     },
     'discovery:adopt': (id, input) => adoptHost(inventory, id, input, new Date().toISOString()),
     'discovery:ignore': (id, ignored) => ignoreHost(inventory, id, ignored, new Date().toISOString()),
