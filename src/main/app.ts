@@ -78,6 +78,8 @@ export function createApp(options: AppOptions): App {
   const ops = new OperationRegistry(events, redactor, undefined, undefined, {
     journal: new OperationJournal(join(options.dataDir, 'operations')),
     warn: (message) => log.warn(message),
+    // A window that reloads reconnects within this: its dialog asks again for what is waited for.
+    answerGraceMs: 15_000,
   })
   const inventory = new HostInventory(options.createStore('inventory'), events)
   const settings = new SettingsService(options.createStore('settings'), events)

@@ -247,4 +247,27 @@ describe('needSecret', () => {
     stop()
     expect(await abandoned).toBe(false)
   })
+
+  it('keeps a wait open while a prompt comes back within the grace (a reloading page)', async () => {
+    const journal = new OperationJournal(mkdtempSync(join(tmpdir(), 'flotilla-ops-')))
+    const ops = new OperationRegistry(new EventBus(), new Redactor(), 50, undefined, { journal, answerGraceMs: 50 })
+    const first = ops.answerSecrets()
+    const waiting = ops.run({ id: 'w', kind: 'test', title: 'x' }, (ctx) =>
+      ctx.needSecret!({ hostId: 'h1', kind: 'sudo', reason: 'sudo asks' }),
+    )
+    first()
+    const second = ops.answerSecrets()
+    // Well past the grace: still waiting, since a prompt came back.
+    await new Promise((r) => setTimeout(r, 200))
+    expect(ops.get('w').op.state).toBe('waiting')
+    ops.secretGiven('h1', 'sudo')
+    expect(await waiting).toBe(true)
+    second()
+    // Gone for good: a new wait ends false (at once, nobody can answer).
+    expect(
+      await ops.run({ id: 'w2', kind: 'test', title: 'x' }, (ctx) =>
+        ctx.needSecret!({ hostId: 'h1', kind: 'sudo', reason: 'sudo asks' }),
+      ),
+    ).toBe(false)
+  })
 })

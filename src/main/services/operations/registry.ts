@@ -80,6 +80,11 @@ export interface RegistryOptions {
   journal?: OperationJournal
   /** Told once when the journal cannot be written (the work goes on regardless). */
   warn?: (message: string) => void
+  /**
+   * How long waits stay open after the last prompt went (a reloading page reconnects within it);
+   * then they end as if nobody could answer. Default 0.
+   */
+  answerGraceMs?: number
 }
 
 interface Entry {
@@ -131,6 +136,7 @@ export class OperationRegistry {
   #warned = false
   /** Prompts (a CLI at a terminal, a dialog) that answer `op:secret-needed`. */
   #answerers = 0
+  readonly #answerGraceMs: number
 
   constructor(
     private readonly events: EventBus,
@@ -141,6 +147,7 @@ export class OperationRegistry {
   ) {
     this.#journal = options.journal
     this.#warn = options.warn ?? (() => undefined)
+    this.#answerGraceMs = options.answerGraceMs ?? 0
     LIVE_INSTANCES.add(this.#instance)
     if (this.#journal) this.#restore(this.#journal)
   }
@@ -269,7 +276,7 @@ export class OperationRegistry {
   /**
    * Someone can answer `op:secret-needed` from now on (the CLI at a terminal, a dialog); call the
    * returned function when that ends. While nobody can, `needSecret` answers false at once, and
-   * waits still open when the last one goes end the same way.
+   * waits still open when the last one goes end the same way (after `answerGraceMs`).
    */
   answerSecrets(): () => void {
     this.#answerers++
@@ -278,7 +285,12 @@ export class OperationRegistry {
       if (ended) return
       ended = true
       if (--this.#answerers > 0) return
-      for (const entry of this.#entries.values()) for (const w of [...entry.waiters]) w.answer(false)
+      const giveUp = () => {
+        if (this.#answerers > 0) return
+        for (const entry of this.#entries.values()) for (const w of [...entry.waiters]) w.answer(false)
+      }
+      if (this.#answerGraceMs > 0) setTimeout(giveUp, this.#answerGraceMs).unref?.()
+      else giveUp()
     }
   }
 
