@@ -12,6 +12,7 @@ import { EventBus } from './services/events'
 import { IdentifyService } from './services/identify/identify-service'
 import { HostInventory } from './services/inventory/host-inventory'
 import { createLogger, fileSink, type Logger, type LogSink } from './services/log/logger'
+import { OperationJournal } from './services/operations/journal'
 import { OperationRegistry } from './services/operations/registry'
 import { createSecurityServices, type SecurityOptions, type SecurityServices } from './services/pki/security-services'
 import { takeEnvSecrets } from './services/secrets/env-secrets'
@@ -73,7 +74,13 @@ export function createApp(options: AppOptions): App {
     [fileSink(join(options.dataDir, 'logs', 'flotilla.log')), ...(options.logSinks ?? [])],
     redactor,
   )
-  const ops = new OperationRegistry(events, redactor)
+  // Every operation is journaled, so its outcome outlives a reload, a lost socket or a restart.
+  const ops = new OperationRegistry(events, redactor, undefined, undefined, {
+    journal: new OperationJournal(join(options.dataDir, 'operations')),
+    warn: (message) => log.warn(message),
+    // A window that reloads reconnects within this: its dialog asks again for what is waited for.
+    answerGraceMs: 15_000,
+  })
   const inventory = new HostInventory(options.createStore('inventory'), events)
   const settings = new SettingsService(options.createStore('settings'), events)
   const security = createSecurityServices(
@@ -110,7 +117,7 @@ export function createApp(options: AppOptions): App {
     dispatch,
     api: createApi(localTransport(dispatch, events)),
     close: () => {
-      ops.cancelAll()
+      ops.close()
       stopWatchingClusters()
       discovery.close()
       ssh.close()

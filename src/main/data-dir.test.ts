@@ -64,7 +64,15 @@ describe.skipIf(process.platform === 'win32')('the data directory is owner-only'
     await app.api.kubeconfig.export(cluster.id, { out: join(dir, 'admin.conf') })
     app.log.info('a line')
     app.close()
-    for (const name of ['inventory.json', 'clusters.json', 'pki.json', 'kubeconfigs.json', 'logs', 'vault']) {
+    for (const name of [
+      'inventory.json',
+      'clusters.json',
+      'pki.json',
+      'kubeconfigs.json',
+      'logs',
+      'vault',
+      'operations',
+    ]) {
       expect(readdirSync(dir), name).toContain(name)
     }
     expectPrivate(dir)
@@ -75,10 +83,18 @@ describe.skipIf(process.platform === 'win32')('the data directory is owner-only'
     // What an older Flotilla left under umask 022.
     mkdirSync(join(dir, 'logs'), { recursive: true, mode: 0o755 })
     mkdirSync(join(dir, 'vault', 'deeper'), { recursive: true, mode: 0o755 })
-    for (const file of ['clusters.json', 'pki.json', 'kubeconfigs.json', 'logs/flotilla.log', 'vault/deeper/x']) {
+    mkdirSync(join(dir, 'operations'), { recursive: true, mode: 0o755 })
+    for (const file of [
+      'clusters.json',
+      'pki.json',
+      'kubeconfigs.json',
+      'logs/flotilla.log',
+      'vault/deeper/x',
+      'operations/op.log',
+    ]) {
       writeFileSync(join(dir, file), file.endsWith('.json') ? '{}' : 'x', { mode: 0o644 })
     }
-    for (const path of ['', 'logs', 'vault', 'vault/deeper']) chmodSync(join(dir, path), 0o755)
+    for (const path of ['', 'logs', 'vault', 'vault/deeper', 'operations']) chmodSync(join(dir, path), 0o755)
     mkdirSync(join(dir, 'logs', 'old'), { mode: 0o755 })
     writeFileSync(join(dir, 'logs', 'old', 'rotate.sh'), '#!/bin/sh\n', { mode: 0o755 })
     // Not Flotilla's (Chromium's files in Electron's userData): left as they are, behind the 0700 folder.

@@ -50,7 +50,7 @@ export const PRIVATE_DIR_MODE = 0o700
 export const PRIVATE_FILE_MODE = 0o600
 
 /** Folders Flotilla itself keeps in the data directory (its stores are the `*.json` files there). */
-const FLOTILLA_FOLDERS = ['logs', 'vault']
+const FLOTILLA_FOLDERS = ['logs', 'vault', 'operations']
 
 /**
  * Creates the data directory owner-only (0700) and makes what Flotilla keeps in it owner-only too:

@@ -52,7 +52,12 @@ if (!app.requestSingleInstanceLock()) {
     })
     const loaded = new Promise<void>((resolve) => win.webContents.once('did-finish-load', () => resolve()))
     const stop = forwardEvents(services.events, win.webContents, loaded)
-    win.on('closed', stop)
+    // The window's secret dialog answers operations that wait for a secret while it is open.
+    const stopAnswering = services.ops.answerSecrets()
+    win.on('closed', () => {
+      stop()
+      stopAnswering()
+    })
     return win
   }
 

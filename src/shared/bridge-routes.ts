@@ -21,7 +21,7 @@
  */
 import type { OpOptions } from './bridge'
 import type { ArgsOf, Channel, EventName } from './contract'
-import type { ClusterImportOptions, PkiInitOptions, VaultMode } from './types'
+import type { ClusterImportOptions, OpLogFilter, PkiInitOptions, VaultMode } from './types'
 import type { PlanComputeOptions } from './channels/plan'
 
 /** `group.method`: `window.api[group][method]`. */
@@ -53,6 +53,8 @@ export const CHANNEL_ROUTES = {
   'app:info': { to: 'app.info' },
   'ops:list': { to: 'ops.list' },
   'op:cancel': { to: 'ops.cancel' },
+  'ops:get': { to: 'ops.get' },
+  'ops:log': { to: 'ops.log', adapt: (opId: string, filter: OpLogFilter = {}) => [opId, filter] },
   'settings:get': { to: 'settings.get' },
   'settings:set': { to: 'settings.set' },
 
@@ -175,6 +177,7 @@ export const EVENT_ROUTES = {
   'op:start': 'ops.onStart',
   'op:progress': 'ops.onProgress',
   'op:end': 'ops.onEnd',
+  'op:secret-needed': 'ops.onSecretNeeded',
   'settings:changed': 'settings.onChanged',
   'hosts:changed': 'hosts.onChanged',
   'clusters:changed': 'clusters.onChanged',

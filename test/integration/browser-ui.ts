@@ -28,6 +28,8 @@ export async function openBrowserUi(app: App): Promise<BrowserUi> {
     log: app.log,
     staticDir: join(ROOT, 'out/renderer'),
     port: 0,
+    // As `npm run web`: the page answers operations that pause for a secret.
+    onClient: () => app.ops.answerSecrets(),
   })
   const browser = await chromium.launch({
     executablePath: process.env.FLOTILLA_CHROMIUM ?? '/usr/bin/chromium',

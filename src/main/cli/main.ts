@@ -14,11 +14,14 @@ import { registerClusterCommands } from './clusters-commands'
 import { registerDiscoveryCommands } from './discovery-commands'
 import { registerHostCommands } from './hosts-commands'
 import { registerKubeconfigCommands } from './kubeconfig-commands'
+import { registerOpsCommands } from './ops-commands'
 import { registerPkiCommands } from './pki-commands'
 import { registerPlanCommands } from './plan-commands'
 import { registerSshCommands } from './ssh-commands'
 import { registerVaultCommands } from './vault-commands'
 import { jsonText, CliExit, consoleOutput, printError, type Output } from './output'
+import { interactive } from './prompt'
+import { answerSecretsAtTerminal } from './secret-prompts'
 
 export async function runCli(
   argv: string[],
@@ -38,6 +41,7 @@ export async function runCli(
     .configureOutput({ writeOut: out.stdout, writeErr: out.stderr })
 
   let app: App | undefined
+  let stopPrompts: (() => void) | undefined
   const context = {
     out,
     json: () => Boolean(program.opts<{ json?: boolean }>().json),
@@ -52,6 +56,8 @@ export async function runCli(
           ...vaultOptions(program.opts<{ passphraseFile?: string }>().passphraseFile),
           ...appOverrides,
         })
+        // At a terminal, an operation that needs a secret pauses and asks here (no echo).
+        if (interactive()) stopPrompts = answerSecretsAtTerminal(app, out)
       }
       return app
     },
@@ -73,6 +79,7 @@ export async function runCli(
   registerKubeconfigCommands(program, context)
   registerVaultCommands(program, context)
   registerPlanCommands(program, context)
+  registerOpsCommands(program, context)
 
   try {
     await program.parseAsync(argv, { from: 'user' })
@@ -83,6 +90,7 @@ export async function runCli(
     printError(out, error, context.json())
     return 1
   } finally {
+    stopPrompts?.()
     app?.close()
   }
 }

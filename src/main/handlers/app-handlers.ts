@@ -8,6 +8,8 @@ export function appHandlers({ ops, settings }: Services, info: AppInfo): Handler
     'app:info': () => info,
     'ops:list': () => ops.list(),
     'op:cancel': (opId) => ops.cancel(opId),
+    'ops:get': (opId) => ops.get(opId),
+    'ops:log': (opId, filter) => ops.logLines(opId, filter),
     'settings:get': () => settings.get(),
     'settings:set': (patch) => settings.set(patch),
   }

@@ -19,7 +19,13 @@ export function discoveryHandlers({ discovery, identify, inventory, ops }: Servi
     'discovery:scan': (opId, options) => {
       const ms = Math.round((options.timeoutSec ?? DEFAULT_SCAN_SEC) * 1000)
       return ops.run(
-        { id: opId, kind: 'discovery:scan', title: 'Looking for machines on the LAN', total: Math.ceil(ms / 1000) },
+        {
+          id: opId,
+          kind: 'discovery:scan',
+          title: 'Looking for machines on the LAN',
+          total: Math.ceil(ms / 1000),
+          durableResult: true,
+        },
         async (ctx) => {
           const started = Date.now()
           // The machines earlier runs found age too (one switched off goes stale, then gone).
@@ -40,7 +46,8 @@ export function discoveryHandlers({ discovery, identify, inventory, ops }: Servi
       const hosts = ids.map((id) => inventory.get(id))
       const title =
         hosts.length === 1 ? `Identifying ${hosts[0]!.label ?? hosts[0]!.address}` : `Identifying ${hosts.length} hosts`
-      return ops.run({ id: opId, kind: 'discovery:probe', title, total: hosts.length }, async (ctx) => {
+      const spec = { id: opId, kind: 'discovery:probe', title, total: hosts.length, durableResult: true }
+      return ops.run(spec, async (ctx) => {
         const results = await identify.probe(
           hosts.map((h) => h.id),
           ctx,

@@ -18,7 +18,9 @@ export function hostsHandlers({ inventory, ops, discovery }: Services): Handlers
       const hosts = ids.map((id) => inventory.get(id))
       const title =
         hosts.length === 1 ? `Checking ${hosts[0]!.label ?? hosts[0]!.address}` : `Checking ${hosts.length} hosts`
-      return ops.run({ id: opId, kind: 'hosts:check', title, total: hosts.length }, async (ctx) => {
+      // Reachability per host is harmless on disk: ops:get has it after a restart too.
+      const spec = { id: opId, kind: 'hosts:check', title, total: hosts.length, durableResult: true }
+      return ops.run(spec, async (ctx) => {
         const results = await checkReachability(hosts, ctx)
         recordLastResults(inventory, 'lastCheck', results, new Date().toISOString())
         for (const [i, r] of results.entries()) {

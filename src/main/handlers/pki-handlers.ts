@@ -8,7 +8,15 @@ export function pkiHandlers({ clusters, pki, kubeconfigs, ops }: Services): Hand
     'pki:init': (opId, clusterId, options) => {
       const cluster = clusters.get(clusterId)
       return ops.run(
-        { id: opId, kind: 'pki:init', title: `Creating certificate authorities for ${cluster.name}`, total: 3 },
+        {
+          id: opId,
+          kind: 'pki:init',
+          title: `Creating certificate authorities for ${cluster.name}`,
+          total: 3,
+          clusterId,
+          // Public certificates and hashes only: harmless on disk.
+          durableResult: true,
+        },
         (ctx) => pki.init(clusterId, options, ctx),
       )
     },

@@ -11,7 +11,11 @@ export function sshHandlers({ ssh, ops, inventory, events }: Services): Handlers
   return {
     'ssh:scan': (hostId) => ssh.scan(hostId),
     'ssh:trust': (hostId, fingerprint, options) => ssh.trust(hostId, fingerprint, options.replace === true),
-    'ssh:provideSecret': (hostId, kind, secret, keyPath) => ssh.provideSecret(hostId, kind, secret, keyPath),
+    'ssh:provideSecret': (hostId, kind, secret, keyPath) => {
+      ssh.provideSecret(hostId, kind, secret, keyPath)
+      // Operations paused for this secret go on (they read it from the session, never from here).
+      ops.secretGiven(hostId, kind, keyPath)
+    },
     'ssh:forgetSecrets': (hostId) => ssh.forgetSecrets(hostId),
     'ssh:check': (opId, hostIds) =>
       ops.run(
@@ -20,6 +24,7 @@ export function sshHandlers({ ssh, ops, inventory, events }: Services): Handlers
           kind: 'ssh:check',
           title: hostIds.length === 1 ? `Logging in to ${name(hostIds[0]!)}` : `Logging in to ${hostIds.length} hosts`,
           total: hostIds.length,
+          durableResult: true,
         },
         async (ctx) => {
           const results = await ssh.check(hostIds, ctx)
@@ -55,11 +60,12 @@ export function sshHandlers({ ssh, ops, inventory, events }: Services): Handlers
         ),
       ),
     'ssh:installKey': (opId, hostId, publicKey) =>
-      ops.run({ id: opId, kind: 'ssh:installKey', title: `Installing your key on ${name(hostId)}` }, (ctx) =>
-        ssh.installKey(hostId, publicKey, ctx),
+      ops.run(
+        { id: opId, kind: 'ssh:installKey', title: `Installing your key on ${name(hostId)}`, durableResult: true },
+        (ctx) => ssh.installKey(hostId, publicKey, ctx),
       ),
     'ssh:reboot': (opId, hostId, options) =>
-      ops.run({ id: opId, kind: 'ssh:reboot', title: `Rebooting ${name(hostId)}` }, (ctx) =>
+      ops.run({ id: opId, kind: 'ssh:reboot', title: `Rebooting ${name(hostId)}`, durableResult: true }, (ctx) =>
         ssh.reboot(hostId, ctx, options.timeoutSec ? options.timeoutSec * 1000 : undefined),
       ),
   }

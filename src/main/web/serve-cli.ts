@@ -35,6 +35,8 @@ const server = await startWebServer({
   log: app.log,
   staticDir,
   port,
+  // Each open page asks for a secret an operation waits for (its secret dialog).
+  onClient: () => app.ops.answerSecrets(),
 }).catch((error: NodeJS.ErrnoException) => {
   console.error(
     error.code === 'EADDRINUSE' ? `Port ${port} is already in use: choose another with --port.` : String(error),

@@ -18,6 +18,11 @@ export interface WebServerOptions {
   port: number
   /** Per-run secret; generated when absent. */
   token?: string
+  /**
+   * Called for each connected page; the function it returns when that page goes. The app uses it
+   * to count pages that answer op:secret-needed (ops.answerSecrets).
+   */
+  onClient?: () => () => void
 }
 
 export interface WebServer {
@@ -104,12 +109,16 @@ function wrongHostText(hosts: string[]): string {
   return `This server answers only as ${hosts.map((h) => `http://${h}/`).join(' or ')}: open the address it printed.`
 }
 
-function serveSocket(ws: WebSocket, { dispatch, events, log }: WebServerOptions): void {
+function serveSocket(ws: WebSocket, { dispatch, events, log, onClient }: WebServerOptions): void {
   const send = (message: WebServerMessage) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message))
   }
   const unsubscribe = events.onAny((name, payload) => send({ type: 'event', name, payload }))
-  ws.on('close', unsubscribe)
+  const gone = onClient?.()
+  ws.on('close', () => {
+    unsubscribe()
+    gone?.()
+  })
   ws.on('error', (error) => log.warn(`web socket error: ${error.message}`))
   ws.on('message', (data) => {
     let request: WebRequest

@@ -1,5 +1,15 @@
 import { z } from 'zod'
-import type { AppInfo, OperationInfo, OpEnd, OpProgress, Settings } from '../types'
+import type {
+  AppInfo,
+  OperationDetail,
+  OperationInfo,
+  OpEnd,
+  OpLogFilter,
+  OpLogLine,
+  OpProgress,
+  OpSecretNeeded,
+  Settings,
+} from '../types'
 import { idSchema } from '../schemas'
 import { channel, type SchemasOf } from './define'
 
@@ -10,6 +20,13 @@ export interface AppInvoke {
   'ops:list': { args: []; result: OperationInfo[] }
   /** Cancel an operation by id; cancelling one that already ended is a no-op. */
   'op:cancel': { args: [opId: string]; result: void }
+  /**
+   * One operation — running, ended, or interrupted by a restart (from its journal) — with its
+   * steps per host and its result when that was small JSON.
+   */
+  'ops:get': { args: [opId: string]; result: OperationDetail }
+  /** An operation's redacted log (from its journal), the lines of one host and/or step when asked. */
+  'ops:log': { args: [opId: string, filter: OpLogFilter]; result: OpLogLine[] }
   /** User preferences. */
   'settings:get': { args: []; result: Settings }
   /** Change preferences; returns the new whole. */
@@ -25,6 +42,11 @@ export interface AppEvents {
   'op:end': OpEnd
   /** Preferences changed. */
   'settings:changed': { settings: Settings }
+  /**
+   * An operation paused for a secret (it shows as `waiting`); give it with ssh:provideSecret for
+   * that host and kind (and keyPath), or cancel the operation.
+   */
+  'op:secret-needed': OpSecretNeeded
 }
 
 export const settingsPatchSchema = z.strictObject({
@@ -35,6 +57,12 @@ export const appSchemas = {
   'app:info': channel([]),
   'ops:list': channel([]),
   'op:cancel': channel(['opId'], idSchema),
+  'ops:get': channel(['opId'], idSchema),
+  'ops:log': channel(
+    ['opId', 'filter'],
+    idSchema,
+    z.strictObject({ hostId: idSchema.optional(), stepId: z.string().min(1).max(256).optional() }),
+  ),
   'settings:get': channel([]),
   'settings:set': channel(['patch'], settingsPatchSchema),
 } satisfies SchemasOf<AppInvoke>

@@ -37,9 +37,18 @@ describe('SshService fan-out', () => {
           await app.api.hosts.add({ address: '127.0.0.1', port: await closedPort(), label: `h${i}`, user: 'pi' }),
         )
       }
-      const results = await app.api.ssh.check(hosts.map((h) => h.id))
+      const results = await app.api.ssh.check(
+        hosts.map((h) => h.id),
+        { opId: 'check12' },
+      )
       expect(results).toHaveLength(12)
       expect(results.every((r) => !r.ok && r.error?.code === 'UNREACHABLE')).toBe(true)
+      // Each host's step is journaled with its typed state and why it failed.
+      const { steps } = await app.api.ops.get('check12')
+      expect(steps.map((s) => s.hostId)).toEqual(hosts.map((h) => h.id))
+      expect(
+        steps.every((s) => s.stepId === 'ssh-check' && s.state === 'failed' && s.error?.code === 'UNREACHABLE'),
+      ).toBe(true)
       // Warnings are emitted on the next tick.
       await new Promise((resolve) => setImmediate(resolve))
       expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning')

@@ -8,7 +8,7 @@ import { loginCheckScript } from '../identify/probe-script'
 import type { HostInventory } from '../inventory/host-inventory'
 import type { Logger } from '../log/logger'
 import { fanOut, type FanOutResult } from '../operations/fan-out'
-import type { OperationContext } from '../operations/registry'
+import type { OperationContext, SecretNeed } from '../operations/registry'
 import { Secret, type Redactor } from '../secrets/secret'
 import { connect, scanHostKey, type SshTarget } from './connect'
 import { exec, expectSuccess, type ExecOptions, type ExecResult, type OutputStream } from './exec'
@@ -43,6 +43,8 @@ export interface RunOptions {
   stdin?: Buffer | string
   /** The output's bytes as they arrive, unchanged and uncapped (see ExecOptions.onData). */
   onData?: (stream: OutputStream, chunk: Buffer) => void
+  /** The operation step this command belongs to: its log lines name it (ops:log by step). */
+  stepId?: string
 }
 
 /** What a RunResult keeps of each stream as text; RunResult says when the output was longer. */
@@ -57,6 +59,8 @@ const MAX_LOG_LINES_PER_COMMAND = 2000
  * limit measurably slowed a 20-host fan-out: the key exchanges queue behind each other).
  */
 export const FAN_OUT_CONCURRENCY = 32
+/** The step id of `check` on each host, in its operation's journal. */
+export const CHECK_STEP = 'ssh-check'
 
 /**
  * Everything Flotilla does over SSH goes through here: host-key trust, credentials asked once per
@@ -173,11 +177,14 @@ export class SshService {
   /** Logs in to each host, reads who and what it is and how sudo behaves; per-host results. */
   async check(hostIds: string[], ctx: OperationContext): Promise<SshCheckResult[]> {
     const hosts = hostIds.map((id) => this.#options.inventory.get(id))
+    // One journaled step per host, so the per-host state is typed and outlives the process.
+    ctx.steps?.(hosts.map((h) => ({ stepId: CHECK_STEP, hostId: h.id })))
     const results = await fanOut(
       hosts,
       async (host) => {
         // A check logs in afresh: it must prove the host (and its key) as they are now.
         this.#pool.drop(host.id)
+        ctx.step?.(CHECK_STEP, host.id, 'running')
         ctx.progress({ step: 'Logging in', done: 0, total: 1, nodeId: host.id })
         return this.#checkOne(host, perHost(ctx))
       },
@@ -185,6 +192,9 @@ export class SshService {
         concurrency: FAN_OUT_CONCURRENCY,
         signal: ctx.signal,
         onDone: (result, done) => {
+          if (result.ok) ctx.step?.(CHECK_STEP, result.id, 'done')
+          else if (result.error.code !== 'CANCELLED')
+            ctx.step?.(CHECK_STEP, result.id, 'failed', { error: result.error })
           ctx.progress({ step: result.ok ? 'Ready' : 'Failed', done, total: hosts.length, nodeId: result.id })
           if (!result.ok) ctx.log(`${this.#name(result.id)}: ${result.error.message}`, result.id)
           ctx.progress({ step: `${done} of ${hosts.length} checked`, done, total: hosts.length })
@@ -250,21 +260,36 @@ export class SshService {
     }
   }
 
-  /** Runs a built command on a host, streaming its output into the operation log. */
+  /**
+   * Runs a built command on a host, streaming its output into the operation log. When sudo (or the
+   * login) needs a secret Flotilla does not hold and the operation can ask, it waits for it.
+   */
   async run(hostId: string, command: ShellCommand, options: RunOptions, ctx: OperationContext): Promise<ExecResult> {
     const host = this.#options.inventory.get(hostId)
     const target = await this.#target(host)
-    ctx.log(`${target.name}$ ${options.sudo ? 'sudo ' : ''}${command.text}`, hostId)
+    return this.#askingForSecrets(host, ctx, () => this.#runOnce(host, target, command, options, ctx))
+  }
+
+  #runOnce(
+    host: Host,
+    target: SshTarget,
+    command: ShellCommand,
+    options: RunOptions,
+    ctx: OperationContext,
+  ): Promise<ExecResult> {
+    const hostId = host.id
+    const { stepId } = options
+    ctx.log(`${target.name}$ ${options.sudo ? 'sudo ' : ''}${command.text}`, hostId, stepId)
     let logged = 0
     let unlogged = 0
     // The operation log redacts and bounds each line's length; this bounds how many lines.
     const onLine = (_stream: OutputStream, line: string) => {
       if (logged >= MAX_LOG_LINES_PER_COMMAND) return void unlogged++
       logged++
-      ctx.log(line, hostId)
+      ctx.log(line, hostId, stepId)
     }
     const logRest = () => {
-      if (unlogged > 0) ctx.log(`… ${unlogged} more lines of output not kept in this log.`, hostId)
+      if (unlogged > 0) ctx.log(`… ${unlogged} more lines of output not kept in this log.`, hostId, stepId)
     }
     return this.#pool
       .use(
@@ -283,6 +308,25 @@ export class SshService {
       .catch((error: unknown) => this.#afterFailure(hostId, error))
   }
 
+  /**
+   * Runs `attempt`; when it fails for want of a secret (sudo password, login password, key
+   * passphrase) and the operation can ask, the operation waits until the secret is given
+   * (ssh:provideSecret), then `attempt` runs once more. Retrying is safe: sudo asks before it runs
+   * anything, and a login fails before any command. A wrong secret then fails as it always did
+   * (SUDO_AUTH_FAILED, AUTH_FAILED); nobody to ask (a script, a test double) keeps the first error.
+   */
+  async #askingForSecrets<T>(host: Host, ctx: OperationContext, attempt: () => Promise<T>): Promise<T> {
+    try {
+      return await attempt()
+    } catch (error) {
+      const need = error instanceof AppError ? secretNeedOf(host, error) : undefined
+      if (!need || !ctx.needSecret) throw error
+      ctx.log(need.reason, host.id)
+      if (!(await ctx.needSecret(need))) throw error
+      return attempt()
+    }
+  }
+
   /** Writes a file atomically with mode and owner (as root when `sudo`). */
   async upload(
     hostId: string,
@@ -294,14 +338,16 @@ export class SshService {
     const host = this.#options.inventory.get(hostId)
     const target = await this.#target(host)
     ctx.log(`${target.name}: writing ${path} (mode ${options.mode.toString(8)})`, hostId)
-    await this.#pool
-      .use(
-        target,
-        (client) =>
-          uploadFile(client, path, content, options, this.#execOptions(host, options.sudo === true, ctx.signal)),
-        ctx.signal,
-      )
-      .catch((error: unknown) => this.#afterFailure(hostId, error))
+    await this.#askingForSecrets(host, ctx, () =>
+      this.#pool
+        .use(
+          target,
+          (client) =>
+            uploadFile(client, path, content, options, this.#execOptions(host, options.sudo === true, ctx.signal)),
+          ctx.signal,
+        )
+        .catch((error: unknown) => this.#afterFailure(hostId, error)),
+    )
   }
 
   /** Reads a file (null when it does not exist). */
@@ -313,13 +359,15 @@ export class SshService {
   ): Promise<Buffer | null> {
     const host = this.#options.inventory.get(hostId)
     const target = await this.#target(host)
-    return this.#pool
-      .use(
-        target,
-        (client) => readRemoteFile(client, path, this.#execOptions(host, options.sudo === true, ctx.signal)),
-        ctx.signal,
-      )
-      .catch((error: unknown) => this.#afterFailure(hostId, error))
+    return this.#askingForSecrets(host, ctx, () =>
+      this.#pool
+        .use(
+          target,
+          (client) => readRemoteFile(client, path, this.#execOptions(host, options.sudo === true, ctx.signal)),
+          ctx.signal,
+        )
+        .catch((error: unknown) => this.#afterFailure(hostId, error)),
+    )
   }
 
   /** Adds a public key to the login user's authorized_keys, once, with the permissions sshd wants. */
@@ -439,6 +487,27 @@ export class SshService {
     const host = this.#options.inventory.list().find((h) => h.id === hostId)
     return host ? (host.label ?? host.address) : hostId
   }
+}
+
+/** What to ask for when `error` says a secret is missing (undefined: it says something else). */
+function secretNeedOf(host: Host, error: AppError): SecretNeed | undefined {
+  const name = host.label ?? host.address
+  const base = { hostId: host.id, host: name }
+  if (error.code === 'SUDO_PASSWORD_NEEDED') {
+    return { ...base, kind: 'sudo', reason: `sudo on ${name} asks for a password.` }
+  }
+  if (error.code !== 'AUTH_NEEDED') return undefined
+  const { kind, keyPath } = error.details ?? {}
+  if (kind === 'password') return { ...base, kind: 'password', reason: `${name} asks for a login password.` }
+  if (kind === 'passphrase' && typeof keyPath === 'string') {
+    return {
+      ...base,
+      kind: 'passphrase',
+      keyPath,
+      reason: `Your key ${keyPath} needs its passphrase to log in to ${name}.`,
+    }
+  }
+  return undefined
 }
 
 /**

@@ -10,12 +10,14 @@ const RESULT_WORD: Record<OperationResult, string> = {
   partial: 'Partly failed',
   failed: 'Failed',
   cancelled: 'Cancelled',
+  interrupted: 'Interrupted',
 }
 const RESULT_CHIP: Record<OperationResult, string> = {
   succeeded: 'done',
   partial: 'partial',
   failed: 'failed',
   cancelled: 'cancelled',
+  interrupted: 'failed',
 }
 
 /** Running and recent operations: a progress bar each, per-host steps, live log, cancel. */
@@ -23,7 +25,7 @@ export function OpsTray() {
   const ops = Object.values(useOps((s) => s.ops)).sort((a, b) => b.startedAt.localeCompare(a.startedAt))
   const [collapsed, setCollapsed] = useState(false)
   if (ops.length === 0) return null
-  const running = ops.filter((o) => o.state === 'running').length
+  const running = ops.filter((o) => o.state === 'running' || o.state === 'waiting').length
   return (
     <aside className={`ops-tray ${collapsed ? 'ops-tray-collapsed' : ''}`} aria-label="Operations">
       <div className="ops-header">
@@ -45,10 +47,13 @@ function OpCard({ op }: { op: OpView }) {
     const h = hosts.find((x) => x.id === id)
     return h ? (h.label ?? h.address) : id.slice(0, 8)
   }
-  // Before its end an operation only runs; an ended one without an outcome (an older service) is
-  // judged by its state alone.
+  // Before its end an operation only runs (or waits for a secret, shown in its step line); an ended
+  // one without an outcome (an older service) is judged by its state alone.
+  const live = op.state === 'running' || op.state === 'waiting'
   const result: OperationResult | 'running' =
-    op.state === 'running' ? 'running' : (op.outcome?.result ?? (op.state === 'done' ? 'succeeded' : op.state))
+    op.state === 'running' || op.state === 'waiting'
+      ? 'running'
+      : (op.outcome?.result ?? (op.state === 'done' ? 'succeeded' : op.state))
   const items = op.outcome?.items
   const reasons = op.outcome?.reasons ?? []
   // The bar tells what happened: green for the hosts that succeeded, red for those that failed;
@@ -74,7 +79,7 @@ function OpCard({ op }: { op: OpView }) {
       <div className="op-head">
         <span className="op-name">{op.title}</span>
         <span className={`status status-${result === 'running' ? 'running' : RESULT_CHIP[result]}`}>
-          {result === 'running' ? 'Running' : RESULT_WORD[result]}
+          {op.state === 'waiting' ? 'Waiting' : result === 'running' ? 'Running' : RESULT_WORD[result]}
         </span>
       </div>
       <div
@@ -118,7 +123,7 @@ function OpCard({ op }: { op: OpView }) {
             {open ? 'Hide log' : `Log (${op.lines.length})`}
           </button>
         )}
-        {op.state === 'running' ? (
+        {live ? (
           <button className="button button-small" onClick={() => void cancel(op.id)}>
             Cancel
           </button>

@@ -43,7 +43,7 @@ export const useOps = create<OpsState>((set, get) => {
               ...(p.total === op.total ? { done: p.done } : {}),
               nodes: { ...op.nodes, [p.nodeId]: { step: p.step } },
             }
-          : { ...op, step: p.step, done: p.done, total: p.total },
+          : { ...op, step: p.step, done: p.done, total: p.total, ...(p.state ? { state: p.state } : {}) },
     )
 
   return {

@@ -1,6 +1,6 @@
 import { create } from 'zustand'
 import type { AppErrorData } from '../../../shared/errors'
-import type { HostKeyScan, SshCheckResult, SshSecretKind } from '../../../shared/types'
+import type { HostKeyScan, OpSecretNeeded, SshCheckResult, SshSecretKind } from '../../../shared/types'
 import { asError } from '../errors'
 import { useOps } from './ops.store'
 import { useToasts } from './toasts.store'
@@ -9,7 +9,15 @@ import { useToasts } from './toasts.store'
 export type SshPrompt =
   | { kind: 'fingerprint'; hostId: string; scan: HostKeyScan }
   | { kind: 'changed'; hostId: string; oldFingerprint: string; newFingerprint: string }
-  | { kind: 'secret'; hostId: string; secret: SshSecretKind; keyPath?: string; retry: boolean }
+  | {
+      kind: 'secret'
+      hostId: string
+      secret: SshSecretKind
+      keyPath?: string
+      retry: boolean
+      /** An operation paused for this secret: giving it resumes that operation, Cancel cancels it. */
+      opId?: string
+    }
 
 interface SshState {
   /** Last login result per host. */
@@ -21,6 +29,8 @@ interface SshState {
   trust(fingerprint: string, replace: boolean): Promise<void>
   provide(value: string): Promise<void>
   dismiss(): void
+  /** An operation paused for a secret (op:secret-needed, or found waiting after a reload). */
+  askForOperation(need: OpSecretNeeded): void
 }
 
 /**
@@ -29,6 +39,22 @@ interface SshState {
  * having seen the fingerprint.
  */
 export const useSsh = create<SshState>((set, get) => {
+  /** Secrets paused operations wait for, asked one at a time. */
+  const asked: OpSecretNeeded[] = []
+  const nextAsked = () => {
+    const need = asked.shift()
+    if (!need || get().prompt) return
+    set({
+      prompt: {
+        kind: 'secret',
+        hostId: need.hostId,
+        secret: need.kind,
+        ...(need.keyPath !== undefined ? { keyPath: need.keyPath } : {}),
+        retry: false,
+        opId: need.opId,
+      },
+    })
+  }
   const setConnecting = (hostId: string, value: boolean) =>
     set({ connecting: { ...get().connecting, [hostId]: value } })
 
@@ -104,11 +130,24 @@ export const useSsh = create<SshState>((set, get) => {
       set({ prompt: null })
       try {
         await window.api.ssh.provideSecret(prompt.hostId, prompt.secret, value, prompt.keyPath)
-        await get().connect(prompt.hostId)
+        // A paused operation goes on by itself once it has the secret; a failed check runs again.
+        if (prompt.opId === undefined) await get().connect(prompt.hostId)
       } catch (error) {
         useToasts.getState().error(asError(error))
       }
+      nextAsked()
     },
-    dismiss: () => set({ prompt: null }),
+    dismiss: () => {
+      const prompt = get().prompt
+      set({ prompt: null })
+      if (prompt?.kind === 'secret' && prompt.opId !== undefined) void useOps.getState().cancel(prompt.opId)
+      nextAsked()
+    },
+    askForOperation: (need) => {
+      const same = (p: OpSecretNeeded) => p.opId === need.opId && p.hostId === need.hostId && p.kind === need.kind
+      if (asked.some(same)) return
+      asked.push(need)
+      if (!get().prompt) nextAsked()
+    },
   }
 })

@@ -1,4 +1,4 @@
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import { Dialog } from '../../components/Dialog'
 import { Field } from '../../components/Field'
 import { useHosts } from '../../stores/hosts.store'
@@ -8,6 +8,16 @@ import { useSsh, type SshPrompt } from '../../stores/ssh.store'
 export function SshDialogs() {
   const prompt = useSsh((s) => s.prompt)
   const hosts = useHosts((s) => s.hosts)
+  // Operations that pause for a secret ask here too, also those found waiting after a reload.
+  useEffect(() => {
+    const ask = useSsh.getState().askForOperation
+    const off = window.api.ops.onSecretNeeded(ask)
+    void window.api.ops
+      .list()
+      .then((ops) => ops.forEach((op) => op.waitingFor?.forEach((w) => ask({ opId: op.id, ...w }))))
+      .catch(() => undefined)
+    return off
+  }, [])
   if (!prompt) return null
   const host = hosts.find((h) => h.id === prompt.hostId)
   const name = host ? `${host.label ?? host.address} (${host.user}@${host.address}:${host.port})` : prompt.hostId
