@@ -184,6 +184,15 @@ describe('flotilla plan (in-process app, no SSH: fresh facts and --no-checks)', 
       (await cli(dir, '--json', 'plan', 'homelab', '-f', file, '--no-checks')).stdout,
     ) as PlanView
     expect(view.specHash).toBe(fromFile.specHash)
+    // Journaled under its cluster: another process (here: the next CLI run) finds it there.
+    const cluster = JSON.parse((await cli(dir, '--json', 'clusters', 'list')).stdout) as { id: string }[]
+    const ops = JSON.parse((await cli(dir, '--json', 'ops', 'list')).stdout) as { kind: string; id: string }[]
+    const planned = ops.filter((o) => o.kind === 'plan:compute')
+    expect(planned).toHaveLength(2)
+    const detail = JSON.parse((await cli(dir, '--json', 'ops', 'show', planned[0]!.id)).stdout) as {
+      op: { clusterId?: string; state: string }
+    }
+    expect(detail.op).toMatchObject({ clusterId: cluster[0]!.id, state: 'done' })
     const missing = await cli(dir, 'plan', 'garage')
     expect(missing.code).toBe(1)
     expect(missing.stderr).toContain('No cluster "garage"')

@@ -38,7 +38,14 @@ export function planHandlers({ ops, inventory, identify, ssh, clusters }: Servic
         )
       }
       return ops.run(
-        { id: opId, kind: 'plan:compute', title: `Planning ${spec.metadata.name}`, total: 4 },
+        {
+          id: opId,
+          kind: 'plan:compute',
+          title: `Planning ${spec.metadata.name}`,
+          total: 4,
+          // The journal files the operation under its cluster (a spec from a file may have none yet).
+          ...(existing ? { clusterId: existing.id } : {}),
+        },
         async (ctx) => {
           const { plan, checks } = await service.compute(
             {
