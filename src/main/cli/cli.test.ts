@@ -5,17 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { runCli } from './main'
-
-async function cli(dir: string, ...args: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const code = await runCli(['--data-dir', dir, ...args], {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-  })
-  return { code, stdout, stderr }
-}
+import { runCliIn as cli } from './cli-test-support'
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'flotilla-cli-'))
 

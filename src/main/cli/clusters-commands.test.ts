@@ -5,17 +5,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Cluster } from '../../shared/types'
 import { testAppIn } from '../app-test-support'
-import { runCli } from './main'
-
-async function cli(dir: string, ...args: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const code = await runCli(['--data-dir', dir, ...args], {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-  })
-  return { code, stdout, stderr }
-}
+import { runCliIn as cli } from './cli-test-support'
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'flotilla-cli-spec-'))
 

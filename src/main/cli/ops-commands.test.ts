@@ -4,17 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { OperationJournal } from '../services/operations/journal'
-import { runCli } from './main'
-
-async function cli(dir: string, ...args: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const code = await runCli(['--data-dir', dir, ...args], {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-  })
-  return { code, stdout, stderr }
-}
+import { runCliIn as cli } from './cli-test-support'
 
 /** A data dir whose journal holds an operation a killed process left at step two. */
 function dirWithInterruptedOp(): string {

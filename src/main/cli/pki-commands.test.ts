@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { tempDir, vaultIn } from '../services/vault/test-support'
-import { runCli } from './main'
+import { runCliIn } from './cli-test-support'
 
 const VAULT_PASS = 'vault pass phrase 1234'
 const BACKUP_PASS = 'backup pass phrase 5678'
@@ -11,14 +11,9 @@ const BACKUP_PASS = 'backup pass phrase 5678'
 const transcript: string[] = []
 
 async function cli(dir: string, ...args: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const code = await runCli(['--data-dir', dir, ...args], {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-  })
-  transcript.push(stdout, stderr)
-  return { code, stdout, stderr }
+  const run = await runCliIn(dir, ...args)
+  transcript.push(run.stdout, run.stderr)
+  return run
 }
 
 function files(dir: string): string[] {

@@ -7,7 +7,7 @@ import { createApp } from '../app'
 import { writeSpecYaml } from '../services/clusters/spec-yaml'
 import { fakeFleet } from '../services/plan/test-fixtures'
 import { confStoreFactory } from '../services/store/conf-store'
-import { runCli } from './main'
+import { runCliIn as cli } from './cli-test-support'
 import { fileName, LATER_PHASES, planText, writeScripts } from './plan-commands'
 
 function step(id: string, status: PlanStepView['status'], extra: Partial<PlanStepView> = {}): PlanStepView {
@@ -129,16 +129,6 @@ describe('writeScripts', () => {
 })
 
 describe('flotilla plan (in-process app, no SSH: fresh facts and --no-checks)', () => {
-  async function cli(dir: string, ...args: string[]) {
-    let stdout = ''
-    let stderr = ''
-    const code = await runCli(['--data-dir', dir, ...args], {
-      stdout: (t) => void (stdout += t),
-      stderr: (t) => void (stderr += t),
-    })
-    return { code, stdout, stderr }
-  }
-
   /** A data dir whose inventory is a fake fleet probed just now, and its spec as a file. */
   function fleetDir(mutate: (yaml: string) => string = (y) => y) {
     const dir = mkdtempSync(join(tmpdir(), 'plan-cli-data-'))

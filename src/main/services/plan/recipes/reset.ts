@@ -16,19 +16,13 @@
  *   cause any issues"; they go because a new cluster's kube-proxy starts cleaner without them.
  * Not touched: a user's ~/.kube (it may hold other clusters' configs; the desktop holds Flotilla's).
  */
+import { LEFTOVER_DIRS } from '../../identify/probe-script'
 import { sh } from '../../ssh/shell-command'
 import { stepId, type Recipe } from '../step'
 import { check, isKnownFamily, joinLines, run } from './common'
 
-/** The directories an old cluster fills (the probe's LEFTOVER_DIRS). */
-export const RESET_DIRS = [
-  '/etc/kubernetes',
-  '/etc/cni/net.d',
-  '/var/lib/etcd',
-  '/var/lib/kubelet',
-  '/etc/rancher/k3s',
-  '/var/lib/rancher/k3s',
-] as const
+/** The directories an old cluster fills: exactly those whose contents the probe reports as leftovers. */
+export const RESET_DIRS = LEFTOVER_DIRS
 /** What marks an iptables chain or rule as Kubernetes' or a CNI's. */
 const K8S_RULES = 'KUBE-|CNI-|cali-|FLANNEL'
 
