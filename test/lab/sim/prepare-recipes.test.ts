@@ -144,6 +144,7 @@ describe('the prepare recipes on fresh nodes', () => {
         roles: ['control-plane'],
         name: host.label!,
         kubernetes: { minor: '1.32' },
+        cluster: { hosts: [], endpoint: { host: '10.0.0.1', port: 6443 } },
       }
       steps.set(
         node,
@@ -248,6 +249,7 @@ describe('the reset recipe', () => {
     roles: ['worker'],
     name: hosts.get(node)!.label!,
     kubernetes: { minor: '1.32' },
+    cluster: { hosts: [], endpoint: { host: '10.0.0.1', port: 6443 } },
   })
 
   it('resets the leftovers of an old cluster with kubeadm reset -f and the cleanup, after which the probe finds none', async () => {

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest'
 import type { Host } from '../../../shared/types'
 import { writeSpecYaml } from '../clusters/spec-yaml'
 import { sh } from '../ssh/shell-command'
-import { buildPlan, renderPlan, specHash, type ValidationLike } from './planner'
-import { stepId, type Recipe } from './step'
+import { buildPlan, clusterView, renderPlan, specHash, type ValidationLike } from './planner'
+import { stepId, type Recipe, type RecipeContext } from './step'
 import { fakeFleet, fakeSpec, NOW } from './test-fixtures'
 import { createHash } from 'node:crypto'
 
@@ -113,6 +113,29 @@ describe('buildPlan', () => {
     expect(p.hosts[0]!.steps).toEqual(['lb-1/sysctl/file', 'lb-1/sysctl/key'])
     expect(p.hosts[1]!.steps).toEqual(['cp-1/swap', 'cp-1/sysctl/file', 'cp-1/sysctl/key'])
     expect(p.steps).toHaveLength(2 + 4 * 3)
+  })
+
+  it('gives every recipe the whole cluster: hosts in plan order with addresses and roles, and the endpoint', () => {
+    const seen: RecipeContext['cluster'][] = []
+    buildPlan({
+      spec: fleet.spec,
+      validation: validation(fleet.hosts, fleet.spec),
+      recipes: [{ name: 'spy', kind: 'prepare', steps: (ctx) => (seen.push(ctx.cluster), []) }],
+      kubernetes: { minor: '1.32' },
+      now: NOW,
+    })
+    const lb = fleet.hosts.find((h) => h.label === 'lb-1')!
+    expect(seen[0]!.endpoint).toEqual({ host: lb.address, port: 6443 })
+    expect(seen[0]!.hosts.map((h) => [h.name, h.roles])).toEqual([
+      ['lb-1', ['haproxy']],
+      ['cp-1', ['control-plane']],
+      ['cp-2', ['control-plane']],
+      ['cp-3', ['control-plane']],
+      ['worker-1', ['worker']],
+    ])
+    expect(seen[1]).toBe(seen[0])
+    const withAddress = { ...fleet.spec, spec: { ...fleet.spec.spec, endpoint: { address: 'k8s.home.arpa:7443' } } }
+    expect(clusterView(withAddress, []).endpoint).toEqual({ host: 'k8s.home.arpa', port: 7443 })
   })
 
   it('carries the validator’s quorum sentence into the view', () => {

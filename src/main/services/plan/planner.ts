@@ -10,6 +10,7 @@ import { AppError } from '../../../shared/errors'
 import type { Host, PlanView, SpecProblem, StepCheckState } from '../../../shared/types'
 import { hostName } from '../clusters/host-ref'
 import { writeSpecYaml } from '../clusters/spec-yaml'
+import { DEFAULT_API_PORT, parseEndpoint } from '../../../shared/channels/clusters'
 import { plannedActions, type Recipe, type RecipeContext, type Step } from './step'
 
 /** What the planner needs of the validator's answer (validate.ts returns more). */
@@ -87,6 +88,7 @@ export function buildPlan(input: PlanInput): Plan {
   const hosts = planHosts(spec, validation)
   const steps: Step[] = []
   const ids = new Set<string>()
+  const cluster = clusterView(spec, hosts)
   for (const planHost of hosts) {
     const facts = planHost.host.identification
     // Without facts no recipe can decide; the validator has said why the host is not identified.
@@ -99,6 +101,7 @@ export function buildPlan(input: PlanInput): Plan {
       roles: planHost.roles,
       name: planHost.name,
       kubernetes: input.kubernetes,
+      cluster,
     }
     const recipes = [
       ...(input.resetRecipe && consent.has(planHost.host.id) ? [input.resetRecipe] : []),
@@ -195,5 +198,22 @@ export function renderPlan(plan: Plan, checks: ReadonlyMap<string, CheckOutcome>
       unknown: count('unknown'),
       notChecked: count('not-checked'),
     },
+  }
+}
+
+/**
+ * What every recipe may know of the other hosts: names, addresses, roles, and the endpoint. An
+ * `address` endpoint is the spec's; an HAProxy endpoint is its host's address (as the cluster
+ * record stores it).
+ */
+export function clusterView(spec: ClusterSpecDocument, hosts: readonly PlanHost[]): RecipeContext['cluster'] {
+  const { haproxy, address } = spec.spec.endpoint
+  const parsed = address ? parseEndpoint(address) : null
+  const lb = haproxy ? hosts.find((h) => h.roles.includes('haproxy')) : undefined
+  return {
+    hosts: hosts.map((h) => ({ hostId: h.host.id, name: h.name, address: h.host.address, roles: [...h.roles] })),
+    endpoint: parsed
+      ? { host: parsed.host, port: parsed.port }
+      : { host: lb?.host.address ?? haproxy?.host ?? '', port: haproxy?.port ?? DEFAULT_API_PORT },
   }
 }

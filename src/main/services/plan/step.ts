@@ -35,8 +35,24 @@ export interface Step {
   deps: string[]
   actions: StepAction[]
   check: StepCheck
+  /**
+   * What proves the step worked once its actions ran (default: the check, which must then say
+   * done). A step whose effect shows only later or elsewhere (a reboot, a join seen from the API)
+   * gives its own; the engine polls it until `timeoutMs`.
+   */
+  verify?: StepCheck
+  /** How long the actions and the verify may take together before the step fails (engine default otherwise). */
+  timeoutMs?: number
   /** Runs only with the user's explicit consent: says to what. */
   consent?: string
+}
+
+/** One host of the planned cluster, as every recipe sees it (e.g. HAProxy's backends, join targets). */
+export interface ClusterHost {
+  hostId: string
+  name: string
+  address: string
+  roles: (NodeRole | 'haproxy')[]
 }
 
 /** Everything a recipe may look at to decide its steps for one host. Read-only. */
@@ -52,6 +68,12 @@ export interface RecipeContext {
   name: string
   /** The Kubernetes version the plan installs: the spec's minor and, when resolved, the patch. */
   kubernetes: { minor: string; patch?: string }
+  /**
+   * The whole cluster as planned: every host in plan order (the HAProxy host first, then the nodes
+   * in spec order; the first control plane is the one kubeadm init runs on), and the API endpoint
+   * every node and kubeconfig uses (the HAProxy host's address or the spec's `address`).
+   */
+  cluster: { hosts: readonly ClusterHost[]; endpoint: { host: string; port: number } }
 }
 
 /** One recipe: the steps it contributes for one host (none when it does not apply to that host). */

@@ -42,5 +42,9 @@ export function context(os: FixtureOs, overrides: Partial<HostIdentification> = 
     roles: ['control-plane'],
     name: `n-${os}`,
     kubernetes: { minor: '1.32' },
+    cluster: {
+      hosts: [{ hostId: host.id, name: `n-${os}`, address: host.address, roles: ['control-plane'] }],
+      endpoint: { host: '10.0.0.2', port: 6443 },
+    },
   }
 }
