@@ -23,12 +23,16 @@ describe('SSH fan-out', () => {
       hosts.push(host)
     }
     const perHost = new Map<string, string[]>()
+    const states = new Map<string, string[]>()
     app.api.ops.onProgress((p) => {
-      if (p.nodeId && p.line === undefined) perHost.set(p.nodeId, [...(perHost.get(p.nodeId) ?? []), p.step])
+      // Typed step states (the journal's) and the human progress text are separate streams.
+      if (p.stepState) states.set(p.stepState.hostId, [...(states.get(p.stepState.hostId) ?? []), p.stepState.state])
+      else if (p.nodeId && p.line === undefined) perHost.set(p.nodeId, [...(perHost.get(p.nodeId) ?? []), p.step])
     })
     const results = await app.api.ssh.check(hosts.map((h) => h.id))
     expect(results.filter((r) => r.ok)).toHaveLength(20)
     expect(new Set(results.map((r) => r.hostId))).toEqual(new Set(hosts.map((h) => h.id)))
     for (const host of hosts) expect(perHost.get(host.id)).toEqual(['Logging in', 'Ready'])
+    for (const host of hosts) expect(states.get(host.id)).toEqual(['pending', 'running', 'done'])
   }, 120_000)
 })

@@ -34,16 +34,19 @@ export const useOps = create<OpsState>((set, get) => {
   // A log line only appends; a host's report sets its own step; an overall report sets the op's step.
   const onProgress = (p: OpProgress) =>
     patch(p.opId, (op) =>
-      p.line !== undefined
-        ? { ...op, lines: [...op.lines, p.line].slice(-MAX_LINES) }
-        : p.nodeId
-          ? {
-              ...op,
-              // As the registry does: a per-host "0 of 1" does not replace the operation's count.
-              ...(p.total === op.total ? { done: p.done } : {}),
-              nodes: { ...op.nodes, [p.nodeId]: { step: p.step } },
-            }
-          : { ...op, step: p.step, done: p.done, total: p.total, ...(p.state ? { state: p.state } : {}) },
+      // A typed step state is the run view's data; the tray shows the human progress text only.
+      p.stepState !== undefined
+        ? op
+        : p.line !== undefined
+          ? { ...op, lines: [...op.lines, p.line].slice(-MAX_LINES) }
+          : p.nodeId
+            ? {
+                ...op,
+                // As the registry does: a per-host "0 of 1" does not replace the operation's count.
+                ...(p.total === op.total ? { done: p.done } : {}),
+                nodes: { ...op.nodes, [p.nodeId]: { step: p.step } },
+              }
+            : { ...op, step: p.step, done: p.done, total: p.total, ...(p.state ? { state: p.state } : {}) },
     )
 
   return {
