@@ -300,15 +300,36 @@ describe('kubeadm stand-in: init with the CA files Flotilla placed, tokens, rese
     )
     expect(create.code, create.stderr).toBe(0)
     expect(create.stdout).toMatch(/^abcdef\.0123456789abcdef\nTOKEN\s+TTL\s+EXPIRES/)
+    // TTL as kubeadm prints it: duration.ShortHumanDuration, truncated (2h less a moment is 1h).
     expect(create.stdout).toMatch(
-      /abcdef\.0123456789abcdef\s+2h\s+\S+Z\s+signing,authentication\s+sim\s+system:bootstrappers:kubeadm:default-node-token/,
+      /abcdef\.0123456789abcdef\s+1h\s+\S+Z\s+signing,authentication\s+sim\s+system:bootstrappers:kubeadm:default-node-token/,
     )
+    const short = await sh('sudo kubeadm token create ttl9m0.0000000000000000 --ttl 9m30s && sudo kubeadm token list')
+    expect(short.stdout).toMatch(/^ttl9m0\.0000000000000000\s+9m\s+\S+Z\s/m)
+    // --print-join-command: one line, as kubeadm prints it (cmd/token.go).
+    const hash = '--discovery-token-ca-cert-hash sha256:[0-9a-f]{64}'
+    const worker = await sh('sudo kubeadm token create --print-join-command')
+    expect(worker.stdout).toMatch(
+      new RegExp(`^kubeadm join cp\\.flotilla\\.lab:6443 --token [a-z0-9]{6}\\.[a-z0-9]{16} ${hash} \\n$`),
+    )
+    const key = 'a'.repeat(64)
+    const controlPlane = await sh(`sudo kubeadm token create --print-join-command --certificate-key ${key}`)
+    expect(controlPlane.stdout).toMatch(
+      new RegExp(
+        `^kubeadm join cp\\.flotilla\\.lab:6443 --token [a-z0-9]{6}\\.[a-z0-9]{16} ${hash} --control-plane --certificate-key ${key}\\n$`,
+      ),
+    )
+    const keyOnly = await sh(`sudo kubeadm token create --certificate-key ${key}`)
+    expect([keyOnly.code, keyOnly.stderr.split('\n')[0]]).toEqual([
+      1,
+      'cannot use --certificate-key without --print-join-command',
+    ])
     const dup = await sh('sudo kubeadm token create abcdef.1111111111111111')
     expect([dup.code, dup.stderr.split('\n')[0]]).toEqual([1, 'a token with id "abcdef" already exists'])
     const bad = await sh('sudo kubeadm token create abc.def')
     expect(bad.code).toBe(1)
     expect(bad.stderr).toContain('the bootstrap token "abc.def" was not of the form')
-    const del = await sh('sudo kubeadm token delete abcdef && sudo kubeadm token list | grep -c abcdef || true')
+    const del = await sh('sudo kubeadm token delete abcdef && sudo kubeadm token list | grep -c "^abcdef" || true')
     expect(del.stdout).toBe('bootstrap token "abcdef" deleted\n0\n')
     const gone = await sh('sudo kubeadm token delete abcdef')
     expect([gone.code, gone.stderr.split('\n')[0]]).toEqual([
