@@ -141,23 +141,24 @@ describe('kubeadm stand-in: version and configuration', () => {
 })
 
 describe('kubeadm stand-in: preflight', () => {
-  it('fails on forwarding off and br_netfilter missing, with kubeadm error names', async () => {
+  it('fails on forwarding off with kubeadm error names; br_netfilter missing is no check (gone since 1.30)', async () => {
     const r = await init(config(cp))
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('error execution phase preflight: [preflight] Some fatal errors occurred:')
     expect(r.stderr).toContain(
       '[ERROR FileContent--proc-sys-net-ipv4-ip_forward]: /proc/sys/net/ipv4/ip_forward contents are not set to 1',
     )
-    expect(r.stderr).toContain(
-      '[ERROR FileContent--proc-sys-net-bridge-bridge-nf-call-iptables]: /proc/sys/net/bridge/bridge-nf-call-iptables does not exist',
-    )
-    // --ignore-preflight-errors turns exactly the named check into a warning.
+    // br_netfilter is not loaded on this node: kubeadm 1.32 does not look (preflight/checks_linux.go).
+    expect((await sh('lsmod | grep -c br_netfilter || true')).stdout.trim()).toBe('0')
+    expect(r.stderr).not.toContain('bridge-nf-call-iptables')
+    // --ignore-preflight-errors turns exactly the named check into a warning (the runtime, stopped
+    // here, stays an error, so init still stops in preflight).
     const ignored = await sh(
-      'sudo kubeadm init --config /tmp/kubeadm.yaml --ignore-preflight-errors=FileContent--proc-sys-net-ipv4-ip_forward',
+      'sudo systemctl stop containerd; sudo kubeadm init --config /tmp/kubeadm.yaml --ignore-preflight-errors=FileContent--proc-sys-net-ipv4-ip_forward; echo "rc=$?"; sudo systemctl start containerd',
     )
-    expect(ignored.code).toBe(1)
+    expect(ignored.stdout).toContain('rc=1')
     expect(ignored.stderr).toContain('[WARNING FileContent--proc-sys-net-ipv4-ip_forward]')
-    expect(ignored.stderr).toContain('[ERROR FileContent--proc-sys-net-bridge-bridge-nf-call-iptables]')
+    expect(ignored.stderr).toContain('[ERROR CRI]')
   })
 
   it('fails when the container runtime is not running', async () => {

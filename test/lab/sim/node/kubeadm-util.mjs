@@ -114,7 +114,6 @@ export const readText = (f) => {
   }
 }
 export const systemctl = (...args) => spawnSync('/usr/bin/systemctl', args, { encoding: 'utf8' })
-export const moduleLoaded = (m) => fs.existsSync(`/run/flotilla-sim/modules/${m}`)
 
 export function runPreflight(checks, ignore) {
   const ignored = new Set(ignore.map((e) => e.toLowerCase()))
@@ -169,14 +168,9 @@ export function commonChecks(cfg) {
   if ((readText('/proc/sys/net/ipv4/ip_forward') ?? '').trim() !== '1') {
     add('FileContent--proc-sys-net-ipv4-ip_forward', '/proc/sys/net/ipv4/ip_forward contents are not set to 1')
   }
-  // The lab shares the host's kernel, whose br_netfilter may be loaded: the node's own module
-  // list (the modprobe stand-in) decides whether the file "exists" for this node.
-  if (!moduleLoaded('br_netfilter')) {
-    add(
-      'FileContent--proc-sys-net-bridge-bridge-nf-call-iptables',
-      '/proc/sys/net/bridge/bridge-nf-call-iptables does not exist',
-    )
-  }
+  // No bridge-nf-call-iptables check: kubeadm dropped it in 1.30; 1.32's Linux checks are IPv4
+  // forwarding (and IPv6 forwarding on IPv6), swap and the executables
+  // (cmd/kubeadm/app/preflight/checks_linux.go addIPv4Checks/addSwapCheck/addExecChecks).
   return checks
 }
 
