@@ -198,6 +198,23 @@ describe('kubeadm stand-in: version and configuration', () => {
     )
   })
 
+  it('refuses a join whose discovery file is missing or whose caCertPath is relative (validation.go)', async () => {
+    const r = await sh(
+      "printf 'apiVersion: kubeadm.k8s.io/v1beta4\\nkind: JoinConfiguration\\ncaCertPath: pki/ca.crt\\ndiscovery:\\n  file:\\n    kubeConfigPath: /nonexistent.conf\\n' > /tmp/join.yaml && sudo kubeadm join --config /tmp/join.yaml",
+    )
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(
+      'discovery.file.kubeConfigPath: Invalid value: "/nonexistent.conf": not a valid HTTPS URL or a file on disk',
+    )
+    expect(r.stderr).toContain(
+      'caCertPath: Invalid value: "pki/ca.crt": the ca certificate path must be an absolute path',
+    )
+    const http = await sh('sudo kubeadm join --discovery-file http://cp.flotilla.lab/discovery.conf')
+    expect(http.stderr).toContain(
+      'discovery.file.kubeConfigPath: Invalid value: "http://cp.flotilla.lab/discovery.conf": if a URL is used, the scheme must be https',
+    )
+  })
+
   it('reads the kubernetes.io example configs (v1beta4) as kubeadm 1.32 does', async () => {
     const initExample = readFileSync(join(FIXTURES, 'docs-v1beta4-init.yaml'), 'utf8')
     const r = await init(initExample)

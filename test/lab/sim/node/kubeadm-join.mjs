@@ -136,7 +136,20 @@ function validateJoin(join) {
         )
     }
   }
-  if (d.file && !d.file.kubeConfigPath) errors.push('discovery.file.kubeConfigPath: Required value')
+  // validation.go ValidateDiscoveryKubeConfigPath: a file on disk or an https URL (the latter is
+  // not simulated).
+  if (d.file) {
+    const p = d.file.kubeConfigPath ?? ''
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(p)?.[1]
+    if (!scheme && !fs.existsSync(p))
+      errors.push(`discovery.file.kubeConfigPath: Invalid value: "${p}": not a valid HTTPS URL or a file on disk`)
+    else if (scheme && scheme !== 'https')
+      errors.push(`discovery.file.kubeConfigPath: Invalid value: "${p}": if a URL is used, the scheme must be https`)
+    else if (scheme) fatal(`flotilla-sim: discovery from an https URL ("${p}") is not simulated`)
+  }
+  // validation.go ValidateJoinConfiguration: caCertPath absolute and ending in .crt.
+  if (join.caCertPath !== undefined && (!join.caCertPath.startsWith('/') || !join.caCertPath.endsWith('.crt')))
+    errors.push(`caCertPath: Invalid value: "${join.caCertPath}": the ca certificate path must be an absolute path`)
   if (d.tlsBootstrapToken !== undefined && !TOKEN_PATTERN.test(d.tlsBootstrapToken))
     errors.push(`discovery.tlsBootstrapToken: Invalid value: "${d.tlsBootstrapToken}": the bootstrap token is invalid`)
   if (bt && !d.tlsBootstrapToken && !bt.token)
