@@ -430,6 +430,24 @@ export function joinCommand(server, token, caPem, { controlPlane = false, certif
 }
 const apiFailure = (what, e) => fatal(`${what}: ${describeError(e)}`)
 
+/**
+ * k8s.io/apimachinery/pkg/util/duration ShortHumanDuration, which `kubeadm token list` uses for
+ * TTL (cmd/token.go): whole seconds, minutes, hours, days or years, truncated; "<invalid>" past
+ * 2 s in the past.
+ */
+export function shortHumanDuration(ms) {
+  const seconds = Math.trunc(ms / 1000)
+  if (seconds < -1) return '<invalid>'
+  if (seconds < 0) return '0s'
+  if (seconds < 60) return `${seconds}s`
+  const minutes = Math.trunc(seconds / 60)
+  if (minutes < 60) return `${minutes}m`
+  const hours = Math.trunc(seconds / 3600)
+  if (hours < 24) return `${hours}h`
+  if (hours < 24 * 365) return `${Math.trunc(hours / 24)}d`
+  return `${Math.trunc(hours / 24 / 365)}y`
+}
+
 export async function cmdToken(args) {
   const [sub, ...rest] = args
   const spec = {
@@ -447,8 +465,10 @@ export async function cmdToken(args) {
   switch (sub) {
     case 'create': {
       const { flags, positional } = parseFlags(rest, spec)
-      if (flags['dry-run'] || flags.config || flags['certificate-key'])
-        fatal('flotilla-sim: token create --dry-run/--config/--certificate-key are not simulated')
+      if (flags['dry-run'] || flags.config) fatal('flotilla-sim: token create --dry-run/--config are not simulated')
+      // cmd/token.go RunCreateToken: the key only goes into the printed control-plane join command.
+      if (flags['certificate-key'] !== undefined && !flags['print-join-command'])
+        fatal('cannot use --certificate-key without --print-join-command')
       if (positional.length > 1) fatal(`accepts at most 1 arg(s), received ${positional.length}`)
       if (positional[0] !== undefined && !TOKEN_PATTERN.test(positional[0]))
         fatal(`the bootstrap token "${positional[0]}" was not of the form "${TOKEN_PATTERN.source}"`)
@@ -469,7 +489,16 @@ export async function cmdToken(args) {
             ? apiFailure('failed to create or update bootstrap token', e)
             : Promise.reject(e),
         )
-        out(flags['print-join-command'] ? joinCommand(conn.server, token, conn.ca) : token)
+        // cmd/token.go: --print-join-command prints the join template of cmd/util/join.go on ONE
+        // line (its "\\\n" and "\t" removed), with --control-plane --certificate-key K when a key is given.
+        if (flags['print-join-command']) {
+          const key = flags['certificate-key']
+          const command = joinCommand(conn.server, token, conn.ca, {
+            controlPlane: key !== undefined,
+            certificateKey: key,
+          })
+          out(command.replaceAll('\\\n', '').replaceAll('\t', ''))
+        } else out(token)
       } finally {
         api.close()
       }
@@ -492,7 +521,7 @@ export async function cmdToken(args) {
         const ms = t.expires ? new Date(t.expires) - Date.now() : null
         rows.push([
           t.token,
-          ms === null ? '<forever>' : ms <= 0 ? '<invalid>' : `${Math.round(ms / 3600e3)}h`,
+          ms === null ? '<forever>' : shortHumanDuration(ms),
           t.expires ?? '<never>',
           t.usages.join(','),
           t.description || '<none>',

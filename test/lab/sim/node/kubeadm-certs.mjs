@@ -11,7 +11,7 @@ import {
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { ETC, fatal, isIP, openssl, out, warn } from './kubeadm-util.mjs'
+import { ETC, fatal, isAnyIP, isIP, openssl, out, warn } from './kubeadm-util.mjs'
 import { signLeaf as x509Leaf } from './x509.mjs'
 export function newKey(file, algorithm) {
   const args = algorithm.startsWith('RSA')
@@ -155,10 +155,8 @@ export function certsPhase(cfg) {
   ]
   const sansIP = [cfg.serviceIP, cfg.advertiseAddress]
   if (cfg.endpointHost) (isIP(cfg.endpointHost) ? sansIP : sansDNS).push(cfg.endpointHost)
-  for (const san of cfg.certSANs) {
-    if (isIP(san)) sansIP.push(san)
-    else if (/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(san)) sansDNS.push(san)
-  }
+  // Every entry passed validateCertSANs (kubeadm-cfg.mjs): an IP or a (wildcard) DNS name.
+  for (const san of cfg.certSANs) (isAnyIP(san) ? sansIP : sansDNS).push(san)
   leaf(cfg, ca, 'apiserver', { cn: 'kube-apiserver', usage: 'serverAuth', dns: sansDNS, ips: sansIP })
   leaf(cfg, ca, 'apiserver-kubelet-client', {
     cn: 'kube-apiserver-kubelet-client',
@@ -178,14 +176,15 @@ export function certsPhase(cfg) {
     leaf(cfg, etcd, 'etcd/server', {
       cn: cfg.nodeName,
       usage: 'serverAuth, clientAuth',
-      dns: [...etcdDNS, ...(cfg.etcdLocal.serverCertSANs ?? [])],
-      ips: etcdIP,
+      // pki_helpers.go appendSANsToAltNames: IP entries become IP SANs, names DNS SANs.
+      dns: [...etcdDNS, ...(cfg.etcdLocal.serverCertSANs ?? []).filter((s) => !isAnyIP(s))],
+      ips: [...etcdIP, ...(cfg.etcdLocal.serverCertSANs ?? []).filter(isAnyIP)],
     })
     leaf(cfg, etcd, 'etcd/peer', {
       cn: cfg.nodeName,
       usage: 'serverAuth, clientAuth',
-      dns: [...etcdDNS, ...(cfg.etcdLocal.peerCertSANs ?? [])],
-      ips: etcdIP,
+      dns: [...etcdDNS, ...(cfg.etcdLocal.peerCertSANs ?? []).filter((s) => !isAnyIP(s))],
+      ips: [...etcdIP, ...(cfg.etcdLocal.peerCertSANs ?? []).filter(isAnyIP)],
     })
     leaf(cfg, etcd, 'etcd/healthcheck-client', { cn: 'kube-etcd-healthcheck-client', usage: 'clientAuth' })
     leaf(cfg, etcd, 'apiserver-etcd-client', { cn: 'kube-apiserver-etcd-client', usage: 'clientAuth' })

@@ -1,7 +1,10 @@
-// FLOTILLA SIMULATOR: strict reading of kubeadm --config files (kubeadm.k8s.io/v1beta4 and the
-// component configs kubeadm accepts next to it). See test/lab/sim/README.md for what differs from
-// the real decoder: this one rejects what kubeadm only warns about (unknown fields, v1beta3).
+// FLOTILLA SIMULATOR: reading of kubeadm --config files (kubeadm.k8s.io/v1beta4 and the
+// component configs kubeadm accepts next to it), as kubeadm 1.32's util/config does for init and
+// join: unknown fields and unknown kinds are warnings (strict.VerifyUnmarshalStrict with
+// strictErrors=false), wrong types are errors (the decoder fails). See test/lab/sim/README.md for
+// what still differs (v1beta3 refused).
 import { parseAllDocuments } from 'yaml'
+import { warn } from './kubeadm-util.mjs'
 
 export class ConfigError extends Error {}
 
@@ -91,6 +94,8 @@ const KUBEADM = {
     patches: { directory: 's' },
     timeouts: TIMEOUTS,
   },
+  // Not used by init or join (which ignore it with a warning); its parts are not checked.
+  UpgradeConfiguration: { ...TYPE_META, apply: 'any', diff: 'any', node: 'any', plan: 'any', timeouts: 'any' },
   ResetConfiguration: {
     ...TYPE_META,
     cleanupTmpDir: 'b',
@@ -155,12 +160,13 @@ function jsonType(v) {
   return typeof v
 }
 
-// kubeadm prints decoding problems as klog warnings naming the GroupVersionKind; the simulator
-// uses the same text, then refuses (see the module comment).
+// kubeadm prints decoding problems as klog warnings naming the GroupVersionKind (%#v of it).
 function gvkText(apiVersion, kind) {
-  const [group, version] = apiVersion.split('/')
+  const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion]
   return `schema.GroupVersionKind{Group:"${group}", Version:"${version}", Kind:"${kind}"}`
 }
+// The component-config groups kubeadm's componentconfigs scheme registers.
+const COMPONENT_GROUPS = ['kubelet.config.k8s.io', 'kubeproxy.config.k8s.io']
 
 function check(value, schema, where, kind, problems) {
   if (schema === 'any') return
@@ -222,8 +228,14 @@ export function parseDuration(text, where = 'duration') {
   return total
 }
 
-/** Reads a --config file's documents: { InitConfiguration, ClusterConfiguration, ... } (raw objects). */
-export function readConfigText(text, file) {
+/**
+ * Reads a --config file's documents: { InitConfiguration, ClusterConfiguration, ... } (raw objects),
+ * as util/config/initconfiguration.go documentMapToInitConfiguration does: unknown fields and
+ * kinds are klog warnings, an unknown kind's document is ignored ("[config] WARNING: Ignored
+ * configuration document"). With `only` (join: joinconfiguration.go documentMapToJoinConfiguration)
+ * every other kind is skipped unread and without a word.
+ */
+export function readConfigText(text, file, { only } = {}) {
   const docs = parseAllDocuments(text)
   const out = {}
   for (const doc of docs) {
@@ -235,6 +247,9 @@ export function readConfigText(text, file) {
     const { apiVersion, kind } = obj
     if (!kind) throw new ConfigError(`Object 'Kind' is missing in '${JSON.stringify(obj)}'`)
     if (!apiVersion) throw new ConfigError(`Object 'apiVersion' is missing in '${JSON.stringify(obj)}'`)
+    if (out[kind])
+      throw new ConfigError(`invalid configuration: kind "${kind}" is specified twice in YAML file ${file}`)
+    if (only && kind !== only) continue
     if (/^kubeadm\.k8s\.io\/v1beta[123]$/.test(apiVersion)) {
       throw new ConfigError(
         `your configuration file uses an old API spec: "${apiVersion}" (kind: "${kind}"). ` +
@@ -242,25 +257,41 @@ export function readConfigText(text, file) {
           `Please use kubeadm v1.22 instead and run 'kubeadm config migrate --old-config old.yaml --new-config new.yaml', which will write the new, similar spec using a newer API version.`,
       )
     }
-    const group = KINDS[apiVersion]
-    const schema = group?.[kind]
+    const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : ''
+    const schema = KINDS[apiVersion]?.[kind]
     if (!schema) {
-      throw new ConfigError(
-        `no kind "${kind}" is registered for version "${apiVersion}" in scheme "k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm/scheme/scheme.go:31"`,
+      // strict.go VerifyUnmarshalStrict: a GVK neither scheme knows.
+      warn(
+        `unknown configuration ${gvkText(apiVersion, kind)} for scheme definitions in "k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm/scheme/scheme.go:31" and "k8s.io/kubernetes/cmd/kubeadm/app/componentconfigs/scheme.go:28"`,
       )
+      if (COMPONENT_GROUPS.includes(group)) {
+        // kubeadm would hand it to the component's config loader; the simulator does not know it.
+        throw new ConfigError(
+          `flotilla-sim: ${apiVersion}, Kind=${kind} is not simulated (known: ${Object.entries(KINDS)
+            .flatMap(([v, kinds]) => Object.keys(kinds).map((k) => `${v}, Kind=${k}`))
+            .filter((k) => k.startsWith(group))
+            .join('; ')})`,
+        )
+      }
+      warn(`[config] WARNING: Ignored configuration document with GroupVersionKind ${apiVersion}, Kind=${kind}`)
+      continue
     }
-    if (out[kind])
-      throw new ConfigError(`invalid configuration: kind "${kind}" is specified twice in YAML file ${file}`)
     const problems = []
     check(obj, schema, '', kind, problems)
-    if (problems.length) {
-      const lines = problems.map((p) => `error unmarshaling configuration ${gvkText(apiVersion, kind)}: ${p}`)
-      const unknown = problems.some((p) => p.startsWith('strict decoding error'))
-      const note = unknown
-        ? '\nflotilla-sim: refusing a configuration with fields kubeadm would not use (the real kubeadm only warns and ignores them)'
-        : ''
-      throw new ConfigError(`${lines.join('\n')}${note}`)
-    }
+    const unknown = problems.filter((p) => p.startsWith('strict decoding error'))
+    const wrongType = problems.filter((p) => !p.startsWith('strict decoding error'))
+    // Type errors: the decoder (runtime.DecodeInto) fails, so kubeadm fails.
+    if (wrongType.length)
+      throw new ConfigError(
+        wrongType.map((p) => `error unmarshaling configuration ${gvkText(apiVersion, kind)}: ${p}`).join('\n'),
+      )
+    // Unknown fields: kubeadm init/join warn and ignore them (only `config validate` is strict).
+    if (unknown.length)
+      warn(
+        `error unmarshaling configuration ${gvkText(apiVersion, kind)}: strict decoding error: ${unknown
+          .map((p) => p.replace('strict decoding error: ', ''))
+          .join(', ')}`,
+      )
     out[kind] = obj
   }
   return out

@@ -15,6 +15,7 @@ import { TOKEN_PATTERN } from './kubeadm-config.mjs'
 import { caHashOf, CONTROL_PLANE_LABELS, clientFor, markControlPlane } from './kubeadm-api.mjs'
 import { certsPhase, kubeconfigsPhase, sharedCertificateProblems, writeDownloadedCerts } from './kubeadm-certs.mjs'
 import {
+  certificateKeyErrors,
   clusterPart,
   readConfigFlag,
   validateAdvertiseAddress,
@@ -23,6 +24,7 @@ import {
 } from './kubeadm-cfg.mjs'
 import { startKubelet, writeControlPlaneManifests, writeEtcdManifest, writeKubeletFiles } from './kubeadm-manifests.mjs'
 import {
+  aggregate,
   commonChecks,
   CRI_SOCKET,
   ETC,
@@ -39,7 +41,6 @@ const DISCOVERY_WAIT_MS = 10_000 // kubeadm: 5m0s
 const TLS_BOOTSTRAP_WAIT_MS = 40_000 // kubeadm: 5m0s
 const ETCD_WAIT_MS = 40_000 // kubeadm: 40s
 const later = (ms) => new Promise((r) => setTimeout(r, ms))
-const JOIN_MIXABLE = ['config', 'ignore-preflight-errors', 'skip-phases', 'v', 'dry-run']
 
 const SPEC = {
   config: 'str',
@@ -63,12 +64,10 @@ const SPEC = {
 
 function joinConfigFrom(flags, positional) {
   if (flags.config) {
-    const docs = readConfigFlag(flags, JOIN_MIXABLE, positional, [
-      'InitConfiguration',
-      'ClusterConfiguration',
-      'ResetConfiguration',
-    ])
-    if (!docs.JoinConfiguration) fatal('no JoinConfiguration kind was found in the YAML file')
+    // joinconfiguration.go documentMapToJoinConfiguration: only the JoinConfiguration is read;
+    // other documents are skipped without a warning.
+    const docs = readConfigFlag(flags, positional, [], { only: 'JoinConfiguration' })
+    if (!docs.JoinConfiguration) fatal('no JoinConfiguration found in the supplied config')
     return docs.JoinConfiguration
   }
   if (positional.length > 1) fatal(`accepts at most 1 arg(s), received ${positional.length}`)
@@ -137,15 +136,25 @@ function validateJoin(join) {
         )
     }
   }
-  if (d.file && !d.file.kubeConfigPath) errors.push('discovery.file.kubeConfigPath: Required value')
+  // validation.go ValidateDiscoveryKubeConfigPath: a file on disk or an https URL (the latter is
+  // not simulated).
+  if (d.file) {
+    const p = d.file.kubeConfigPath ?? ''
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(p)?.[1]
+    if (!scheme && !fs.existsSync(p))
+      errors.push(`discovery.file.kubeConfigPath: Invalid value: "${p}": not a valid HTTPS URL or a file on disk`)
+    else if (scheme && scheme !== 'https')
+      errors.push(`discovery.file.kubeConfigPath: Invalid value: "${p}": if a URL is used, the scheme must be https`)
+    else if (scheme) fatal(`flotilla-sim: discovery from an https URL ("${p}") is not simulated`)
+  }
+  // validation.go ValidateJoinConfiguration: caCertPath absolute and ending in .crt.
+  if (join.caCertPath !== undefined && (!join.caCertPath.startsWith('/') || !join.caCertPath.endsWith('.crt')))
+    errors.push(`caCertPath: Invalid value: "${join.caCertPath}": the ca certificate path must be an absolute path`)
   if (d.tlsBootstrapToken !== undefined && !TOKEN_PATTERN.test(d.tlsBootstrapToken))
     errors.push(`discovery.tlsBootstrapToken: Invalid value: "${d.tlsBootstrapToken}": the bootstrap token is invalid`)
   if (bt && !d.tlsBootstrapToken && !bt.token)
     errors.push('discovery.tlsBootstrapToken: Invalid value: "": the bootstrap token is invalid')
-  if (join.controlPlane?.certificateKey !== undefined && !/^[0-9a-f]{64}$/.test(join.controlPlane.certificateKey))
-    errors.push(
-      `controlPlane.certificateKey: Invalid value: "${join.controlPlane.certificateKey}": flotilla-sim: not 32 bytes in hex`,
-    )
+  errors.push(...certificateKeyErrors(join.controlPlane?.certificateKey, 'controlPlane.certificateKey'))
   for (const p of join.skipPhases ?? []) fatal(`flotilla-sim: skipping phases ("${p}") is not simulated`)
   return errors
 }
@@ -276,11 +285,14 @@ export async function cmdJoin(args) {
   const controlPlane = join.controlPlane
   const local = {
     hostname: os.hostname(),
-    nodeName: nr.name ?? os.hostname(),
+    // cmd/join.go newJoinData overrides the config's node name with --node-name (allowed next to
+    // --config by isAllowedFlag).
+    nodeName: (flags.config ? flags['node-name'] : undefined) ?? nr.name ?? os.hostname(),
     criSocket: nr.criSocket ?? CRI_SOCKET,
     // Join: unset taints mean none for a worker and the control-plane taint for a control plane.
     taints: nr.taints ?? (controlPlane ? [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] : []),
     kubeletExtraArgs: nr.kubeletExtraArgs ?? [],
+    imagePullPolicy: nr.imagePullPolicy,
     ignorePreflightErrors: [...(nr.ignorePreflightErrors ?? []), ...(flags['ignore-preflight-errors'] ?? [])],
     advertiseAddress: controlPlane?.localAPIEndpoint?.advertiseAddress,
     bindPort: controlPlane?.localAPIEndpoint?.bindPort ?? 6443,
@@ -288,7 +300,7 @@ export async function cmdJoin(args) {
   }
   const errors = [...validateJoin(join), ...validateNodeRegistration(local)]
   if (controlPlane) errors.push(...validateAdvertiseAddress(local, 'controlPlane.localAPIEndpoint.advertiseAddress'))
-  if (errors.length) fatal(errors.join('\n'))
+  if (errors.length) fatal(aggregate(errors))
 
   out('[preflight] Running pre-flight checks')
   const checks = controlPlane ? [] : commonChecks(local)

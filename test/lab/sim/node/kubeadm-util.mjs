@@ -2,6 +2,7 @@
 // kubeadm's shapes, flags, addresses, preflight, openssl). See test/lab/sim/README.md.
 import { spawnSync, execFileSync } from 'node:child_process'
 import fs from 'node:fs'
+import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 export const VERSION = 'v1.32.4'
@@ -19,7 +20,9 @@ export const HEALTHZ_PROBE = `require('http')
   .on('timeout', function () { this.destroy() })
   .on('error', () => process.exit(1))`
 export const STACK_HINT = 'To see the stack trace of this error execute with --v=5 or higher'
-export const ALGORITHMS = ['RSA-2048', 'RSA-3072', 'RSA-4096', 'ECDSA-P256', 'ECDSA-P384']
+// kubeadm 1.32's ValidateEncryptionAlgorithm (cmd/kubeadm/app/apis/kubeadm/validation/validation.go):
+// ECDSA-P384 came only in 1.33. The list is printed sorted, as sets.List does.
+export const ALGORITHMS = ['ECDSA-P256', 'RSA-2048', 'RSA-3072', 'RSA-4096']
 export const KUBECONFIGS = [
   'admin.conf',
   'super-admin.conf',
@@ -76,6 +79,36 @@ export function isIP(s) {
   return /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(s) && s.split('.').every((o) => Number(o) <= 255)
 }
 export const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
+const DNS1123_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*'
+/** apimachinery's validation.IsDNS1123Subdomain: its error texts (empty when valid). */
+export function dns1123SubdomainErrors(value) {
+  const errs = []
+  if (value.length > 253) errs.push('must be no more than 253 characters')
+  if (!DNS1123.test(value))
+    errs.push(
+      "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character " +
+        `(e.g. 'example.com', regex used for validation is '${DNS1123_FMT}')`,
+    )
+  return errs
+}
+/** apimachinery's validation.IsWildcardDNS1123Subdomain. */
+export function wildcardDNS1123SubdomainErrors(value) {
+  const errs = []
+  if (value.length > 253) errs.push('must be no more than 253 characters')
+  if (!value.startsWith('*.') || !DNS1123.test(value.slice(2)))
+    errs.push(
+      "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character " +
+        `(e.g. '*.example.com', regex used for validation is '\\*\\.${DNS1123_FMT}')`,
+    )
+  return errs
+}
+/** IPv4 or IPv6, as netutils.ParseIPSloppy accepts it (IPv4 with leading zeros too). */
+export const isAnyIP = (s) => isIP(s) || net.isIPv6(s)
+/**
+ * kubeadm's errors are a field.ErrorList turned into one error by ToAggregate: one message as is,
+ * several as `[a, b]` (k8s.io/apimachinery/pkg/util/errors aggregate.Error).
+ */
+export const aggregate = (errors) => (errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`)
 
 export function parseCIDR(s, field) {
   const m = /^([\d.]+)\/(\d{1,2})$/.exec(s ?? '')
@@ -114,7 +147,6 @@ export const readText = (f) => {
   }
 }
 export const systemctl = (...args) => spawnSync('/usr/bin/systemctl', args, { encoding: 'utf8' })
-export const moduleLoaded = (m) => fs.existsSync(`/run/flotilla-sim/modules/${m}`)
 
 export function runPreflight(checks, ignore) {
   const ignored = new Set(ignore.map((e) => e.toLowerCase()))
@@ -169,14 +201,9 @@ export function commonChecks(cfg) {
   if ((readText('/proc/sys/net/ipv4/ip_forward') ?? '').trim() !== '1') {
     add('FileContent--proc-sys-net-ipv4-ip_forward', '/proc/sys/net/ipv4/ip_forward contents are not set to 1')
   }
-  // The lab shares the host's kernel, whose br_netfilter may be loaded: the node's own module
-  // list (the modprobe stand-in) decides whether the file "exists" for this node.
-  if (!moduleLoaded('br_netfilter')) {
-    add(
-      'FileContent--proc-sys-net-bridge-bridge-nf-call-iptables',
-      '/proc/sys/net/bridge/bridge-nf-call-iptables does not exist',
-    )
-  }
+  // No bridge-nf-call-iptables check: kubeadm dropped it in 1.30; 1.32's Linux checks are IPv4
+  // forwarding (and IPv6 forwarding on IPv6), swap and the executables
+  // (cmd/kubeadm/app/preflight/checks_linux.go addIPv4Checks/addSwapCheck/addExecChecks).
   return checks
 }
 

@@ -156,11 +156,13 @@ async function cmdInit(args) {
     fatal(`the bootstrap token "${flags.token}" was not of the form "^([a-z0-9]{6})\\.([a-z0-9]{16})$"`)
   const cfg = buildInitConfig(flags)
   out(`[init] Using Kubernetes version: ${cfg.kubernetesVersion}`)
-  out('[preflight] Running pre-flight checks')
-  runPreflight(initChecks(cfg), cfg.ignorePreflightErrors)
-  out('[preflight] Pulling images required for setting up a Kubernetes cluster')
-  out('[preflight] This might take a minute or two, depending on the speed of your internet connection')
-  out("[preflight] You can also perform this action beforehand using 'kubeadm config images pull'")
+  if (!cfg.skipPhases.includes('preflight')) {
+    out('[preflight] Running pre-flight checks')
+    runPreflight(initChecks(cfg), cfg.ignorePreflightErrors)
+    out('[preflight] Pulling images required for setting up a Kubernetes cluster')
+    out('[preflight] This might take a minute or two, depending on the speed of your internet connection')
+    out("[preflight] You can also perform this action beforehand using 'kubeadm config images pull'")
+  }
   const ca = certsPhase(cfg)
   kubeconfigsPhase(cfg, ca)
   manifestsPhase(cfg)
