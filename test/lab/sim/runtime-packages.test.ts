@@ -241,7 +241,7 @@ describe('the runtime and packages recipes after the prepare recipes', () => {
     })
   }, 300_000)
 
-  it('MicroOS checks: a package missing from the running system; zypper refuses a version it does not have', async () => {
+  it('MicroOS checks: the kubelet not enabled, another patch not live; zypper refuses a version the repository lacks', async () => {
     const [install, reboot, kubelet] = steps.get(microos)! as [Step, Step, Step]
     expect((await run(microos, 'systemctl disable kubelet', true)).code).toBe(0)
     expect(await runCheck(app.ssh, kubelet, ctx)).toEqual({ state: 'todo', detail: 'the kubelet is not enabled' })

@@ -16,6 +16,11 @@
  * (pause) image kubeadm of this minor expects, written and containerd restarted ONLY when the text
  * differs, so a second run neither touches the file nor restarts the runtime under running pods.
  * `apt-get update` runs only when containerd.io is not installed yet: it rewrites apt's lists.
+ *
+ * MicroOS gets no step here yet: its runtime would be cri-o (openSUSE's, or pkgs.k8s.io's
+ * addons:/cri-o: rpm repository next to the Kubernetes one), installed in the packages step's one
+ * transaction so that one reboot makes both live. The lab serves neither, and its kubeadm and
+ * kubelet stand-ins know only containerd's socket, so it is not built (see issue 13 §5).
  */
 import type { HostIdentification } from '../../../../shared/types'
 import { sh } from '../../ssh/shell-command'
