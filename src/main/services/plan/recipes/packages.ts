@@ -25,7 +25,7 @@
  */
 import { sh } from '../../ssh/shell-command'
 import { stepId, type Recipe, type Step } from '../step'
-import { check, isDebianLike, isMicroOs, joinLines, run, runsKubernetes } from './common'
+import { check, INSTALL_TIMEOUT_MS, isDebianLike, isMicroOs, joinLines, run, runsKubernetes } from './common'
 import { REBOOT_COMMAND } from './pi-cmdline'
 
 export const KUBERNETES_PACKAGES = ['kubelet', 'kubeadm', 'kubectl'] as const
@@ -67,6 +67,7 @@ function debianStep(ctx: Parameters<Recipe['steps']>[0]): Step {
     kind: 'packages',
     title: `Install kubelet, kubeadm and kubectl ${shown} and hold them`,
     deps: [stepId(ctx, 'packages-repository')],
+    timeoutMs: INSTALL_TIMEOUT_MS,
     actions: [
       run(
         joinLines([
@@ -116,6 +117,7 @@ function microOsSteps(ctx: Parameters<Recipe['steps']>[0]): Step[] {
     kind: 'packages',
     title: `Install kubelet, kubeadm and kubectl ${version} in a new snapshot (transactional-update)`,
     deps: [stepId(ctx, 'packages-repository')],
+    timeoutMs: INSTALL_TIMEOUT_MS,
     actions: [
       // Nothing when the packages are live already: a second run starts no transaction.
       run(

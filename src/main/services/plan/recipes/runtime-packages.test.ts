@@ -44,6 +44,7 @@ describe('runtime (containerd)', () => {
       const distro = os === 'ubuntu-24.04' ? 'ubuntu' : 'debian'
       expect(step!.id).toBe(`n-${os}/runtime`)
       expect(step!.kind).toBe('runtime')
+      expect(step!.timeoutMs).toBe(20 * 60_000)
       expect(step!.check.sudo).toBe(false)
       expect(runs(step!)).toEqual([
         'install -m 0755 -d /etc/apt/keyrings',
@@ -133,6 +134,7 @@ describe('packages', () => {
       const [step] = packagesRecipe.steps(pinned(os, '1.32.4'))
       expect(step!.id).toBe(`n-${os}/packages`)
       expect(step!.deps).toEqual([`n-${os}/packages-repository`])
+      expect(step!.timeoutMs).toBe(20 * 60_000)
       expect(step!.title).toBe('Install kubelet, kubeadm and kubectl 1.32.4 and hold them')
       expect(runs(step!)).toEqual([
         `todo=\nfor p in kubelet kubeadm kubectl; do case "$(dpkg-query -W -f '\${Status} \${Version}' "$p" 2>/dev/null)" in *" ok installed "1.32.4-*) ;; *) todo=yes ;; esac; done\nif [ -n "$todo" ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y 'kubelet=1.32.4-*' 'kubeadm=1.32.4-*' 'kubectl=1.32.4-*'; fi`,
@@ -200,6 +202,7 @@ describe('packages', () => {
       ['n-microos/packages/kubelet', 'packages', ['n-microos/packages/reboot']],
     ])
     const [install, reboot, kubelet] = steps as [Step, Step, Step]
+    expect(install.timeoutMs).toBe(20 * 60_000)
     expect(runs(install)).toHaveLength(1)
     const action = runs(install)[0]!
     // Guarded by the live check: a second run starts no transaction and writes no note.

@@ -25,7 +25,7 @@
 import type { HostIdentification } from '../../../../shared/types'
 import { sh } from '../../ssh/shell-command'
 import { stepId, type Recipe } from '../step'
-import { check, isDebianLike, joinLines, run, runsKubernetes } from './common'
+import { check, INSTALL_TIMEOUT_MS, isDebianLike, joinLines, run, runsKubernetes } from './common'
 
 export const CONTAINERD_CONFIG = '/etc/containerd/config.toml'
 export const DOCKER_KEYRING = '/etc/apt/keyrings/docker.asc'
@@ -85,6 +85,7 @@ export const runtimeRecipe: Recipe = {
         kind: 'runtime',
         title: `Install containerd (Docker's containerd.io) with SystemdCgroup = true${image ? ` and ${image}` : ''}`,
         deps: [],
+        timeoutMs: INSTALL_TIMEOUT_MS,
         actions: [
           run(sh`install -m 0755 -d /etc/apt/keyrings`),
           run(
