@@ -8,7 +8,7 @@
 #   zypper [-n|--non-interactive] [--gpg-auto-import-keys] [-q] [-R|--root DIR] COMMAND ...
 #   addrepo|ar [-f|--refresh] [-G|--no-gpgcheck] [-p N] [-n NAME] URL ALIAS
 #   removerepo|rr ALIAS          repos|lr          refresh|ref [ALIAS]
-#   install|in [-y|--no-confirm] [--no-recommends] PACKAGE...          search|se NAME
+#   install|in [-y|--no-confirm] [--no-recommends] PACKAGE[=VERSION[-RELEASE]]...   search|se NAME
 #
 # Like zypper on MicroOS: with a read-only /usr and no --root, `install` is refused ("This is a
 # transactional-server, please use transactional-update ..."); transactional-update runs it with
@@ -269,14 +269,24 @@ pkg_line() {
 
 installed() { grep -q "^$1 " "$DB" 2>/dev/null; }
 
+# edition_matches VERSION-RELEASE WANTED: WANTED is a version (any release) or version-release.
+edition_matches() { [ "$1" = "$2" ] || [ "${1%-*}" = "$2" ]; }
+
 cmd_install() {
   need_root
   local pkgs=() a
+  # NAME=VERSION pins: zypper's capability `NAME = VERSION` matches any release of VERSION.
+  declare -A wanted=()
   for a in "$@"; do
     case $a in
       -y | --no-confirm) ;;
       --no-recommends | -l | --auto-agree-with-licenses) ;;
       -*) not_simulated "install $a" ;;
+      *'<'* | *'>'* | *'!'*) not_simulated "install $a (only NAME and NAME=VERSION[-RELEASE] capabilities)" ;;
+      *=*)
+        pkgs+=("${a%%=*}")
+        wanted[${a%%=*}]=${a#*=}
+        ;;
       *) pkgs+=("$a") ;;
     esac
   done
@@ -305,10 +315,20 @@ cmd_install() {
     [ -z "${seen[$p]:-}" ] || continue
     seen[$p]=1
     if installed "$p"; then
+      if [ -n "${wanted[$p]:-}" ] && ! edition_matches "$(grep "^$p " "$DB" | head -n1 | cut -d' ' -f2)" "${wanted[$p]}"; then
+        line=$(pkg_line "$p")
+        if [ -z "$line" ] || ! edition_matches "$(cut -f2 <<<"$line")-$(cut -f3 <<<"$line")" "${wanted[$p]}"; then
+          die "$EXIT_INF_CAP_NOT_FOUND" "No provider of '$p = ${wanted[$p]}' found."
+        fi
+        not_simulated "install $p=${wanted[$p]} over another installed version (an update)"
+      fi
       for a in "${pkgs[@]}"; do [ "$a" != "$p" ] || say "'$p' is already installed."; done
       continue
     fi
     line=$(pkg_line "$p")
+    if [ -n "$line" ] && [ -n "${wanted[$p]:-}" ] && ! edition_matches "$(cut -f2 <<<"$line")-$(cut -f3 <<<"$line")" "${wanted[$p]}"; then
+      die "$EXIT_INF_CAP_NOT_FOUND" "No provider of '$p = ${wanted[$p]}' found."
+    fi
     if [ -z "$line" ]; then
       for a in "${pkgs[@]}"; do
         [ "$a" != "$p" ] || die "$EXIT_INF_CAP_NOT_FOUND" "Package '$p' not found."

@@ -58,3 +58,9 @@ export function check(command: ShellCommand): StepCheck {
 export function joinLines(lines: readonly ShellCommand[]): ShellCommand {
   return lines.reduce((script, line) => sh`${script}\n${line}`)
 }
+
+/**
+ * How long a step that downloads and installs packages may take (its actions and verify): apt or a
+ * transactional-update fetching a few hundred MB on a Pi over Wi-Fi, not a quick edit.
+ */
+export const INSTALL_TIMEOUT_MS = 20 * 60_000

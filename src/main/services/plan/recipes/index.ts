@@ -28,3 +28,15 @@ export { isRebootAction, REBOOT_COMMAND } from './pi-cmdline'
  * step carries `consent`), for a host whose probe found leftovers of an old cluster.
  */
 export { resetRecipe } from './reset'
+
+/**
+ * The runtime and packages phases (issue 13 §1), in the order they run on a host: containerd
+ * (Debian family; MicroOS's runtime is not built yet), then kubelet, kubeadm and kubectl pinned
+ * (on MicroOS one transaction and its reboot). Not prepare recipes: the planner runs them after.
+ */
+export { runtimeRecipe } from './runtime'
+export { packagesRecipe } from './packages'
+import { packagesRecipe } from './packages'
+import { runtimeRecipe } from './runtime'
+export const RUNTIME_RECIPES: readonly Recipe[] = [runtimeRecipe]
+export const PACKAGES_RECIPES: readonly Recipe[] = [packagesRecipe]

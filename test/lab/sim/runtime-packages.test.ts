@@ -1,0 +1,263 @@
+/**
+ * The runtime and packages recipes (issue 13 §1) on sim nodes, after the prepare recipes, through
+ * the app's real SshService (sudo with the Pi's password): every check says "to do", the actions
+ * make them "done" (containerd.io from Docker's repository with SystemdCgroup = true and its CRI
+ * plugin, kubelet/kubeadm/kubectl 1.32.4 from pkgs.k8s.io, held), a second run changes no file and
+ * no package, and each check notices what it guards. MicroOS: one transaction into a new snapshot,
+ * the packages not live until the reboot step, live after it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PACKAGES_RECIPES, PREPARE_RECIPES, RUNTIME_RECIPES } from '../../../src/main/services/plan/recipes'
+import type { RecipeContext, Step } from '../../../src/main/services/plan/step'
+import { runCheck, runStepActions } from '../../../src/main/services/plan/step-runner'
+import type { OperationContext } from '../../../src/main/services/operations/registry'
+import { sh } from '../../../src/main/services/ssh/shell-command'
+import type { Host } from '../../../src/shared/types'
+import { installLabKey, testApp, type TestApp } from '../../integration/ssh-app'
+import { useLab, type Lab, type LabNode } from '../harness'
+
+let lab: Lab
+let app: TestApp
+let debian: LabNode
+let pi5: LabNode
+let microos: LabNode
+const hosts = new Map<LabNode, Host>()
+const steps = new Map<LabNode, Step[]>()
+
+const ctx: OperationContext = {
+  id: 'runtime-packages-test',
+  signal: new AbortController().signal,
+  progress: () => undefined,
+  log: () => undefined,
+  throwIfCancelled: () => undefined,
+}
+
+const run = async (node: LabNode, command: string, sudo = false) => {
+  const r = await app.ssh.run(hosts.get(node)!.id, sh`sh -c ${command}`, { sudo }, ctx)
+  return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr }
+}
+
+const rctx = async (node: LabNode): Promise<RecipeContext> => {
+  const [result] = await app.api.discovery.probe([hosts.get(node)!.id])
+  if (!result!.ok) throw new Error(`${node.profile}: ${result!.error.message}`)
+  const host = hosts.get(node)!
+  return {
+    spec: {} as RecipeContext['spec'],
+    clusterName: 'lab',
+    host,
+    facts: result!.identification,
+    roles: ['control-plane'],
+    name: host.label!,
+    kubernetes: { minor: '1.32', patch: '1.32.4' },
+    cluster: { hosts: [], endpoint: { host: '10.0.0.1', port: 6443 } },
+  }
+}
+
+const stepOf = (node: LabNode, part: string) =>
+  steps.get(node)!.find((s) => s.id === `${hosts.get(node)!.label}/${part}`)!
+const check = (node: LabNode, part: string) => runCheck(app.ssh, stepOf(node, part), ctx)
+
+/** Every file and package state these recipes may touch, with mtimes: equal means nothing changed. */
+const SNAPSHOT = [
+  'for f in /etc/containerd/config.toml /etc/apt/keyrings/docker.asc /etc/apt/sources.list.d/docker.list /run/flotilla-sim/containerd.json /var/lib/dpkg/status /var/lib/flotilla/kubernetes-packages.transaction; do [ -e "$f" ] && echo "$f $(stat -c %y "$f") $(sha256sum < "$f")"; done',
+  'ls -l --time-style=full-iso /var/lib/apt/lists /etc/systemd/system/multi-user.target.wants 2>/dev/null',
+  'command -v dpkg >/dev/null && dpkg -l | grep -E "kube|containerd|cri-tools"',
+  'command -v rpm >/dev/null && rpm -qa | sort',
+  'ls /var/lib/flotilla-sim/snapshots 2>/dev/null; cat /var/lib/flotilla-sim/snapshots/default 2>/dev/null',
+  'true',
+].join('; ')
+
+beforeAll(async () => {
+  lab = await useLab({ profiles: ['debian-sudo-nopass+sim', 'pi5+sim+memcg-default-on', 'microos+sim'] })
+  ;[debian, pi5, microos] = lab.nodes as [LabNode, LabNode, LabNode]
+  app = testApp()
+  installLabKey(app, lab.keyPath)
+  for (const node of lab.nodes) {
+    const host = await app.addNode(node)
+    await app.api.ssh.trust(host.id, node.hostKeyFingerprint!)
+    if (node.password && node.profile.startsWith('pi')) await app.api.ssh.provideSecret(host.id, 'sudo', node.password)
+    hosts.set(node, host)
+  }
+}, 240_000)
+afterAll(() => app?.close())
+
+describe('the runtime and packages recipes after the prepare recipes', () => {
+  it('plan: containerd then the packages on Debian and Pi OS; one transaction, its reboot and the kubelet on MicroOS', async () => {
+    await Promise.all(
+      lab.nodes.map(async (node) => {
+        const c = await rctx(node)
+        for (const step of PREPARE_RECIPES.flatMap((r) => r.steps(c))) {
+          if ((await runCheck(app.ssh, step, ctx)).state !== 'done') await runStepActions(app.ssh, step, ctx)
+        }
+        steps.set(
+          node,
+          [...RUNTIME_RECIPES, ...PACKAGES_RECIPES].flatMap((r) => r.steps(c)),
+        )
+      }),
+    )
+    const names = (node: LabNode) => steps.get(node)!.map((s) => s.id.slice(s.id.indexOf('/') + 1))
+    expect(names(debian)).toEqual(['runtime', 'packages'])
+    expect(names(pi5)).toEqual(['runtime', 'packages'])
+    expect(names(microos)).toEqual(['packages', 'packages/reboot', 'packages/kubelet'])
+  }, 300_000)
+
+  it('every check says "to do" first, with its reason', async () => {
+    for (const node of [debian, pi5]) {
+      expect(await check(node, 'runtime')).toEqual({ state: 'todo', detail: 'containerd is not installed' })
+      expect(await check(node, 'packages')).toEqual({ state: 'todo', detail: 'kubelet is not installed' })
+    }
+    const todo = { state: 'todo', detail: 'kubectl 1.32.4 is not installed in the running system' }
+    expect(await check(microos, 'packages')).toEqual(todo)
+    expect(await check(microos, 'packages/reboot')).toEqual({
+      ...todo,
+      detail: `${todo.detail}: the new snapshot is not booted`,
+    })
+    expect(await check(microos, 'packages/kubelet')).toEqual({ state: 'todo', detail: 'the kubelet is not enabled' })
+  }, 60_000)
+
+  it('Debian and Pi OS: containerd.io active with SystemdCgroup and CRI, the packages at 1.32.4 and held', async () => {
+    await Promise.all(
+      [debian, pi5].map(async (node) => {
+        for (const step of steps.get(node)!) await runStepActions(app.ssh, step, ctx)
+      }),
+    )
+    for (const node of [debian, pi5]) {
+      expect(await check(node, 'runtime')).toEqual({
+        state: 'done',
+        detail: 'containerd runs with its CRI plugin and SystemdCgroup = true',
+      })
+      expect(await check(node, 'packages')).toEqual({
+        state: 'done',
+        detail: 'kubelet, kubeadm and kubectl 1.32.4 are installed and held',
+      })
+      // What the running containerd read (the stand-in publishes it): the config took effect.
+      expect(JSON.parse((await run(node, 'cat /run/flotilla-sim/containerd.json')).stdout)).toMatchObject({
+        cri: true,
+        systemdCgroup: true,
+      })
+      expect(
+        (await run(node, 'grep -c "sandbox_image = \\"registry.k8s.io/pause:3.10\\"" /etc/containerd/config.toml'))
+          .stdout,
+      ).toBe('1\n')
+      const versions = await run(
+        node,
+        "dpkg-query -W -f '${Package} ${Status} ${Version}\\n' kubelet kubeadm kubectl containerd.io",
+      )
+      expect(versions.stdout).toMatch(/^containerd\.io install ok installed 1\.7\.24-1$/m)
+      for (const p of ['kubeadm', 'kubectl', 'kubelet'])
+        expect(versions.stdout).toMatch(new RegExp(`^${p} hold ok installed 1\\.32\\.4-1\\.1$`, 'm'))
+      expect((await run(node, 'apt-mark showhold')).stdout).toBe('kubeadm\nkubectl\nkubelet\n')
+      expect((await run(node, 'systemctl is-active containerd; systemctl is-enabled kubelet')).stdout).toBe(
+        'active\nenabled\n',
+      )
+    }
+  }, 300_000)
+
+  it('MicroOS: the packages land in a new snapshot, not live before the reboot, live after it', async () => {
+    const [install, reboot, kubelet] = steps.get(microos)! as [Step, Step, Step]
+    await runStepActions(app.ssh, install, ctx)
+    expect(await runCheck(app.ssh, install, ctx)).toEqual({
+      state: 'done',
+      detail: 'installed in a new snapshot, live after the next reboot',
+    })
+    expect((await run(microos, 'rpm -q kubeadm')).stdout).toBe('package kubeadm is not installed\n')
+    expect((await run(microos, 'command -v kubeadm')).code).not.toBe(0)
+    expect((await runCheck(app.ssh, reboot, ctx)).state).toBe('todo')
+    // An interrupted apply runs the transaction again before the reboot: -c keeps the pending one.
+    await runStepActions(app.ssh, install, ctx)
+    const boot = (await run(microos, 'cat /proc/sys/kernel/random/boot_id')).stdout
+    await runStepActions(app.ssh, reboot, ctx)
+    expect((await run(microos, 'cat /proc/sys/kernel/random/boot_id')).stdout).not.toBe(boot)
+    expect(await runCheck(app.ssh, reboot, ctx)).toEqual({
+      state: 'done',
+      detail: 'kubelet, kubeadm and kubectl 1.32.4 are live',
+    })
+    expect((await run(microos, 'rpm -q kubeadm kubelet kubectl')).stdout).toMatch(
+      /^kubeadm-1\.32\.4-150500\.1\.1\.\w+\nkubelet-1\.32\.4-150500\.1\.1\.\w+\nkubectl-1\.32\.4-150500\.1\.1\.\w+\n$/,
+    )
+    expect((await run(microos, 'command -v kubeadm')).code).toBe(0)
+    await runStepActions(app.ssh, kubelet, ctx)
+    for (const step of [install, reboot, kubelet])
+      expect((await runCheck(app.ssh, step, ctx)).state, step.id).toBe('done')
+  }, 300_000)
+
+  it('a second run changes no file and no package', async () => {
+    for (const node of lab.nodes) {
+      const before = (await run(node, SNAPSHOT, true)).stdout
+      expect(before, node.profile).toMatch(node === microos ? /kubeadm-1\.32\.4/ : /containerd\.json/)
+      for (const step of steps.get(node)!) if (step.kind !== 'reboot') await runStepActions(app.ssh, step, ctx)
+      expect((await run(node, SNAPSHOT, true)).stdout, node.profile).toBe(before)
+    }
+  }, 300_000)
+
+  it('each check notices what it guards, and the actions put it right (containerd restarted for a changed config)', async () => {
+    const node = debian
+    const runtime = stepOf(node, 'runtime')
+    const breakages: [string, string][] = [
+      [
+        'sed -i "s/^disabled_plugins = \\[\\]/disabled_plugins = [\\"cri\\"]/" /etc/containerd/config.toml',
+        "/etc/containerd/config.toml disables containerd's CRI plugin",
+      ],
+      [
+        'sed -i "s/SystemdCgroup = true/SystemdCgroup = false/" /etc/containerd/config.toml',
+        '/etc/containerd/config.toml does not set SystemdCgroup = true',
+      ],
+      [
+        'sed -i "s#pause:3.10#pause:3.8#" /etc/containerd/config.toml',
+        '/etc/containerd/config.toml does not use the sandbox image registry.k8s.io/pause:3.10',
+      ],
+      ['systemctl stop containerd', 'containerd is not running'],
+      ['systemctl disable containerd', 'containerd is not enabled'],
+    ]
+    for (const [breakIt, detail] of breakages) {
+      expect((await run(node, breakIt, true)).code, breakIt).toBe(0)
+      expect(await runCheck(app.ssh, runtime, ctx), breakIt).toEqual({ state: 'todo', detail })
+      await runStepActions(app.ssh, runtime, ctx)
+      expect((await runCheck(app.ssh, runtime, ctx)).state, breakIt).toBe('done')
+      expect(JSON.parse((await run(node, 'cat /run/flotilla-sim/containerd.json')).stdout), breakIt).toMatchObject({
+        cri: true,
+        systemdCgroup: true,
+      })
+    }
+    const packages = stepOf(node, 'packages')
+    const pkgBreakages: [string, string][] = [
+      ['apt-mark unhold kubeadm', 'kubeadm 1.32.4 is installed but not held'],
+      ['systemctl disable kubelet', 'the kubelet is not enabled'],
+    ]
+    for (const [breakIt, detail] of pkgBreakages) {
+      expect((await run(node, breakIt, true)).code, breakIt).toBe(0)
+      expect(await runCheck(app.ssh, packages, ctx), breakIt).toEqual({ state: 'todo', detail })
+      await runStepActions(app.ssh, packages, ctx)
+      expect((await runCheck(app.ssh, packages, ctx)).state, breakIt).toBe('done')
+    }
+    // Another patch is not this plan's: the check says which version is there.
+    const [other] = PACKAGES_RECIPES[0]!.steps({
+      ...(await rctx(node)),
+      kubernetes: { minor: '1.32', patch: '1.32.5' },
+    })
+    expect(await runCheck(app.ssh, other!, ctx)).toEqual({
+      state: 'todo',
+      detail: 'kubelet is installed at version 1.32.4-1.1, not 1.32.5',
+    })
+  }, 300_000)
+
+  it('MicroOS checks: the kubelet not enabled, another patch not live; zypper refuses a version the repository lacks', async () => {
+    const [install, reboot, kubelet] = steps.get(microos)! as [Step, Step, Step]
+    expect((await run(microos, 'systemctl disable kubelet', true)).code).toBe(0)
+    expect(await runCheck(app.ssh, kubelet, ctx)).toEqual({ state: 'todo', detail: 'the kubelet is not enabled' })
+    await runStepActions(app.ssh, kubelet, ctx)
+    expect((await runCheck(app.ssh, kubelet, ctx)).state).toBe('done')
+    const r = await run(microos, 'transactional-update -n run zypper -n install -y kubeadm=1.32.5', true)
+    expect(r.code).toBe(104)
+    expect(r.stderr).toContain("No provider of 'kubeadm = 1.32.5' found.")
+    // Another patch than the running system's: both checks say the plan's is not live.
+    const c = { ...(await rctx(microos)), kubernetes: { minor: '1.32', patch: '1.32.5' } }
+    const [install5, reboot5] = PACKAGES_RECIPES[0]!.steps(c) as [Step, Step]
+    expect(await runCheck(app.ssh, install5, ctx)).toEqual({
+      state: 'todo',
+      detail: 'kubectl 1.32.5 is not installed in the running system',
+    })
+    expect((await runCheck(app.ssh, reboot5, ctx)).state).toBe('todo')
+    for (const step of [install, reboot]) expect((await runCheck(app.ssh, step, ctx)).state).toBe('done')
+  }, 120_000)
+})
