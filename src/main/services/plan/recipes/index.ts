@@ -5,6 +5,7 @@
  * also proves that every earlier change survives one.
  */
 import type { Recipe } from '../step'
+import { haproxyRecipe } from './haproxy'
 import { kernelModulesRecipe } from './kernel-modules'
 import { packagesRepositoryRecipe } from './packages-repository'
 import { piCmdlineRecipe } from './pi-cmdline'
@@ -28,3 +29,11 @@ export { isRebootAction, REBOOT_COMMAND } from './pi-cmdline'
  * step carries `consent`), for a host whose probe found leftovers of an old cluster.
  */
 export { resetRecipe } from './reset'
+
+/**
+ * The endpoint phase (issue 13 §1): HAProxy on the host whose roles include `haproxy`. Not a
+ * prepare recipe: the planner places it. For an `address` endpoint the plan prints
+ * externalLoadBalancerSnippet() instead.
+ */
+export const ENDPOINT_RECIPES: readonly Recipe[] = [haproxyRecipe]
+export { externalLoadBalancerSnippet, haproxyConfig } from './haproxy-config'
