@@ -449,9 +449,12 @@ function start(name) {
     const limitMs = ['0', 'infinity'].includes(timeout) ? 300_000 : parseSeconds(timeout) * 1000
     const started = Date.now()
     for (;;) {
-      if (/^READY=1$/m.test(read(notifyFile))) return
+      if (/^READY=1$/m.test(read(notifyFile))) return stopNotifyListener(dir)
       const st = runtimeState(name)
-      if (st.active === 'failed' || st.active === 'inactive' || st.result) fail(1, jobFailed(name, 'start'))
+      if (st.active === 'failed' || st.active === 'inactive' || st.result) {
+        stopNotifyListener(dir)
+        fail(1, jobFailed(name, 'start'))
+      }
       if (Date.now() - started > limitMs) {
         stop(name)
         fs.writeFileSync(path.join(dir, 'result'), 'failed timeout')
@@ -489,11 +492,15 @@ except socket.timeout:
 finally:
     os.unlink(path)
 `
+// Once the start is decided (READY=1 seen, failed, stopped) nothing listens any more.
+function stopNotifyListener(dir) {
+  const pid = Number(read(path.join(dir, 'notify-listener-pid')))
+  if (pid && alive(pid)) process.kill(pid, 'SIGKILL')
+  for (const f of ['notify-listener-pid', 'notify.sock']) fs.rmSync(path.join(dir, f), { force: true })
+}
 function notifySocket(dir, notifyFile) {
   const socketPath = path.join(dir, 'notify.sock')
-  const old = Number(read(path.join(dir, 'notify-listener-pid')))
-  if (old && alive(old)) process.kill(old, 'SIGKILL')
-  fs.rmSync(socketPath, { force: true })
+  stopNotifyListener(dir)
   const listener = spawn('/usr/bin/python3', ['-c', NOTIFY_LISTENER, socketPath, notifyFile], {
     detached: true,
     stdio: 'ignore',
@@ -554,10 +561,8 @@ function stop(name, { quietIfUnknown = false } = {}) {
       /* gone */
     }
   }
-  const listener = Number(read(path.join(dir, 'notify-listener-pid')))
-  if (listener && alive(listener)) process.kill(listener, 'SIGKILL')
-  for (const f of ['result', 'main-pid', 'supervisor-pid', 'notify-listener-pid', 'notify.sock'])
-    fs.rmSync(path.join(dir, f), { force: true })
+  stopNotifyListener(dir)
+  for (const f of ['result', 'main-pid', 'supervisor-pid']) fs.rmSync(path.join(dir, f), { force: true })
 }
 
 function wantsLinks(unit) {
