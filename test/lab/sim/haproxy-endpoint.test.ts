@@ -122,11 +122,15 @@ async function openThroughEndpoint(): Promise<{ socket: TLSSocket; ask: (path: s
         const m = /content-length: (\d+)\r\n[\s\S]*?\r\n\r\n([\s\S]*)$/i.exec(data)
         if (m && m[2]!.length >= Number(m[1])) {
           socket.off('data', onData)
+          clearTimeout(timer)
           resolve(m[2]!)
         }
       }
       socket.on('data', onData)
+      // A deadline, not a speed check: a connection a restart orphaned may neither answer nor close.
+      const timer = setTimeout(() => reject(new Error(`no answer to ${path} on this connection within 20 s`)), 20_000)
       socket.once('error', reject)
+      socket.once('close', () => reject(new Error(`the connection closed before an answer to ${path}`)))
       socket.once('end', () => reject(new Error(`the connection closed before an answer to ${path}`)))
       socket.write(`GET ${path} HTTP/1.1\r\nHost: api\r\nConnection: keep-alive\r\n\r\n`)
     })
@@ -256,13 +260,13 @@ describe('the HAProxy endpoint on a Raspberry Pi', () => {
     expect((await runCheck(app.ssh, step, ctx)).state).toBe('todo')
     await runStepActions(app.ssh, step, ctx)
     expect(await runCheck(app.ssh, step, ctx)).toMatchObject({ state: 'done' })
+    // The connection made before the reload still carries requests to the same backend.
+    expect(await conn.ask('/second')).toBe(first.replace('/first', '/second'))
     // Reloaded, not restarted: the same master, a line of the new config in its stats.
     expect((await run('cat /run/haproxy.pid')).stdout).toBe(masterBefore)
     await waitUntil('the new worker serves cp-c', async () => serverStatus(await showStat(), 'cp-c') !== undefined)
     const verify = await app.ssh.run(host.id, step.verify!.command, { sudo: true }, ctx)
     expect(verify.exitCode).toBe(0)
-    // The connection made before the reload still carries requests to the same backend.
-    expect(await conn.ask('/second')).toBe(first.replace('/first', '/second'))
     conn.socket.destroy()
   }, 120_000)
 
