@@ -4,6 +4,10 @@
  * systemctl stand-in: Type=notify over a real datagram socket, `reload` = ExecReload=, i.e.
  * `haproxy -c` then SIGUSR2 to the master).
  *
+ * HAProxy is on the node already (the host's package, seen through the node's overlay and in its
+ * dpkg database), so the recipe's apt install is a no-op here: the lab's upstream has no Debian
+ * archive to install it from. The rest of the step runs for real.
+ *
  * The load balancer is a Raspberry Pi with password sudo, as in the field guide. The control planes
  * are fake API servers in this test process (the desk): HTTPS answering `/readyz` with 200 and any
  * other path with their own name, one on the desk's address, one on the lab's second desk address
