@@ -262,6 +262,12 @@ describe('the HAProxy endpoint on a Raspberry Pi', () => {
     const grown = { ...cluster(), hosts: [...cluster().hosts, cp('cp-c', deskAddress.replace(/\.\d+$/, '.250'))] }
     const step = stepFor(grown)
     expect((await runCheck(app.ssh, step, ctx)).state).toBe('todo')
+    // The verify wants every planned control plane in HAProxy's stats: not so before the reload.
+    const early = await app.ssh.run(host.id, step.verify!.command, { sudo: true }, ctx)
+    expect([early.exitCode, early.stdout.toString()]).toEqual([
+      1,
+      "HAProxy's stats do not list the backend server cp-c\n",
+    ])
     await runStepActions(app.ssh, step, ctx)
     expect(await runCheck(app.ssh, step, ctx)).toMatchObject({ state: 'done' })
     // The connection made before the reload still carries requests to the same backend.
