@@ -157,9 +157,13 @@ describe('systemctl stand-in', () => {
 
   it('waits for READY=1 from a Type=notify service, and times out like systemd without it', async () => {
     await sh(
-      `printf '%s\\n' '#!/bin/sh' 'sleep 1' 'echo READY=1 > "$NOTIFY_SOCKET"' 'exec sleep 3600' | sudo tee /usr/local/bin/simnotify >/dev/null && sudo chmod 755 /usr/local/bin/simnotify`,
+      `printf '%s\\n' '#!/bin/sh' 'sleep 1' 'exec python3 "$1"' | sudo tee /usr/local/bin/simnotify >/dev/null && sudo chmod 755 /usr/local/bin/simnotify`,
     )
-    await sh(unit('simready', '[Service]\nType=notify\nExecStart=/usr/local/bin/simnotify'))
+    // sd_notify(3) as a real binary does it: one datagram to $NOTIFY_SOCKET, from the main process.
+    await sh(
+      `printf '%s\\n' 'import os, socket' 's = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)' 's.sendto(b"READY=1", os.environ["NOTIFY_SOCKET"])' 'os.execv("/usr/bin/sleep", ["sleep", "3600"])' | sudo tee /usr/local/bin/simnotify.py >/dev/null`,
+    )
+    await sh(unit('simready', '[Service]\nType=notify\nExecStart=/usr/local/bin/simnotify /usr/local/bin/simnotify.py'))
     const ready = await sh('sudo systemctl start simready; echo rc=$?; systemctl is-active simready')
     expect(ready.stdout).toBe('rc=0\nactive\n')
     await sh('sudo systemctl stop simready')
@@ -167,6 +171,53 @@ describe('systemctl stand-in', () => {
     const silent = await sh('sudo systemctl start simsilent; echo rc=$?; systemctl is-active simsilent')
     expect(silent.stderr).toContain('Job for simsilent.service failed because a timeout was exceeded.')
     expect(silent.stdout).toBe('rc=1\nfailed\n')
+  })
+
+  it('reloads a running unit with its ExecReload= lines and $MAINPID, and refuses what systemd refuses', async () => {
+    await sh(
+      `printf '%s\\n' '#!/bin/bash' 'trap "echo reloaded >> /run/simreload.log" HUP' 'while :; do sleep 0.1; done' | sudo tee /usr/local/bin/simreload >/dev/null && sudo chmod 755 /usr/local/bin/simreload && sudo rm -f /run/simreload.log`,
+    )
+    await sh(
+      unit(
+        'simreload',
+        '[Service]\nExecStart=/usr/local/bin/simreload\nExecReload=/usr/bin/test -n $MAINPID\nExecReload=/bin/kill -HUP $MAINPID',
+      ),
+    )
+    const inactive = await sh('sudo systemctl reload simreload')
+    expect([inactive.code, inactive.stderr.trim()]).toEqual([1, 'simreload.service is not active, cannot reload.'])
+    expect((await sh('sudo systemctl start simreload && sudo systemctl reload simreload')).code).toBe(0)
+    await waitUntil(
+      'the HUP reached the main process',
+      async () => (await sh('cat /run/simreload.log')).stdout === 'reloaded\n',
+      10_000,
+      100,
+    )
+    expect((await sh('systemctl is-active simreload')).stdout).toBe('active\n')
+    const user = await sh('systemctl reload simreload')
+    expect(user).toMatchObject({ code: 1, stderr: expect.stringContaining('Interactive authentication required.') })
+    const missing = await sh('sudo systemctl reload simnothing')
+    expect([missing.code, missing.stderr.trim()]).toEqual([
+      5,
+      'Failed to reload simnothing.service: Unit simnothing.service not found.',
+    ])
+    await sh(unit('simnoreload', SLEEPER))
+    await sh('sudo systemctl start simnoreload')
+    const na = await sh('sudo systemctl reload simnoreload')
+    expect([na.code, na.stderr.trim()]).toEqual([
+      1,
+      'Failed to reload simnoreload.service: Job type reload is not applicable for unit simnoreload.service.',
+    ])
+    await sh('sudo systemctl stop simnoreload simreload')
+    // A failing ExecReload= fails the job; the service keeps running as it was.
+    await sh(unit('simbadreload', '[Service]\nExecStart=/usr/bin/sleep 3600\nExecReload=/bin/false'))
+    const bad = await sh(
+      'sudo systemctl start simbadreload && sudo systemctl reload simbadreload; echo rc=$?; systemctl is-active simbadreload',
+    )
+    expect(bad.stdout).toBe('rc=1\nactive\n')
+    expect(bad.stderr).toContain(
+      'Job for simbadreload.service failed because the control process exited with error code.',
+    )
+    await sh('sudo systemctl stop simbadreload')
   })
 
   it('keeps using the loaded unit until daemon-reload, with systemd warning', async () => {

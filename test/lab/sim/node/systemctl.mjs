@@ -54,6 +54,7 @@ const DIRECTIVES = {
       'RestartSec',
       'RemainAfterExit',
       'User',
+      'ExecReload',
     ],
     noEffect: [
       'KillMode',
@@ -74,7 +75,6 @@ const DIRECTIVES = {
       'StartLimitBurst',
       'CPUAccounting',
       'MemoryAccounting',
-      'ExecReload',
       'StandardOutput',
       'StandardError',
       'Nice',
@@ -417,7 +417,7 @@ function start(name) {
   // simulator's services (containerd, k3s) write `READY=1` into; see sd-notify.mjs.
   const notifyFile = path.join(dir, 'notify')
   fs.rmSync(notifyFile, { force: true })
-  if (type === 'notify') env.NOTIFY_SOCKET = notifyFile
+  if (type === 'notify') env.NOTIFY_SOCKET = notifySocket(dir, notifyFile)
   const envList = Object.entries(env)
     .map(([k, v]) => `${k}=${v}\0`)
     .join('')
@@ -449,9 +449,12 @@ function start(name) {
     const limitMs = ['0', 'infinity'].includes(timeout) ? 300_000 : parseSeconds(timeout) * 1000
     const started = Date.now()
     for (;;) {
-      if (/^READY=1$/m.test(read(notifyFile))) return
+      if (/^READY=1$/m.test(read(notifyFile))) return stopNotifyListener(dir)
       const st = runtimeState(name)
-      if (st.active === 'failed' || st.active === 'inactive' || st.result) fail(1, jobFailed(name, 'start'))
+      if (st.active === 'failed' || st.active === 'inactive' || st.result) {
+        stopNotifyListener(dir)
+        fail(1, jobFailed(name, 'start'))
+      }
       if (Date.now() - started > limitMs) {
         stop(name)
         fs.writeFileSync(path.join(dir, 'result'), 'failed timeout')
@@ -462,6 +465,70 @@ function start(name) {
       }
       sleep(100)
     }
+  }
+}
+
+// Type=notify: a real datagram socket, as systemd's, so a real binary's sd_notify(3) is heard (the
+// packaged haproxy.service runs `haproxy -Ws`, which says READY=1 there). A small python3 listener
+// appends what it receives to the notify file the start waits on, and exits after READY=1 (later
+// messages then go unheard, as they change nothing here). The simulator's own stand-ins write the
+// file directly (sd-notify.mjs, timesync.sh): it sits next to the socket.
+const NOTIFY_LISTENER = `
+import os, socket, sys
+path, out = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(path)
+os.chmod(path, 0o777)
+s.settimeout(310)
+try:
+    while True:
+        data = s.recv(4096)
+        with open(out, 'ab') as f:
+            f.write(data if data.endswith(b'\\n') else data + b'\\n')
+        if b'READY=1' in data.split(b'\\n'):
+            break
+except socket.timeout:
+    pass
+finally:
+    os.unlink(path)
+`
+// Once the start is decided (READY=1 seen, failed, stopped) nothing listens any more.
+function stopNotifyListener(dir) {
+  const pid = Number(read(path.join(dir, 'notify-listener-pid')))
+  if (pid && alive(pid)) process.kill(pid, 'SIGKILL')
+  for (const f of ['notify-listener-pid', 'notify.sock']) fs.rmSync(path.join(dir, f), { force: true })
+}
+function notifySocket(dir, notifyFile) {
+  const socketPath = path.join(dir, 'notify.sock')
+  stopNotifyListener(dir)
+  const listener = spawn('/usr/bin/python3', ['-c', NOTIFY_LISTENER, socketPath, notifyFile], {
+    detached: true,
+    stdio: 'ignore',
+  })
+  listener.unref()
+  fs.writeFileSync(path.join(dir, 'notify-listener-pid'), String(listener.pid))
+  // The service may notify at once: it must find the socket bound.
+  for (let i = 0; i < 100 && !fs.existsSync(socketPath); i++) sleep(20)
+  if (!fs.existsSync(socketPath)) fail(1, `flotilla-sim: the notify socket of ${path.basename(dir)} did not come up`)
+  return socketPath
+}
+
+// ExecReload= lines in order with $MAINPID (systemd's reload job); the unit must be running.
+function reload(name) {
+  const unit = loadUnit(name)
+  if (!unit) fail(5, `Failed to reload ${name}: Unit ${name} not found.`)
+  const lines = unit.sections.Service.ExecReload ?? []
+  if (!lines.length) fail(1, `Failed to reload ${name}: Job type reload is not applicable for unit ${name}.`)
+  const state = runtimeState(name)
+  if (state.active !== 'active' || !state.pid) fail(1, `${name} is not active, cannot reload.`)
+  const env = { ...environment(unit), MAINPID: String(state.pid) }
+  for (const line of lines) {
+    const { argv, ignoreFailure } = commandLine(unit, line, env)
+    const log = fs.openSync(`/var/log/flotilla-sim/${unit.name}.log`, 'a')
+    const res = spawnSyncSafe(argv, env, log)
+    fs.closeSync(log)
+    // A failed reload leaves the service running as it was (systemd: the job fails, the unit stays).
+    if (res !== 0 && !ignoreFailure) fail(1, jobFailed(name, 'reload'))
   }
 }
 
@@ -494,6 +561,7 @@ function stop(name, { quietIfUnknown = false } = {}) {
       /* gone */
     }
   }
+  stopNotifyListener(dir)
   for (const f of ['result', 'main-pid', 'supervisor-pid']) fs.rmSync(path.join(dir, f), { force: true })
 }
 
@@ -596,6 +664,7 @@ const VERBS_NEED_UNITS = [
   'start',
   'stop',
   'restart',
+  'reload',
   'enable',
   'disable',
   'is-active',
@@ -610,6 +679,7 @@ const ROOT_VERBS = [
   'start',
   'stop',
   'restart',
+  'reload',
   'enable',
   'disable',
   'daemon-reload',
@@ -682,6 +752,9 @@ function main(argv0, args) {
         stop(u)
         start(u)
       }
+      return 0
+    case 'reload':
+      units.forEach(reload)
       return 0
     case 'preset':
       // Debian's preset policy is "enable *" (no preset files): preset = enable per [Install].

@@ -19,8 +19,8 @@ esac
 mkdir -p /run/flotilla-sim
 echo "$name" >/run/flotilla-sim/clock-synchronized
 echo "$name: clock synchronized (flotilla-sim: the lab host's clock)"
-# Type=notify: the systemctl stand-in's notification file (see sd-notify.mjs).
-case ${NOTIFY_SOCKET:-} in /run/flotilla-sim/*) echo READY=1 >"$NOTIFY_SOCKET" ;; esac
+# Type=notify: the systemctl stand-in's notification file, next to its socket (see sd-notify.mjs).
+case ${NOTIFY_SOCKET:-} in /run/flotilla-sim/*) echo READY=1 >>"${NOTIFY_SOCKET%/*}/notify" ;; esac
 trap 'exit 0' TERM INT
 # Wait without a child process (tests look for their own `sleep`s with pgrep): read from a pipe
 # nobody writes to, held open read-write so it never reaches end of file.

@@ -5,9 +5,12 @@
  * also proves that every earlier change survives one.
  */
 import type { Recipe } from '../step'
+import { haproxyRecipe } from './haproxy'
 import { kernelModulesRecipe } from './kernel-modules'
+import { packagesRecipe } from './packages'
 import { packagesRepositoryRecipe } from './packages-repository'
 import { piCmdlineRecipe } from './pi-cmdline'
+import { runtimeRecipe } from './runtime'
 import { swapRecipe } from './swap'
 import { sysctlRecipe } from './sysctl'
 import { timeSyncRecipe } from './time-sync'
@@ -36,7 +39,13 @@ export { resetRecipe } from './reset'
  */
 export { runtimeRecipe } from './runtime'
 export { packagesRecipe } from './packages'
-import { packagesRecipe } from './packages'
-import { runtimeRecipe } from './runtime'
 export const RUNTIME_RECIPES: readonly Recipe[] = [runtimeRecipe]
 export const PACKAGES_RECIPES: readonly Recipe[] = [packagesRecipe]
+
+/**
+ * The endpoint phase (issue 13 §1): HAProxy on the host whose roles include `haproxy`. Not a
+ * prepare recipe: the planner places it. For an `address` endpoint the plan prints
+ * externalLoadBalancerSnippet() instead.
+ */
+export const ENDPOINT_RECIPES: readonly Recipe[] = [haproxyRecipe]
+export { externalLoadBalancerSnippet, haproxyConfig } from './haproxy-config'
