@@ -12,6 +12,7 @@ import { AppError } from '../../shared/errors'
 import type { PlanView } from '../../shared/types'
 import { resolveHostRef } from '../services/clusters/host-ref'
 import { readSpecYaml } from '../services/clusters/spec-yaml'
+import { envSecret } from '../services/secrets/env-secrets'
 import { readSpecFile, resolveCluster, toNumber } from './cli-helpers'
 import type { CliContext } from './hosts-commands'
 import { printOpLog } from './ops-commands'
@@ -61,6 +62,9 @@ export function registerApplyCommands(program: Command, ctx: CliContext): void {
         ...(specYaml !== undefined ? { specYaml } : {}),
         ...(o.resetLeftovers.length ? { resetConsent: o.resetLeftovers } : {}),
       }
+      // A script gives the sudo password by environment; it is used only where sudo asks for one.
+      const sudo = envSecret('FLOTILLA_SUDO_PASSWORD')
+      if (sudo) for (const host of await api.hosts.list()) await api.ssh.provideSecret(host.id, 'sudo', sudo.reveal())
       const view = await api.plan.compute(cluster, { ...source, checks: true })
       if (!ctx.json()) ctx.out.stdout(planText(view))
       if (view.blocked) throw new CliExit(1)
