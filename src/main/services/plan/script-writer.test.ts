@@ -52,7 +52,9 @@ function view(dir: string, extra: PlanStepView[] = []): PlanView {
     kubernetes: { minor: '1.32', patch: '1.32.4' },
     problems: [],
     blocked: false,
-    hosts: [{ hostId: 'h1', host: 'n1', roles: ['control-plane'], steps: steps.map((s) => s.id), factsHash: 'ef'.repeat(32) }],
+    hosts: [
+      { hostId: 'h1', host: 'n1', roles: ['control-plane'], steps: steps.map((s) => s.id), factsHash: 'ef'.repeat(32) },
+    ],
     steps,
     summary: { steps: steps.length, done: 0, todo: steps.length, unknown: 0, notChecked: 0 },
   }
