@@ -144,6 +144,12 @@ describe('flotilla apply: the prepare phase on four sim nodes', () => {
     const { lab, specFile } = s
     const pi = lab.nodes[1]!
     const bootBefore = (await lab.nodeExec(pi, 'cat /proc/sys/kernel/random/boot_id')).stdout
+    // Without a terminal to ask at, and without --yes, nothing is applied.
+    const unasked = await cli(s, ['apply', 'homelab', '-f', specFile])
+    expect(unasked.code).toBe(1)
+    expect(unasked.stderr).toContain('Not applied: there is no terminal to ask at.')
+    expect(await snapshot(lab, pi)).toBe(s.before[1])
+
     const first = await cli(s, ['apply', 'homelab', '-f', specFile, '--yes'])
     expect(first.code, first.stdout + first.stderr).toBe(0)
     expect(first.stdout).toContain('homelab: every step is done.')

@@ -78,14 +78,16 @@ async function run(steps: Step[], options: Omit<RunnerOptions, 'ctx'>, cancelAft
       error = e
       return undefined
     })
-  const journal = new Map(ops.get('op1').steps.map((s) => [s.stepId, s]))
-  return { outcome, error, journal, log: ops.logOf('op1') }
+  const detail = ops.get('op1')
+  const journal = new Map(detail.steps.map((s) => [s.stepId, s]))
+  return { outcome, error, journal, log: ops.logOf('op1'), op: detail.op }
 }
 
 describe('runPlanSteps', () => {
   it('runs every step once, deps first, hosts in parallel within the bound', async () => {
     const fleet = fakeFleet()
-    const { outcome, journal } = await run(chain(), { ssh: fleet.ssh, parallel: 2 })
+    const { outcome, journal, op } = await run(chain(), { ssh: fleet.ssh, parallel: 2 })
+    expect(op).toMatchObject({ done: 9, total: 9 })
     expect([...fleet.applied].sort()).toEqual(
       chain()
         .map((s) => s.id)

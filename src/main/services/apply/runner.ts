@@ -72,6 +72,7 @@ export async function runPlanSteps(steps: readonly Step[], options: RunnerOption
   const busyHosts = new Set<string>()
   const running = new Set<Promise<void>>()
   let cancelled = false
+  let ended = 0
 
   const finished = (id: string) => outcomes.get(id) === 'done' || outcomes.get(id) === 'skipped'
   const started = new Set<string>()
@@ -114,6 +115,8 @@ export async function runPlanSteps(steps: readonly Step[], options: RunnerOption
       const tracked = task.finally(() => {
         busyHosts.delete(s.hostId)
         running.delete(tracked)
+        // The operation's bar: steps ended of all steps (the tray shows per-host steps from the journal events).
+        ctx.progress({ step: `${s.id}: ${outcomes.get(s.id)}`, done: ++ended, total: steps.length })
       })
       running.add(tracked)
     }
