@@ -179,7 +179,7 @@ describe('flotilla apply: the prepare phase on four sim nodes', () => {
     expect(logs.code, logs.stderr).toBe(0)
     expect(logs.stdout).toMatch(new RegExp(`\\[${pi.hostname} ${pi.hostname}/swap\\] applying`))
     expect(logs.stdout).not.toContain(pi.password!)
-  })
+  }, 600_000)
 })
 
 describe('flotilla apply, killed -9 at random points, resumes', () => {
@@ -222,7 +222,7 @@ describe('flotilla apply, killed -9 at random points, resumes', () => {
     s.lab.nodes.forEach((n, i) => expect(changes(s.before[i]!, after[i]!, n), n.hostname).toEqual(uninterrupted[i]))
     const again = await cli(s, ['apply', 'homelab', '-f', s.specFile, '--yes'])
     expect(again.stdout).toContain('Nothing to do')
-  })
+  }, 900_000)
 })
 
 type Kill =
