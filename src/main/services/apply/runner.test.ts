@@ -26,6 +26,7 @@ function fakeFleet(hooks: { onApply?: (id: string, ctx: OperationContext) => Pro
       calls.push(`${hostId}: ${command.text}`)
       const [verb, id] = command.text.split(' ') as [string, string]
       if (verb === 'check') return result(done.has(id) ? 0 : 1, done.has(id) ? `${id} is done` : `${id} is to do`)
+      if (verb === 'unknowable') return result(2, '', 'head: cannot open /boot/firmware/cmdline.txt')
       if (verb === 'verify-later') return result(calls.filter((c) => c.endsWith(command.text)).length >= 3 ? 0 : 1)
       active++
       maxActive = Math.max(maxActive, active)
@@ -193,6 +194,15 @@ describe('runPlanSteps', () => {
     expect(journal.get('b/1')?.state).toBe('cancelled')
     expect(fleet.applied).toEqual(['a/1', 'a/2', 'a/3'])
     expect(journal.get('c/1')?.state).toBe('cancelled')
+  })
+
+  it('applies nothing when the check cannot tell (exit 2): the step fails with the check’s reason', async () => {
+    const fleet = fakeFleet()
+    const s = step('a/1', 'a', [], { check: { command: sh`unknowable a/1`, sudo: true } })
+    const { outcome } = await run([s], { ssh: fleet.ssh })
+    expect(fleet.applied).toEqual([])
+    expect(outcome?.failures[0]?.error.message).toContain('could not tell whether it is done')
+    expect(outcome?.failures[0]?.error.message).toContain('head: cannot open /boot/firmware/cmdline.txt')
   })
 
   it('runs a consent step only with consent', async () => {
