@@ -84,6 +84,10 @@ export const CHANNEL_ROUTES = {
     adapt: (cluster: string, options: PlanComputeOptions = {}, _options?: OpOptions) => [cluster, options],
   },
 
+  'apply:run': { to: 'apply.run', op: 2 },
+  'apply:lock': { to: 'apply.lock' },
+  'apply:break-lock': { to: 'apply.breakLock' },
+
   'vault:status': { to: 'vault.status' },
   // `passphrase` is required for passphrase mode and ignored (null) for keychain mode.
   'vault:setup': {

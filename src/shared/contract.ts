@@ -12,6 +12,7 @@ import type { KubeconfigInvoke } from './channels/kubeconfig'
 import type { PkiEvents, PkiInvoke } from './channels/pki'
 import type { VaultEvents, VaultInvoke } from './channels/vault'
 import type { PlanInvoke } from './channels/plan'
+import type { ApplyInvoke } from './channels/apply'
 import type { AppErrorData } from './errors'
 
 /** Every invoke channel: `domain:action` → positional args and result. Domains live in ./channels. */
@@ -25,7 +26,8 @@ export interface InvokeContract
     KubeconfigInvoke,
     SshInvoke,
     DiscoveryInvoke,
-    PlanInvoke {}
+    PlanInvoke,
+    ApplyInvoke {}
 
 /** Every event pushed from the services to the UI. */
 export interface EventContract extends AppEvents, HostsEvents, ClustersEvents, VaultEvents, PkiEvents, SshEvents {}

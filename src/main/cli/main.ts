@@ -17,6 +17,7 @@ import { registerKubeconfigCommands } from './kubeconfig-commands'
 import { registerOpsCommands } from './ops-commands'
 import { registerPkiCommands } from './pki-commands'
 import { registerPlanCommands } from './plan-commands'
+import { registerApplyCommands } from './apply-commands'
 import { registerSshCommands } from './ssh-commands'
 import { registerVaultCommands } from './vault-commands'
 import { jsonText, CliExit, consoleOutput, printError, type Output } from './output'
@@ -80,6 +81,7 @@ export async function runCli(
   registerVaultCommands(program, context)
   registerPlanCommands(program, context)
   registerOpsCommands(program, context)
+  registerApplyCommands(program, context)
 
   try {
     await program.parseAsync(argv, { from: 'user' })

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import type { OperationInfo, OpStep } from '../../shared/types'
+import type { OperationInfo, OpLogFilter, OpStep } from '../../shared/types'
 import { print } from './cli-helpers'
 import type { CliContext } from './hosts-commands'
 import { jsonText, table, terminalSafe } from './output'
@@ -70,22 +70,27 @@ export function registerOpsCommands(program: Command, ctx: CliContext): void {
     .description("an operation's log (redacted), of one host and/or step when asked")
     .option('--host <hostId>', 'only this host’s lines (its id)')
     .option('--step <stepId>', 'only this step’s lines')
-    .action(async (id: string, o: { host?: string; step?: string }) => {
-      const lines = await ctx.app().api.ops.log(id, {
+    .action((id: string, o: { host?: string; step?: string }) =>
+      printOpLog(ctx, id, {
         ...(o.host !== undefined ? { hostId: o.host } : {}),
         ...(o.step !== undefined ? { stepId: o.step } : {}),
+      }),
+    )
+}
+
+/** Prints an operation's log (`[host step] line`), or its lines as JSON; `flotilla logs` shares it. */
+export async function printOpLog(ctx: CliContext, id: string, filter: OpLogFilter): Promise<void> {
+  const lines = await ctx.app().api.ops.log(id, filter)
+  if (ctx.json()) return ctx.out.stdout(jsonText(lines))
+  const hostName = await hostNames(ctx)
+  ctx.out.stdout(
+    lines
+      .map((l) => {
+        const where = [l.hostId ? hostName(l.hostId) : '', l.stepId ?? ''].filter(Boolean).join(' ')
+        return terminalSafe(`${where ? `[${where}] ` : ''}${l.line}`, { singleLine: true }) + '\n'
       })
-      if (ctx.json()) return ctx.out.stdout(jsonText(lines))
-      const hostName = await hostNames(ctx)
-      ctx.out.stdout(
-        lines
-          .map((l) => {
-            const where = [l.hostId ? hostName(l.hostId) : '', l.stepId ?? ''].filter(Boolean).join(' ')
-            return terminalSafe(`${where ? `[${where}] ` : ''}${l.line}`, { singleLine: true }) + '\n'
-          })
-          .join(''),
-      )
-    })
+      .join(''),
+  )
 }
 
 function stateWord(op: OperationInfo): string {

@@ -33,6 +33,7 @@ function view(steps: PlanStepView[], extra: Partial<PlanView> = {}): PlanView {
   return {
     cluster: 'homelab',
     specHash: '0123456789abcdef'.repeat(4),
+    factsFingerprint: 'cd'.repeat(32),
     createdAt: '2026-12-07T09:00:00.000Z',
     kubernetes: { minor: '1.32', patch: '1.32.4' },
     problems: [],
@@ -44,6 +45,7 @@ function view(steps: PlanStepView[], extra: Partial<PlanView> = {}): PlanView {
         roles: ['control-plane'],
         steps: steps.map((s) => s.id),
         probedAt: '2026-12-07T08:59:00.000Z',
+        factsHash: 'ef'.repeat(32),
       },
     ],
     steps,

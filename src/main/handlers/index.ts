@@ -9,6 +9,7 @@ import { vaultHandlers } from './vault-handlers'
 import { sshHandlers } from './ssh-handlers'
 import { discoveryHandlers } from './discovery-handlers'
 import { planHandlers } from './plan-handlers'
+import { applyHandlers } from './apply-handlers'
 
 /** Maps each contract channel to the service call that answers it, one file per domain. */
 export function createHandlers(services: Services, info: AppInfo): Handlers {
@@ -21,5 +22,6 @@ export function createHandlers(services: Services, info: AppInfo): Handlers {
     ...pkiHandlers(services),
     ...discoveryHandlers(services),
     ...planHandlers(services),
+    ...applyHandlers(services, info),
   }
 }

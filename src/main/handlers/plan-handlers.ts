@@ -1,5 +1,7 @@
 import type { PlanInvoke } from '../../shared/channels/plan'
+import type { ClusterSpecDocument } from '../../shared/cluster-spec'
 import { AppError } from '../../shared/errors'
+import type { Cluster } from '../../shared/types'
 import type { Services } from '../app'
 import { readSpecYaml } from '../services/clusters/spec-yaml'
 import { recordLastResults } from '../services/inventory/last-results'
@@ -9,9 +11,9 @@ import { PREPARE_RECIPES, resetRecipe } from '../services/plan/recipes'
 import { resolveEndpointName, validateSpec } from '../services/plan/validate'
 import type { HandlersOf } from '../transport/dispatcher'
 
-/** `plan:compute`: an operation that changes nothing (re-probes, validation, read-only checks). */
-export function planHandlers({ ops, inventory, identify, ssh, clusters }: Services): HandlersOf<PlanInvoke> {
-  const service = new PlanService({
+/** The plan service as every handler builds it (plan:compute, apply:run plan the same way). */
+export function createPlanService({ inventory, identify, ssh }: Services): PlanService {
+  return new PlanService({
     inventory,
     identify,
     ssh,
@@ -22,21 +24,37 @@ export function planHandlers({ ops, inventory, identify, ssh, clusters }: Servic
     checkLogins: async (hostIds, ctx) =>
       recordLastResults(inventory, 'lastLogin', await ssh.check(hostIds, ctx), new Date().toISOString()),
   })
+}
+
+/** The spec to plan: the file's (`specYaml`), else the stored cluster's; and that stored cluster. */
+export function specFor(
+  clusters: Services['clusters'],
+  ref: string,
+  specYaml: string | undefined,
+): { spec: ClusterSpecDocument; existing: Cluster | undefined } {
+  const existing = clusters.find(ref)
+  const spec = specYaml !== undefined ? readSpecYaml(specYaml) : existing?.spec
+  if (!spec)
+    throw new AppError(
+      'CLUSTER_NOT_FOUND',
+      `No cluster "${ref}" (see: flotilla clusters list), and no spec file was given.`,
+    )
+  if (specYaml !== undefined && spec.metadata.name !== ref.trim().toLowerCase() && existing?.id !== ref) {
+    throw new AppError(
+      'INVALID_INPUT',
+      `The spec file is for cluster "${spec.metadata.name}", not "${ref}": plan it as ${spec.metadata.name}, or fix metadata.name.`,
+    )
+  }
+  return { spec, existing }
+}
+
+/** `plan:compute`: an operation that changes nothing (re-probes, validation, read-only checks). */
+export function planHandlers(services: Services): HandlersOf<PlanInvoke> {
+  const { ops, clusters } = services
+  const service = createPlanService(services)
   return {
     'plan:compute': (opId, ref, options) => {
-      const existing = clusters.find(ref)
-      const spec = options.specYaml !== undefined ? readSpecYaml(options.specYaml) : existing?.spec
-      if (!spec)
-        throw new AppError(
-          'CLUSTER_NOT_FOUND',
-          `No cluster "${ref}" (see: flotilla clusters list), and no spec file was given.`,
-        )
-      if (options.specYaml !== undefined && spec.metadata.name !== ref.trim().toLowerCase() && existing?.id !== ref) {
-        throw new AppError(
-          'INVALID_INPUT',
-          `The spec file is for cluster "${spec.metadata.name}", not "${ref}": plan it as ${spec.metadata.name}, or fix metadata.name.`,
-        )
-      }
+      const { spec, existing } = specFor(clusters, ref, options.specYaml)
       return ops.run(
         {
           id: opId,

@@ -13,6 +13,7 @@ import { pkiSchemas } from './pki'
 import { vaultSchemas } from './vault'
 import { discoverySchemas } from './discovery'
 import { planSchemas } from './plan'
+import { applySchemas } from './apply'
 
 export const CHANNEL_SCHEMAS: Record<Channel, ChannelSchema> = {
   ...appSchemas,
@@ -24,4 +25,5 @@ export const CHANNEL_SCHEMAS: Record<Channel, ChannelSchema> = {
   ...sshSchemas,
   ...discoverySchemas,
   ...planSchemas,
+  ...applySchemas,
 }

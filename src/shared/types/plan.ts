@@ -98,12 +98,19 @@ export interface PlanHostView {
   steps: string[]
   /** When the facts the plan used were probed (ISO). */
   probedAt?: string
+  /** sha256 of the host's facts (volatile ones left out) and its steps: apply names a host whose hash changed. */
+  factsHash: string
 }
 
 export interface PlanView {
   cluster: string
   /** sha256 of the canonical spec the plan was made from (apply refuses a plan whose spec changed). */
   specHash: string
+  /**
+   * sha256 over the steps (ids, deps, commands, files) and each host's facts: what apply compares
+   * with the plan it recomputes, so it runs exactly what was reviewed (issue 13 §2).
+   */
+  factsFingerprint: string
   createdAt: string
   /** The minor the spec asks for and the patch the plan resolved (absent when it could not). */
   kubernetes: { minor: string; patch?: string }

@@ -11,6 +11,7 @@ import type { Host, PlanView, SpecProblem, StepCheckState } from '../../../share
 import { hostName } from '../clusters/host-ref'
 import { writeSpecYaml } from '../clusters/spec-yaml'
 import { DEFAULT_API_PORT, parseEndpoint } from '../../../shared/channels/clusters'
+import { planFingerprint } from './fingerprint'
 import { plannedActions, type Recipe, type RecipeContext, type Step } from './step'
 
 /** What the planner needs of the validator's answer (validate.ts returns more). */
@@ -175,9 +176,11 @@ export function renderPlan(plan: Plan, checks: ReadonlyMap<string, CheckOutcome>
     }
   })
   const count = (state: StepCheckState) => steps.filter((s) => s.status === state).length
+  const pinned = planFingerprint(plan)
   return {
     cluster: plan.cluster,
     specHash: plan.specHash,
+    factsFingerprint: pinned.fingerprint,
     createdAt: plan.createdAt,
     kubernetes: { ...plan.kubernetes },
     ...(plan.quorum ? { quorum: plan.quorum } : {}),
@@ -189,6 +192,7 @@ export function renderPlan(plan: Plan, checks: ReadonlyMap<string, CheckOutcome>
       roles: [...h.roles],
       steps: [...h.steps],
       ...(h.host.identification ? { probedAt: h.host.identification.at } : {}),
+      factsHash: pinned.hosts.get(h.host.id)!,
     })),
     steps,
     summary: {

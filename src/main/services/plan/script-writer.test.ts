@@ -47,11 +47,14 @@ function view(dir: string, extra: PlanStepView[] = []): PlanView {
   return {
     cluster: 'homelab',
     specHash: 'ab'.repeat(32),
+    factsFingerprint: 'cd'.repeat(32),
     createdAt: '2026-12-07T09:00:00.000Z',
     kubernetes: { minor: '1.32', patch: '1.32.4' },
     problems: [],
     blocked: false,
-    hosts: [{ hostId: 'h1', host: 'n1', roles: ['control-plane'], steps: steps.map((s) => s.id) }],
+    hosts: [
+      { hostId: 'h1', host: 'n1', roles: ['control-plane'], steps: steps.map((s) => s.id), factsHash: 'ef'.repeat(32) },
+    ],
     steps,
     summary: { steps: steps.length, done: 0, todo: steps.length, unknown: 0, notChecked: 0 },
   }

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto'
 import { AppError } from '../../../shared/errors'
 import type { OperationContext } from '../operations/registry'
 import type { Secret } from '../secrets/secret'
-import { expectSuccess } from '../ssh/exec'
+import { expectSuccess, type ExecResult } from '../ssh/exec'
 import { sh } from '../ssh/shell-command'
 import type { SshService } from '../ssh/ssh-service'
 import { isRebootAction } from './recipes/pi-cmdline'
@@ -88,17 +88,21 @@ export async function runCheck(
   ctx: OperationContext,
 ): Promise<{ state: CheckState; detail: string }> {
   try {
-    const result = await ssh.run(step.hostId, step.check.command, { sudo: step.check.sudo }, ctx)
-    const first = result.stdout.toString().split('\n')[0]?.trim() ?? ''
-    if (result.exitCode === 0) return { state: 'done', detail: first }
-    if (result.exitCode === 1) return { state: 'todo', detail: first }
-    const why = first || result.stderr.trim().split('\n')[0] || ''
-    return {
-      state: 'unknown',
-      detail: `the check failed (exit ${result.exitCode ?? result.signal})${why ? `: ${why}` : ''}`,
-    }
+    return checkStateOf(await ssh.run(step.hostId, step.check.command, { sudo: step.check.sudo }, ctx))
   } catch (error) {
     if (error instanceof AppError && error.code === 'CANCELLED') throw error
     return { state: 'unknown', detail: error instanceof Error ? error.message : String(error) }
+  }
+}
+
+/** A check's answer from its command's result (exit 0 done, 1 to do, else unknown). */
+export function checkStateOf(result: ExecResult): { state: CheckState; detail: string } {
+  const first = result.stdout.toString().split('\n')[0]?.trim() ?? ''
+  if (result.exitCode === 0) return { state: 'done', detail: first }
+  if (result.exitCode === 1) return { state: 'todo', detail: first }
+  const why = first || result.stderr.trim().split('\n')[0] || ''
+  return {
+    state: 'unknown',
+    detail: `the check failed (exit ${result.exitCode ?? result.signal})${why ? `: ${why}` : ''}`,
   }
 }

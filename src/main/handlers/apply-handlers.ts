@@ -1,0 +1,53 @@
+import { join } from 'node:path'
+import type { ApplyInvoke } from '../../shared/channels/apply'
+import type { AppInfo } from '../../shared/types'
+import type { Services } from '../app'
+import { ApplyLocks } from '../services/apply/apply-lock'
+import { ApplyService } from '../services/apply/apply-service'
+import type { HandlersOf } from '../transport/dispatcher'
+import { createPlanService, specFor } from './plan-handlers'
+
+/** `apply:run` (an operation under the cluster's apply lock), and the lock itself: who holds it, break it. */
+export function applyHandlers(services: Services, info: AppInfo): HandlersOf<ApplyInvoke> {
+  const { ops, clusters, ssh, identify } = services
+  const locks = new ApplyLocks(join(info.dataDir, 'apply'))
+  const service = new ApplyService({
+    plans: createPlanService(services),
+    locks,
+    runner: {
+      ssh,
+      // The orchestrated reboot changed the host (a Pi's memory cgroup): what Flotilla knows follows.
+      afterReboot: async (hostId, ctx) => void (await identify.probe([hostId], ctx)),
+    },
+  })
+  const nameOf = (ref: string) => clusters.find(ref)?.name ?? ref.trim().toLowerCase()
+  return {
+    'apply:run': (opId, ref, options) => {
+      const { spec, existing } = specFor(clusters, ref, options.specYaml)
+      return ops.run(
+        {
+          id: opId,
+          kind: 'apply:run',
+          title: `Applying ${spec.metadata.name}`,
+          ...(existing ? { clusterId: existing.id } : {}),
+          durableResult: true,
+        },
+        (ctx) =>
+          service.apply(
+            {
+              spec,
+              reviewed: options.reviewed,
+              ...(options.resetConsent ? { resetConsent: options.resetConsent } : {}),
+              ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),
+              ...(existing
+                ? { existing: { endpoint: { host: existing.endpointHost, port: existing.endpointPort }, built: false } }
+                : {}),
+            },
+            ctx,
+          ),
+      )
+    },
+    'apply:lock': (ref) => locks.read(nameOf(ref)),
+    'apply:break-lock': (ref) => locks.break(nameOf(ref)),
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * `apply:run` end to end (issue 13 §2): under the cluster's apply lock, recompute the plan (fresh
+ * facts), refuse it unless it is exactly the one the user reviewed, then let the runner check and
+ * apply every step. Nothing here knows a recipe: any step the planner makes runs unchanged.
+ */
+import { AppError } from '../../../shared/errors'
+import type { ApplyResult, ReviewedPlan } from '../../../shared/channels/apply'
+import type { OperationContext } from '../operations/registry'
+import { planFingerprint } from '../plan/fingerprint'
+import type { Plan } from '../plan/planner'
+import type { PlanRequest, PlanService } from '../plan/plan-service'
+import type { ApplyLocks } from './apply-lock'
+import { runPlanSteps, type RunnerOptions } from './runner'
+
+/**
+ * Facts older than this are probed again before apply: the last look at a host before changing it
+ * (a reviewed plan of a host that changed since is refused).
+ */
+export const APPLY_MAX_PROBE_AGE_MS = 60_000
+
+export interface ApplyServiceOptions {
+  plans: Pick<PlanService, 'compute'>
+  locks: ApplyLocks
+  runner: Omit<RunnerOptions, 'ctx' | 'hostName' | 'consented' | 'parallel'>
+}
+
+export interface ApplyRequest extends Omit<PlanRequest, 'checks'> {
+  reviewed: ReviewedPlan
+  parallel?: number
+}
+
+export class ApplyService {
+  constructor(private readonly options: ApplyServiceOptions) {}
+
+  async apply(request: ApplyRequest, ctx: OperationContext): Promise<ApplyResult> {
+    const cluster = request.spec.metadata.name
+    const lock = await this.options.locks.acquire(cluster, ctx.id)
+    try {
+      if (lock.tookOver) {
+        ctx.log(
+          `The apply lock of ${cluster} was left by process ${lock.tookOver.pid} (started ${lock.tookOver.startedAt}), which is gone: taken over.`,
+        )
+      }
+      const { plan } = await this.options.plans.compute(
+        { ...request, maxProbeAgeMs: request.maxProbeAgeMs ?? APPLY_MAX_PROBE_AGE_MS },
+        ctx,
+      )
+      refuseUnreviewed(plan, request.reviewed)
+      const names = new Map(plan.hosts.map((h) => [h.host.id, h.name]))
+      const hostName = (id: string) => names.get(id) ?? id
+      ctx.log(`Applying ${plan.steps.length} steps on ${plan.hosts.length} hosts.`)
+      const run = await runPlanSteps(plan.steps, {
+        ...this.options.runner,
+        ctx,
+        hostName,
+        // The reviewed plan showed these steps with their consent, and the request carries it.
+        consented: new Set(plan.steps.filter((s) => s.consent).map((s) => s.id)),
+        ...(request.parallel !== undefined ? { parallel: request.parallel } : {}),
+      })
+      for (const h of plan.hosts) {
+        const failure = run.failures.find((f) => f.hostId === h.host.id)
+        ctx.itemResult?.(
+          h.host.id,
+          failure ? { ok: false, message: failure.error.message, code: failure.error.code } : { ok: true },
+          h.name,
+        )
+      }
+      const ids = (state: string) => plan.steps.filter((s) => run.outcomes.get(s.id) === state).map((s) => s.id)
+      return {
+        cluster,
+        applied: run.applied,
+        skipped: ids('skipped'),
+        failed: run.failures.map((f) => ({
+          stepId: f.stepId,
+          hostId: f.hostId,
+          host: hostName(f.hostId),
+          message: f.error.message,
+        })),
+        blocked: ids('blocked'),
+        nothingToDo: run.applied.length === 0 && run.failures.length === 0 && ids('blocked').length === 0,
+      }
+    } finally {
+      await lock.release()
+    }
+  }
+}
+
+/** The recomputed plan must be the reviewed one: same spec, same hosts, same facts and steps per host. */
+export function refuseUnreviewed(plan: Plan, reviewed: ReviewedPlan): void {
+  if (plan.blocked) {
+    const first = plan.problems.find((p) => p.severity === 'blocking')
+    throw new AppError(
+      'INVALID_INPUT',
+      `The plan is blocked${first ? `: ${first.message}` : ''}; nothing was changed. Run flotilla plan ${plan.cluster} to see every problem.`,
+    )
+  }
+  if (plan.specHash !== reviewed.specHash) {
+    throw stale(`the spec of ${plan.cluster} changed since you reviewed its plan`)
+  }
+  const now = planFingerprint(plan)
+  if (now.fingerprint === reviewed.factsFingerprint) return
+  for (const h of plan.hosts) {
+    const was = reviewed.hosts[h.host.id]
+    if (was === undefined) throw stale(`${h.name} is in the plan now, but was not in the one you reviewed`)
+    if (was !== now.hosts.get(h.host.id)) throw stale(`${h.name} changed since you reviewed it`)
+  }
+  throw stale('the hosts of the plan changed since you reviewed it')
+}
+
+function stale(why: string): AppError {
+  return new AppError(
+    'INVALID_INPUT',
+    `re-plan: ${why}. Nothing was changed; review the new plan (flotilla plan, or flotilla apply shows it) and apply again.`,
+  )
+}
