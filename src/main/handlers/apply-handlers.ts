@@ -23,7 +23,7 @@ export function applyHandlers(services: Services, info: AppInfo): HandlersOf<App
   const nameOf = (ref: string) => clusters.find(ref)?.name ?? ref.trim().toLowerCase()
   return {
     'apply:run': (opId, ref, options) => {
-      const { spec, existing } = specFor(clusters, ref, options.specYaml)
+      const { spec, existing, guard } = specFor(clusters, ref, options.specYaml)
       return ops.run(
         {
           id: opId,
@@ -39,9 +39,7 @@ export function applyHandlers(services: Services, info: AppInfo): HandlersOf<App
               reviewed: options.reviewed,
               ...(options.resetConsent ? { resetConsent: options.resetConsent } : {}),
               ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),
-              ...(existing
-                ? { existing: { endpoint: { host: existing.endpointHost, port: existing.endpointPort }, built: false } }
-                : {}),
+              ...(guard ? { existing: guard } : {}),
             },
             ctx,
           ),

@@ -5,7 +5,7 @@ import type { Cluster } from '../../shared/types'
 import type { Services } from '../app'
 import { readSpecYaml } from '../services/clusters/spec-yaml'
 import { recordLastResults } from '../services/inventory/last-results'
-import { PlanService } from '../services/plan/plan-service'
+import { PlanService, type PlanRequest } from '../services/plan/plan-service'
 import { renderPlan } from '../services/plan/planner'
 import { PREPARE_RECIPES, resetRecipe } from '../services/plan/recipes'
 import { resolveEndpointName, validateSpec } from '../services/plan/validate'
@@ -26,12 +26,15 @@ export function createPlanService({ inventory, identify, ssh }: Services): PlanS
   })
 }
 
-/** The spec to plan: the file's (`specYaml`), else the stored cluster's; and that stored cluster. */
+/**
+ * The spec to plan: the file's (`specYaml`), else the stored cluster's; that stored cluster; and
+ * what the validator must guard of it (`guard`, absent for a new cluster).
+ */
 export function specFor(
   clusters: Services['clusters'],
   ref: string,
   specYaml: string | undefined,
-): { spec: ClusterSpecDocument; existing: Cluster | undefined } {
+): { spec: ClusterSpecDocument; existing: Cluster | undefined; guard: ExistingCluster | undefined } {
   const existing = clusters.find(ref)
   const spec = specYaml !== undefined ? readSpecYaml(specYaml) : existing?.spec
   if (!spec)
@@ -45,7 +48,14 @@ export function specFor(
       `The spec file is for cluster "${spec.metadata.name}", not "${ref}": plan it as ${spec.metadata.name}, or fix metadata.name.`,
     )
   }
-  return { spec, existing }
+  return { spec, existing, guard: existing && existingCluster(existing) }
+}
+
+type ExistingCluster = NonNullable<PlanRequest['existing']>
+
+/** What may not change about a stored cluster. Nothing is recorded as built yet (apply does not build a cluster so far). */
+function existingCluster(cluster: Cluster): ExistingCluster {
+  return { endpoint: { host: cluster.endpointHost, port: cluster.endpointPort }, built: false }
 }
 
 /** `plan:compute`: an operation that changes nothing (re-probes, validation, read-only checks). */
@@ -54,7 +64,7 @@ export function planHandlers(services: Services): HandlersOf<PlanInvoke> {
   const service = createPlanService(services)
   return {
     'plan:compute': (opId, ref, options) => {
-      const { spec, existing } = specFor(clusters, ref, options.specYaml)
+      const { spec, existing, guard } = specFor(clusters, ref, options.specYaml)
       return ops.run(
         {
           id: opId,
@@ -70,10 +80,7 @@ export function planHandlers(services: Services): HandlersOf<PlanInvoke> {
               spec,
               ...(options.resetConsent ? { resetConsent: options.resetConsent } : {}),
               checks: options.checks !== false,
-              // Nothing is built by Flotilla yet (the engine comes next): no endpoint is fixed so far.
-              ...(existing
-                ? { existing: { endpoint: { host: existing.endpointHost, port: existing.endpointPort }, built: false } }
-                : {}),
+              ...(guard ? { existing: guard } : {}),
               ...(options.maxProbeAgeSec !== undefined ? { maxProbeAgeMs: options.maxProbeAgeSec * 1000 } : {}),
             },
             ctx,
