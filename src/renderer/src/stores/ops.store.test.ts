@@ -11,11 +11,12 @@ const listeners: { start?: StartListener; progress?: ProgressListener } = {}
       onStart: (l: StartListener) => ((listeners.start = l), () => undefined),
       onProgress: (l: ProgressListener) => ((listeners.progress = l), () => undefined),
       onEnd: () => () => undefined,
-      list: async () => [],
+      list: async () => journal,
     },
   },
 }
 
+let journal: OperationInfo[] = []
 const { useOps } = await import('./ops.store')
 
 const op: OperationInfo = {
@@ -48,5 +49,17 @@ describe('the operations tray store', () => {
     expect(useOps.getState().ops['op-1']!.nodes['h1']).toEqual({ step: 'Logging in' })
     listeners.progress!({ opId: 'op-1', nodeId: 'h1', step: 'Ready', done: 1, total: 1 })
     expect(useOps.getState().ops['op-1']!.nodes['h1']).toEqual({ step: 'Ready' })
+  })
+
+  it('after a reload, leaves out operations that succeeded (of earlier runs, the CLI) and keeps the rest', async () => {
+    const ended = (id: string, result: 'succeeded' | 'interrupted'): OperationInfo => ({
+      ...op,
+      id,
+      state: result === 'succeeded' ? 'done' : 'interrupted',
+      outcome: { result, reasons: [], summary: result },
+    })
+    journal = [ended('old-ok', 'succeeded'), ended('old-cut', 'interrupted'), { ...op, id: 'live' }]
+    await useOps.getState().hydrate()
+    expect(Object.keys(useOps.getState().ops).sort()).toEqual(['live', 'old-cut'])
   })
 })

@@ -72,8 +72,13 @@ export const useOps = create<OpsState>((set, get) => {
       try {
         const list = await window.api.ops.list()
         const ops: Record<string, OpView> = {}
-        for (const op of list)
+        for (const op of list) {
+          // The list holds the journal's ended operations too, of earlier runs and of the CLI. A full
+          // success leaves the tray live after a moment, so it does not come back with a reload;
+          // what failed, was cancelled or interrupted stays until dismissed.
+          if (op.outcome?.result === 'succeeded') continue
           ops[op.id] = { ...op, nodes: get().ops[op.id]?.nodes ?? {}, lines: get().ops[op.id]?.lines ?? [] }
+        }
         set({ ops })
       } catch (error) {
         useToasts.getState().error(asError(error))
