@@ -129,9 +129,11 @@ function stepLines(step: PlanStepView): string[] {
   ]
   if (step.consent) lines.push(`      needs your consent: ${oneLine(step.consent)}`)
   if (step.status === 'done') return lines
-  for (const c of step.check) lines.push(`      check${c.sudo ? ' (as root)' : ''}: ${indent(c.text, 8)}`)
+  for (const c of step.check)
+    lines.push(`      check${c.api ? ' (Kubernetes API)' : c.sudo ? ' (as root)' : ''}: ${indent(c.text, 8)}`)
   for (const a of step.actions) {
     if (a.type === 'run') lines.push(`      run${a.sudo ? ' (as root)' : ''}: ${indent(a.text, 8)}`)
+    else if (a.type === 'api') lines.push(`      through the Kubernetes API: ${indent(a.text, 8)}`)
     else {
       lines.push(`      write ${a.path} (mode ${a.mode}, owner ${a.owner}):`)
       for (const line of a.content.replace(/\n$/, '').split('\n')) lines.push(`        | ${line}`)

@@ -47,6 +47,8 @@ export type StepKind = (typeof STEP_KINDS)[number]
 export interface PlannedCommand {
   text: string
   sudo: boolean
+  /** Not a command on the host: done by Flotilla through the Kubernetes API (text says what). */
+  api?: true
 }
 
 /** A file a step writes: path, octal mode ("0644"), owner ("root:root") and its whole content. */
@@ -54,7 +56,10 @@ export interface PlannedFile {
   path: string
   mode: string
   owner: string
-  /** The content; a secret is `<secret: name>` (the whole file, e.g. a CA key). */
+  /**
+   * The content; a secret is `<secret: name>` (the whole file, e.g. a CA key); `{{flotilla: name}}`
+   * marks a value Flotilla fills in when it writes the file (a fresh bootstrap token).
+   */
   content: string
 }
 
@@ -87,7 +92,11 @@ export interface PlanStepView {
   consent?: string
 }
 
-export type PlannedAction = ({ type: 'run' } & PlannedCommand) | ({ type: 'write' } & PlannedFile)
+export type PlannedAction =
+  | ({ type: 'run' } & PlannedCommand)
+  | ({ type: 'write' } & PlannedFile)
+  /** Done by Flotilla through the Kubernetes API (an in-memory admin client), not on the host. */
+  | { type: 'api'; text: string }
 
 export interface PlanHostView {
   hostId: string

@@ -219,7 +219,7 @@ describe('the HAProxy endpoint on a Raspberry Pi', () => {
       state: 'done',
       detail: 'HAProxy runs the generated configuration',
     })
-    const verify = await app.ssh.run(host.id, step.verify!.command, { sudo: step.verify!.sudo }, ctx)
+    const verify = await app.ssh.run(host.id, step.verify!.command!, { sudo: step.verify!.sudo! }, ctx)
     expect([verify.exitCode, verify.stdout.toString()]).toEqual([
       0,
       'HAProxy is running and lists 2 control plane(s) in kubernetes-control-planes\n',
@@ -263,7 +263,7 @@ describe('the HAProxy endpoint on a Raspberry Pi', () => {
     const step = stepFor(grown)
     expect((await runCheck(app.ssh, step, ctx)).state).toBe('todo')
     // The verify wants every planned control plane in HAProxy's stats: not so before the reload.
-    const early = await app.ssh.run(host.id, step.verify!.command, { sudo: true }, ctx)
+    const early = await app.ssh.run(host.id, step.verify!.command!, { sudo: true }, ctx)
     expect([early.exitCode, early.stdout.toString()]).toEqual([
       1,
       "HAProxy's stats do not list the backend server cp-c\n",
@@ -275,7 +275,7 @@ describe('the HAProxy endpoint on a Raspberry Pi', () => {
     // Reloaded, not restarted: the same master, a line of the new config in its stats.
     expect((await run('cat /run/haproxy.pid')).stdout).toBe(masterBefore)
     await waitUntil('the new worker serves cp-c', async () => serverStatus(await showStat(), 'cp-c') !== undefined)
-    const verify = await app.ssh.run(host.id, step.verify!.command, { sudo: true }, ctx)
+    const verify = await app.ssh.run(host.id, step.verify!.command!, { sudo: true }, ctx)
     expect(verify.exitCode).toBe(0)
     conn.socket.destroy()
   }, 120_000)

@@ -11,9 +11,8 @@
  */
 import { AppError, toAppErrorData, type ErrorCode } from '../../../shared/errors'
 import type { OperationContext } from '../operations/registry'
-import type { Secret } from '../secrets/secret'
 import type { SshService } from '../ssh/ssh-service'
-import { runStepActions, checkStateOf, type CheckState } from '../plan/step-runner'
+import { runStepActions, checkStateOf, type ApiRunner, type CheckState, type Resolver } from '../plan/step-runner'
 import type { Step, StepCheck } from '../plan/step'
 
 /** What the runner needs of SshService (tests give a fake). */
@@ -36,8 +35,10 @@ export interface RunnerOptions {
   attempts?: number
   /** Ids of steps with `consent` the user agreed to; any other consent step is refused. */
   consented?: ReadonlySet<string>
-  /** Resolves `{ secret }` file contents (PKI keys) when the step is applied. */
-  secrets?: (name: string) => Secret
+  /** Resolves secrets and template fills (PKI keys, fresh bootstrap tokens) when a step writes them. */
+  resolve?: Resolver
+  /** Runs and checks the steps' Kubernetes API calls (CNI manifest, waiting for nodes). */
+  api?: ApiRunner
   /** Called after a reboot step was applied (e.g. re-probe the host's facts). */
   afterReboot?: (hostId: string, ctx: OperationContext) => Promise<void>
 }
@@ -164,7 +165,10 @@ async function runOne(step: Step, options: RunnerOptions): Promise<{ state: 'don
       phase = 'applying it'
       log(`applying (${check.detail || 'the check says it is to do'})`)
       applied = true
-      await runStepActions(options.ssh as SshService, step, deadline.ctx, options.secrets)
+      await runStepActions(options.ssh as SshService, step, deadline.ctx, {
+        resolve: options.resolve,
+        api: options.api,
+      })
       if (step.kind === 'reboot' && options.afterReboot) await options.afterReboot(step.hostId, deadline.ctx)
       phase = 'verifying it'
       const verify = step.verify ?? step.check
@@ -213,6 +217,11 @@ async function checkStep(
   check: StepCheck,
   ctx: OperationContext,
 ): Promise<{ state: CheckState; detail: string }> {
+  if (check.api) {
+    if (!options.api)
+      throw new AppError('INTERNAL', `${step.id} needs the Kubernetes API, which the engine was not given.`)
+    return options.api.check(check.api, step, ctx)
+  }
   const result = await options.ssh.run(step.hostId, check.command, { sudo: check.sudo }, ctx)
   return checkStateOf(result)
 }

@@ -15,6 +15,7 @@ import { FAN_OUT_CONCURRENCY, type SshService } from '../ssh/ssh-service'
 import { fanOut } from '../operations/fan-out'
 import type { CheckOutcome, Plan } from './planner'
 import type { Step } from './step'
+import type { ApiRunner } from './step-runner'
 
 /** A host's whole check script must answer within this (the checks only read). */
 const CHECK_TIMEOUT_MS = 30_000
@@ -103,10 +104,23 @@ export async function runPlanChecks(
   ssh: CheckRunner,
   plan: Plan,
   ctx: OperationContext,
+  api?: ApiRunner,
 ): Promise<Map<string, CheckOutcome>> {
   const outcomes = new Map<string, CheckOutcome>()
   const byHost = new Map<string, Step[]>()
-  for (const step of plan.steps) byHost.set(step.hostId, [...(byHost.get(step.hostId) ?? []), step])
+  // A check through the Kubernetes API is asked of the cluster (when the caller can), not the host.
+  const apiSteps = plan.steps.filter((s) => s.check.api)
+  if (api) {
+    for (const step of apiSteps) {
+      try {
+        outcomes.set(step.id, await api.check(step.check.api!, step, ctx))
+      } catch (error) {
+        outcomes.set(step.id, { state: 'unknown', detail: toAppErrorData(error).message })
+      }
+    }
+  }
+  for (const step of plan.steps.filter((s) => !s.check.api))
+    byHost.set(step.hostId, [...(byHost.get(step.hostId) ?? []), step])
   const total = byHost.size
   const hosts = [...byHost].map(([id, steps]) => ({ id, steps }))
   await fanOut(
@@ -138,7 +152,7 @@ async function runBatch(
 ): Promise<[string, CheckOutcome][]> {
   const nonce = randomBytes(8).toString('hex')
   const script = checkScript(
-    steps.map((s) => s.check.command),
+    steps.map((s) => s.check.command!),
     nonce,
   )
   // The script is parsed, not read: one short log line per host instead of the whole script.

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto'
 import type { HostIdentification } from '../../../shared/types'
 import type { Plan } from './planner'
-import { plannedActions } from './step'
+import { checkText, plannedActions } from './step'
 
 /**
  * Facts that change between two probes of an unchanged host: the probe's time, the clock offset
@@ -39,8 +39,8 @@ export function planFingerprint(plan: Plan): PlanFingerprint {
         id: s.id,
         deps: s.deps,
         actions: plannedActions(s),
-        check: s.check.command.text,
-        verify: s.verify?.command.text,
+        check: checkText(s.check).text,
+        verify: s.verify && checkText(s.verify).text,
         consent: s.consent,
       }))
     hosts.set(h.host.id, sha256(JSON.stringify({ address: h.host.address, roles: h.roles, stable, steps })))

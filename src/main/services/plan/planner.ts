@@ -12,7 +12,7 @@ import { hostName } from '../clusters/host-ref'
 import { writeSpecYaml } from '../clusters/spec-yaml'
 import { DEFAULT_API_PORT, parseEndpoint } from '../../../shared/channels/clusters'
 import { planFingerprint } from './fingerprint'
-import { plannedActions, type Recipe, type RecipeContext, type Step } from './step'
+import { checkText, plannedActions, type Recipe, type RecipeContext, type Step } from './step'
 
 /** What the planner needs of the validator's answer (validate.ts returns more). */
 export interface ValidationLike {
@@ -169,7 +169,7 @@ export function renderPlan(plan: Plan, checks: ReadonlyMap<string, CheckOutcome>
       title: step.title,
       deps: [...step.deps],
       actions: plannedActions(step),
-      check: [{ text: step.check.command.text, sudo: step.check.sudo }],
+      check: [checkText(step.check)],
       status: outcome?.state ?? ('not-checked' as const),
       ...(outcome?.detail ? { detail: outcome.detail } : {}),
       ...(step.consent ? { consent: step.consent } : {}),

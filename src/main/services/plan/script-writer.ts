@@ -11,6 +11,8 @@ import { quote } from '../ssh/shell-command'
 
 /** A file whose whole content is a secret placeholder (how plannedActions shows a secret). */
 const SECRET = /^<secret: ([^>\n]+)>$/
+/** A value Flotilla fills in when it writes the file (a fresh bootstrap token): not in a plan either. */
+const FILLED = /\{\{flotilla: ([a-z0-9./:-]+)\}\}/
 
 /** The script for one host of the plan. */
 export function hostScript(plan: PlanView, hostId: string): string {
@@ -38,6 +40,15 @@ export function hostScript(plan: PlanView, hostId: string): string {
 function stepLines(step: PlanStepView): string[] {
   const lines = [`# ${oneLine(step.id)}: ${oneLine(step.title)}`]
   if (step.consent) lines.push(`# Needs your consent: ${oneLine(step.consent)}.`)
+  const api = step.actions.find((a) => a.type === 'api') ?? step.check.find((c) => c.api)
+  if (api) {
+    // Done from the desktop through the Kubernetes API: nothing a shell on this host could run.
+    lines.push(
+      `# Flotilla does this through the Kubernetes API, not on this host: ${oneLine(api.text)}`,
+      `echo ${quote(`${step.id} is done by Flotilla through the Kubernetes API: run it from Flotilla.`)}`,
+    )
+    return lines
+  }
   const check = step.check.map(command).join(' && ') || 'false'
   lines.push(`if ( ${check} ) >/dev/null 2>&1; then`, `  echo ${quote(`${step.id}: already done`)}`, 'else')
   lines.push(`  echo ${quote(`${step.id}: ${oneLine(step.title)}`)}`)
@@ -63,6 +74,7 @@ function stepLines(step: PlanStepView): string[] {
 
 function actionLines(action: PlannedAction): string[] {
   if (action.type === 'run') return [command(action)]
+  if (action.type === 'api') return [`# through the Kubernetes API: ${oneLine(action.text)}`]
   const [user, group] = action.owner.split(':')
   const tag = delimiter(action.content)
   const install = `$SUDO install -m ${quote(action.mode)} -o ${quote(user ?? 'root')} -g ${quote(group ?? user ?? 'root')} "$tmp" ${quote(action.path)}`
@@ -79,7 +91,8 @@ function command(c: PlannedCommand): string {
 }
 
 function secretOf(action: PlannedAction): string | undefined {
-  return action.type === 'write' ? SECRET.exec(action.content)?.[1] : undefined
+  if (action.type !== 'write') return undefined
+  return SECRET.exec(action.content)?.[1] ?? FILLED.exec(action.content)?.[1]
 }
 
 /** A here-document delimiter that is no line of the content. */

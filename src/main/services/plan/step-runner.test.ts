@@ -97,7 +97,7 @@ describe('runStepActions', () => {
     ])
     await expect(runStepActions(fakeSsh(() => result(0)).ssh, secretStep, ctx)).rejects.toThrow('ca-key')
     const { ssh, calls } = fakeSsh(() => result(0))
-    await runStepActions(ssh, secretStep, ctx, (name) => new Secret(`value of ${name}`))
+    await runStepActions(ssh, secretStep, ctx, { resolve: async (name) => new Secret(`value of ${name}`) })
     expect(calls.at(-1)).toBe('upload /etc/k 600 root:root value of ca-key')
   })
 

@@ -9,6 +9,9 @@
  *   a step run twice changes nothing the second time (an upload always renames a new file in).
  * - The reboot action (REBOOT_COMMAND) is performed as an orchestrated reboot (SshService.reboot:
  *   issued detached, then waits for a new boot id and the same host key).
+ * - `api` actions and checks go to the engine's ApiRunner (the desktop's admin client, apply/api-ops.ts).
+ * - Secrets and template fills come from the Resolver at the moment the file is written (a bootstrap
+ *   token is created just before use), never earlier and never into a log.
  */
 import { createHash } from 'node:crypto'
 import { AppError } from '../../../shared/errors'
@@ -18,16 +21,31 @@ import { expectSuccess, type ExecResult } from '../ssh/exec'
 import { sh } from '../ssh/shell-command'
 import type { SshService } from '../ssh/ssh-service'
 import { isRebootAction } from './recipes/pi-cmdline'
-import type { Step, StepAction } from './step'
+import { PLACEHOLDER, type ApiCall, type Step, type StepAction, type StepCheck } from './step'
 
 export type CheckState = 'done' | 'todo' | 'unknown'
+
+/** Runs and checks the steps' API calls (apply/api-ops.ts binds them to the cluster's client). */
+export interface ApiRunner {
+  run(call: ApiCall, step: Step, ctx: OperationContext): Promise<void>
+  check(call: ApiCall, step: Step, ctx: OperationContext): Promise<{ state: CheckState; detail: string }>
+}
+
+/** A named value a step writes: a secret (`{ secret }`) or a template's fill, made when needed. */
+export type Resolver = (name: string, step: Step, ctx: OperationContext) => Promise<Secret>
+
+/** What a step may need beyond SSH. */
+export interface StepEnv {
+  resolve?: Resolver | undefined
+  api?: ApiRunner | undefined
+}
 
 /** Runs a step's actions in order; throws on the first that fails. */
 export async function runStepActions(
   ssh: SshService,
   step: Step,
   ctx: OperationContext,
-  secrets?: (name: string) => Secret,
+  env: StepEnv = {},
 ): Promise<void> {
   for (const action of step.actions) {
     ctx.throwIfCancelled()
@@ -36,10 +54,33 @@ export async function runStepActions(
     } else if (action.type === 'run') {
       const result = await ssh.run(step.hostId, action.command, { sudo: action.sudo }, ctx)
       expectSuccess(result, `${step.title}: ${action.command.text.split('\n')[0]}`)
+    } else if (action.type === 'api') {
+      if (!env.api) throw new AppError('INTERNAL', `${step.title}: the Kubernetes API is not available to the engine.`)
+      await env.api.run(action.call, step, ctx)
     } else {
-      await write(ssh, step, action, ctx, secrets)
+      await write(ssh, step, action, ctx, env.resolve)
     }
   }
+}
+
+/** A file's content with its secret or fills resolved (only here, just before the upload). */
+async function contentOf(
+  step: Step,
+  action: Extract<StepAction, { type: 'write' }>,
+  ctx: OperationContext,
+  resolve?: Resolver,
+): Promise<string> {
+  const c = action.content
+  if ('text' in c) return c.text
+  const need = (name: string) => {
+    if (!resolve) throw new AppError('INVALID_INPUT', `${step.title}: no value was given for "${name}".`)
+    return resolve(name, step, ctx)
+  }
+  if ('secret' in c) return (await need(c.secret)).reveal()
+  const names = [...new Set([...c.template.matchAll(PLACEHOLDER)].map((m) => m[1]!))]
+  const values = new Map<string, string>()
+  for (const name of names) values.set(name, (await need(name)).reveal())
+  return c.template.replace(PLACEHOLDER, (_, name: string) => values.get(name)!)
 }
 
 async function write(
@@ -47,13 +88,9 @@ async function write(
   step: Step,
   action: Extract<StepAction, { type: 'write' }>,
   ctx: OperationContext,
-  secrets?: (name: string) => Secret,
+  resolve?: Resolver,
 ): Promise<void> {
-  let content: string
-  if ('text' in action.content) content = action.content.text
-  else if (secrets) content = secrets(action.content.secret).reveal()
-  else
-    throw new AppError('INVALID_INPUT', `${step.title}: no value was given for the secret "${action.content.secret}".`)
+  const content = await contentOf(step, action, ctx, resolve)
   const [owner, group] = action.owner.split(':') as [string, string | undefined]
   const mode = action.mode.toString(8)
   // Read as root: the file may be a key only root can read. Prints nothing when it does not exist.
@@ -86,9 +123,15 @@ export async function runCheck(
   ssh: SshService,
   step: Step,
   ctx: OperationContext,
+  env: StepEnv = {},
+  check: StepCheck = step.check,
 ): Promise<{ state: CheckState; detail: string }> {
   try {
-    return checkStateOf(await ssh.run(step.hostId, step.check.command, { sudo: step.check.sudo }, ctx))
+    if (check.api) {
+      if (!env.api) return { state: 'unknown', detail: 'checked through the Kubernetes API when it is applied' }
+      return await env.api.check(check.api, step, ctx)
+    }
+    return checkStateOf(await ssh.run(step.hostId, check.command, { sudo: check.sudo }, ctx))
   } catch (error) {
     if (error instanceof AppError && error.code === 'CANCELLED') throw error
     return { state: 'unknown', detail: error instanceof Error ? error.message : String(error) }

@@ -9,20 +9,53 @@ import type { ClusterSpecDocument, NodeRole } from '../../../shared/cluster-spec
 import type { Host, HostIdentification, PlannedAction, StepKind } from '../../../shared/types'
 import type { ShellCommand } from '../ssh/shell-command'
 
-/** A file's content: text, or a secret resolved only when the engine writes it (shown as a placeholder). */
-export type FileContent = { text: string } | { secret: string }
+/**
+ * A file's content: text; a secret resolved only when the engine writes it (shown as a
+ * placeholder: a CA key, from the vault); or a template whose `{{flotilla: NAME}}` placeholders the
+ * engine fills when it writes the file (a bootstrap token created just before use, the CA
+ * certificate, the discovery hash). The plan shows the template as it is: every other byte is exact.
+ */
+export type FileContent = { text: string } | { secret: string } | { template: string }
+
+/** A placeholder of a template: `{{flotilla: NAME}}`. */
+export const PLACEHOLDER = /\{\{flotilla: ([a-z0-9./:-]+)\}\}/g
+
+export function placeholder(name: string): string {
+  return `{{flotilla: ${name}}}`
+}
+
+/**
+ * Work the desktop does through the Kubernetes API (an admin client minted in memory from the
+ * vault, through the cluster's endpoint), not a command on the host: applying the CNI manifest,
+ * waiting for nodes. `op` names a handler the engine knows (apply/api-ops.ts); `args` are plain
+ * data; `text` is the one line the plan shows, e.g. "server-side apply of /etc/flotilla/cni.yaml".
+ */
+export interface ApiCall {
+  op: string
+  text: string
+  args: Readonly<Record<string, string | number | boolean | readonly string[]>>
+}
 
 export type StepAction =
   | { type: 'run'; command: ShellCommand; sudo: boolean }
   | { type: 'write'; path: string; mode: number; owner: string; content: FileContent }
+  | { type: 'api'; call: ApiCall }
 
 /**
  * Exit status of a check: 0 = done, 1 = to do, anything else = the check itself failed (unknown).
- * The first line of stdout is the reason shown next to the step ("swap is on: /var/swap").
+ * The first line of stdout is the reason shown next to the step ("swap is on: /var/swap"). An API
+ * check (`api`) answers the same three states from the desktop instead of a command on the host.
  */
-export interface StepCheck {
+export type StepCheck = ShellCheck | { api: ApiCall; command?: undefined; sudo?: undefined }
+export interface ShellCheck {
   command: ShellCommand
   sudo: boolean
+  api?: undefined
+}
+
+/** The one line the plan shows for a check. */
+export function checkText(check: StepCheck): { text: string; sudo: boolean; api?: true } {
+  return check.api ? { text: check.api.text, sudo: false, api: true } : { text: check.command.text, sudo: check.sudo }
 }
 
 export interface Step {
@@ -91,15 +124,16 @@ export function stepId(ctx: Pick<RecipeContext, 'name'>, recipe: string, part?: 
 
 /** A step's actions as the plan shows them: exact text, secrets as placeholders. */
 export function plannedActions(step: Step): PlannedAction[] {
-  return step.actions.map((action) =>
-    action.type === 'run'
-      ? { type: 'run', text: action.command.text, sudo: action.sudo }
-      : {
-          type: 'write',
-          path: action.path,
-          mode: action.mode.toString(8).padStart(4, '0'),
-          owner: action.owner,
-          content: 'text' in action.content ? action.content.text : `<secret: ${action.content.secret}>`,
-        },
-  )
+  return step.actions.map((action): PlannedAction => {
+    if (action.type === 'run') return { type: 'run', text: action.command.text, sudo: action.sudo }
+    if (action.type === 'api') return { type: 'api', text: action.call.text }
+    const c = action.content
+    return {
+      type: 'write',
+      path: action.path,
+      mode: action.mode.toString(8).padStart(4, '0'),
+      owner: action.owner,
+      content: 'text' in c ? c.text : 'template' in c ? c.template : `<secret: ${c.secret}>`,
+    }
+  })
 }

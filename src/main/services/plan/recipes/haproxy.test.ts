@@ -197,20 +197,20 @@ describe('the haproxy step, run in a sandbox with the real haproxy -c', () => {
   it('its check names what is missing first, then says done', () => {
     const box = sandbox()
     const first = (r: { stdout: string }) => r.stdout.split('\n')[0]
-    let r = box.exec(step.check.command.text)
+    let r = box.exec(step.check.command!.text)
     expect(r.code).toBe(1)
     expect(first(r)).toMatch(/haproxy\.cfg is not the configuration Flotilla generated for this cluster$/)
     writeFileSync(box.local(HAPROXY_CONFIG), config)
-    r = box.exec(step.check.command.text)
+    r = box.exec(step.check.command!.text)
     expect([r.code, first(r)]).toEqual([1, 'HAProxy is not running'])
     writeFileSync(join(box.dir, 'active'), '')
-    r = box.exec(step.check.command.text)
+    r = box.exec(step.check.command!.text)
     expect([r.code, first(r)]).toEqual([1, 'HAProxy does not start at boot'])
     writeFileSync(join(box.dir, 'enabled'), '')
     writeFileSync(box.local(RELOAD_PENDING), '')
-    expect(first(box.exec(step.check.command.text))).toContain('has not reloaded it yet')
+    expect(first(box.exec(step.check.command!.text))).toContain('has not reloaded it yet')
     execFileSync('rm', [box.local(RELOAD_PENDING)])
-    expect(box.exec(step.check.command.text)).toMatchObject({
+    expect(box.exec(step.check.command!.text)).toMatchObject({
       code: 0,
       stdout: 'HAProxy runs the generated configuration\n',
     })
@@ -253,7 +253,7 @@ describe('the haproxy step, run in a sandbox with the real haproxy -c', () => {
   })
 
   it('its verify reads show stat over the loopback stats socket and wants every control plane', () => {
-    const text = step.verify!.command.text
+    const text = step.verify!.command!.text
     expect(text).toContain('/dev/tcp/127.0.0.1/8404')
     expect(text).toContain('for server in cp-1 cp-2 cp-3;')
   })

@@ -80,8 +80,8 @@ describe('swap', () => {
         "if grep -Eq '^[[:space:]]*[^#[:space:]][^[:space:]]*[[:space:]]+[^[:space:]]+[[:space:]]+swap([[:space:]]|$)' /etc/fstab; then sed -i -E 's/^([[:space:]]*[^#[:space:]][^[:space:]]*[[:space:]]+[^[:space:]]+[[:space:]]+swap([[:space:]]|$))/#\\1/' /etc/fstab; fi",
         'swapoff -a',
       ])
-      expect(step.check.command.text).not.toContain('dphys')
-      expect(step.check.command.text).not.toContain('rpi')
+      expect(step.check.command!.text).not.toContain('dphys')
+      expect(step.check.command!.text).not.toContain('rpi')
     }
   })
 
@@ -92,7 +92,7 @@ describe('swap', () => {
     )
     expect(runs(step).at(-1)).toBe('swapoff -a')
     expect(step.actions.some((a) => a.type === 'write')).toBe(false)
-    expect(step.check.command.text).toContain('systemctl is-enabled -q dphys-swapfile')
+    expect(step.check.command!.text).toContain('systemctl is-enabled -q dphys-swapfile')
   })
 
   it('on Raspberry Pi OS 13: an rpi-swap drop-in with Mechanism=none', () => {
@@ -108,8 +108,8 @@ describe('swap', () => {
       },
       { type: 'run', text: 'swapoff -a', sudo: true },
     ])
-    expect(step.check.command.text).not.toContain('dphys')
-    expect(step.check.command.text).toContain(`grep -qx Mechanism=none ${RPI_SWAP_DROP_IN}`)
+    expect(step.check.command!.text).not.toContain('dphys')
+    expect(step.check.command!.text).toContain(`grep -qx Mechanism=none ${RPI_SWAP_DROP_IN}`)
   })
 
   it('comments out exactly the active swap lines of fstab, and a second run changes nothing', () => {
@@ -157,17 +157,17 @@ describe('the swap check', () => {
     )
     writeFileSync(file('/etc/fstab'), '/swapfile none swap sw 0 0\n')
     const step = only(swapRecipe, 'debian-12')
-    expect(sandboxed(step.check.command.text, dir, paths)).toEqual({
+    expect(sandboxed(step.check.command!.text, dir, paths)).toEqual({
       code: 1,
       stdout: 'swap is on: /var/swap /dev/zram0\n',
     })
     writeFileSync(file('/proc/swaps'), header)
-    expect(sandboxed(step.check.command.text, dir, paths)).toEqual({
+    expect(sandboxed(step.check.command!.text, dir, paths)).toEqual({
       code: 1,
       stdout: expect.stringMatching(/fstab turns swap on at boot\n$/) as string,
     })
     writeFileSync(file('/etc/fstab'), '#/swapfile none swap sw 0 0\n')
-    expect(sandboxed(step.check.command.text, dir, paths)).toEqual({ code: 0, stdout: 'swap is off and stays off\n' })
+    expect(sandboxed(step.check.command!.text, dir, paths)).toEqual({ code: 0, stdout: 'swap is off and stays off\n' })
   })
 })
 
@@ -186,7 +186,7 @@ describe('kernel modules', () => {
         },
         { type: 'run', text: 'modprobe -a overlay br_netfilter', sudo: true },
       ])
-      expect(step.check.command.text).toContain("lsmod | grep -q '^br_netfilter '")
+      expect(step.check.command!.text).toContain("lsmod | grep -q '^br_netfilter '")
     }
   })
 })
@@ -221,7 +221,7 @@ describe('sysctls', () => {
       '/proc/sys/net/ipv4/ip_forward',
     ]
     const file = (p: string) => join(dir, p.replaceAll('/', '_'))
-    let r = sandboxed(step.check.command.text, dir, paths)
+    let r = sandboxed(step.check.command!.text, dir, paths)
     expect(r.code).toBe(1)
     expect(r.stdout).toMatch(/^net\.bridge\.bridge-nf-call-iptables = 1 is not set at boot \(.*k8s\.conf\)\n$/)
     const write = step.actions.find((a) => a.type === 'write')!
@@ -229,10 +229,10 @@ describe('sysctls', () => {
     writeFileSync(file(paths[1]!), '1\n')
     writeFileSync(file(paths[2]!), '1\n')
     writeFileSync(file(paths[3]!), '0\n')
-    r = sandboxed(step.check.command.text, dir, paths)
+    r = sandboxed(step.check.command!.text, dir, paths)
     expect(r).toEqual({ code: 1, stdout: 'net.ipv4.ip_forward is 0, not 1\n' })
     writeFileSync(file(paths[3]!), '1\n')
-    r = sandboxed(step.check.command.text, dir, paths)
+    r = sandboxed(step.check.command!.text, dir, paths)
     expect(r).toEqual({ code: 0, stdout: 'forwarding and bridge netfilter are on, now and at boot\n' })
   })
 })
@@ -254,7 +254,7 @@ describe('the Pi cmdline and its reboot', () => {
     expect(plannedActions(reboot!)).toEqual([{ type: 'run', text: 'systemctl reboot', sudo: true }])
     expect(reboot!.actions.every(isRebootAction)).toBe(true)
     expect(edit!.actions.some(isRebootAction)).toBe(false)
-    expect(reboot!.check.command.text).toContain('/sys/fs/cgroup/cgroup.controllers')
+    expect(reboot!.check.command!.text).toContain('/sys/fs/cgroup/cgroup.controllers')
   })
 
   it('appends the flags to the one line of cmdline.txt once, keeps a copy, and its check agrees', () => {
@@ -265,8 +265,8 @@ describe('the Pi cmdline and its reboot', () => {
     writeFileSync(file, original)
     const [edit] = piCmdlineRecipe.steps(context('raspios-12'))
     const paths = ['/boot/firmware/cmdline.txt']
-    expect(sandboxed(edit!.check.command.text, dir, paths)).toMatchObject({ code: 1 })
-    expect(sandboxed(edit!.check.command.text, dir, paths).stdout).toMatch(/cmdline\.txt lacks cgroup_memory=1\n$/)
+    expect(sandboxed(edit!.check.command!.text, dir, paths)).toMatchObject({ code: 1 })
+    expect(sandboxed(edit!.check.command!.text, dir, paths).stdout).toMatch(/cmdline\.txt lacks cgroup_memory=1\n$/)
     for (const action of edit!.actions) {
       if (action.type === 'run') expect(sandboxed(action.command.text, dir, paths).code).toBe(0)
     }
@@ -274,7 +274,7 @@ describe('the Pi cmdline and its reboot', () => {
     expect(fixed).toBe(`${original.trimEnd()} cgroup_memory=1 cgroup_enable=memory\n`)
     expect(fixed.split('\n')).toHaveLength(2)
     expect(readFileSync(`${file}.flotilla-orig`, 'utf8')).toBe(original)
-    expect(sandboxed(edit!.check.command.text, dir, paths)).toMatchObject({ code: 0 })
+    expect(sandboxed(edit!.check.command!.text, dir, paths)).toMatchObject({ code: 0 })
     const mtime = statSync(file).mtimeMs
     for (const action of edit!.actions) {
       if (action.type === 'run') expect(sandboxed(action.command.text, dir, paths).code).toBe(0)
@@ -295,10 +295,10 @@ describe('time sync', () => {
     const microos = only(timeSyncRecipe, 'microos')
     expect(runs(microos)[1]).toBe('systemctl enable --now chronyd.service')
     expect(runs(microos)[0]).toContain('transactional-update pkg install chrony')
-    expect(microos.check.command.text).toBe(
-      debian.check.command.text.replace('systemd-timesyncd will be', 'chronyd will be'),
+    expect(microos.check.command!.text).toBe(
+      debian.check.command!.text.replace('systemd-timesyncd will be', 'chronyd will be'),
     )
-    expect(debian.check.command.text).toContain('for unit in systemd-timesyncd chronyd chrony ntpsec ntp openntpd;')
+    expect(debian.check.command!.text).toContain('for unit in systemd-timesyncd chronyd chrony ntpsec ntp openntpd;')
   })
 })
 
@@ -320,7 +320,7 @@ describe('the packages repository', () => {
     const ctx = context('debian-12')
     ctx.kubernetes = { minor: '1.33' }
     const [next] = packagesRepositoryRecipe.steps(ctx)
-    expect(next!.check.command.text).toContain('v1.33/deb/')
+    expect(next!.check.command!.text).toContain('v1.33/deb/')
     expect(plannedActions(next!).at(-1)).toMatchObject({ content: expect.stringContaining('/v1.33/deb/ /') })
   })
 
@@ -339,13 +339,13 @@ describe('the packages repository', () => {
     ])
     const dir = mkdtempSync(join(tmpdir(), 'flotilla-repo-'))
     const paths = ['/etc/zypp/repos.d/kubernetes.repo']
-    expect(sandboxed(step.check.command.text, dir, paths)).toMatchObject({ code: 1 })
+    expect(sandboxed(step.check.command!.text, dir, paths)).toMatchObject({ code: 1 })
     const write = step.actions[1]!
     writeFileSync(
       join(dir, paths[0]!.replaceAll('/', '_')),
       'content' in write && 'text' in write.content ? write.content.text : '',
     )
-    expect(sandboxed(step.check.command.text, dir, paths)).toEqual({
+    expect(sandboxed(step.check.command!.text, dir, paths)).toEqual({
       code: 0,
       stdout: 'the Kubernetes 1.32 repository is configured\n',
     })

@@ -67,7 +67,7 @@ describe('runtime (containerd)', () => {
     expect(sandboxImage('1.99')).toBeUndefined()
     const [unknown] = runtimeRecipe.steps({ ...context('debian-12'), kubernetes: { minor: '1.99' } })
     expect(unknown!.title).toBe("Install containerd (Docker's containerd.io) with SystemdCgroup = true")
-    expect(unknown!.check.command.text).not.toContain('sandbox')
+    expect(unknown!.check.command!.text).not.toContain('sandbox')
     expect(runs(unknown!)[4]).not.toContain('sandbox')
   })
 
@@ -113,7 +113,7 @@ describe('runtime (containerd)', () => {
 
   it('checks the CRI plugin, SystemdCgroup, the sandbox image, enabled and active, each with its reason', () => {
     const [step] = runtimeRecipe.steps(pinned('debian-12', '1.32.4'))
-    const text = step!.check.command.text
+    const text = step!.check.command!.text
     for (const reason of [
       'containerd is not installed',
       '$f is missing',
@@ -144,7 +144,7 @@ describe('packages', () => {
     }
     const [minorOnly] = packagesRecipe.steps(pinned('debian-12'))
     expect(runs(minorOnly!)[0]).toContain("'kubelet=1.32.*'")
-    expect(minorOnly!.check.command.text).toContain('"hold ok installed "1.32.*)')
+    expect(minorOnly!.check.command!.text).toContain('"hold ok installed "1.32.*)')
   })
 
   it('the Debian check: installed at the pinned version and held, each reason its own', () => {
@@ -161,7 +161,7 @@ describe('packages', () => {
       const s = mkdtempSync(join(tmpdir(), 'flotilla-dpkg-state-'))
       for (const [name, text] of Object.entries(files)) writeFileSync(join(s, name), text)
       try {
-        const out = execFileSync('sh', ['-c', step!.check.command.text], {
+        const out = execFileSync('sh', ['-c', step!.check.command!.text], {
           encoding: 'utf8',
           env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, STATE: s },
         })
@@ -207,7 +207,7 @@ describe('packages', () => {
     const action = runs(install)[0]!
     // Guarded by the live check: a second run starts no transaction and writes no note.
     expect(
-      action.startsWith(`${reboot.check.command.text.split('\nif ')[0]}\nif [ "$live" = yes ]; then exit 0; fi\n`),
+      action.startsWith(`${reboot.check.command!.text.split('\nif ')[0]}\nif [ "$live" = yes ]; then exit 0; fi\n`),
     ).toBe(true)
     expect(action).toContain(
       '\ntransactional-update --no-selfupdate -n -d -c run zypper -n --gpg-auto-import-keys install -y kubelet=1.32.4 kubeadm=1.32.4 kubectl=1.32.4 || exit 1\n',
@@ -218,11 +218,11 @@ describe('packages', () => {
     expect(reboot.actions).toHaveLength(1)
     expect(isRebootAction(reboot.actions[0]!)).toBe(true)
     // The reboot's check is the live system only: rpm's database and the binaries on PATH.
-    expect(reboot.check.command.text).toContain(
+    expect(reboot.check.command!.text).toContain(
       'case "$(rpm -q kubeadm 2>/dev/null)" in kubeadm-1.32.4-*) command -v kubeadm',
     )
-    expect(reboot.check.command.text).not.toContain(TRANSACTION_NOTE)
-    expect(install.check.command.text).toContain(
+    expect(reboot.check.command!.text).not.toContain(TRANSACTION_NOTE)
+    expect(install.check.command!.text).toContain(
       `"$(cat ${TRANSACTION_NOTE} 2>/dev/null)" = "$(cat /proc/sys/kernel/random/boot_id) "`,
     )
     expect(runs(kubelet)).toEqual(['systemctl is-enabled -q kubelet.service || systemctl enable kubelet.service'])
