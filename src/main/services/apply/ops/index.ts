@@ -1,0 +1,2 @@
+/** Every Kubernetes API operation the engine knows: importing this module defines them (api-ops.ts). */
+import './cluster-ready'
