@@ -7,7 +7,7 @@ import { readSpecYaml } from '../services/clusters/spec-yaml'
 import { recordLastResults } from '../services/inventory/last-results'
 import { PlanService, type PlanRequest } from '../services/plan/plan-service'
 import { renderPlan } from '../services/plan/planner'
-import { PREPARE_RECIPES, resetRecipe } from '../services/plan/recipes'
+import { BUILD_RECIPES, resetRecipe } from '../services/plan/recipes'
 import { resolveEndpointName, validateSpec } from '../services/plan/validate'
 import type { HandlersOf } from '../transport/dispatcher'
 
@@ -18,7 +18,7 @@ export function createPlanService({ inventory, identify, ssh }: Services): PlanS
     identify,
     ssh,
     validate: validateSpec,
-    recipes: PREPARE_RECIPES,
+    recipes: BUILD_RECIPES,
     resetRecipe,
     resolveName: resolveEndpointName,
     checkLogins: async (hostIds, ctx) =>

@@ -215,7 +215,14 @@ export function clusterView(spec: ClusterSpecDocument, hosts: readonly PlanHost[
   const parsed = address ? parseEndpoint(address) : null
   const lb = haproxy ? hosts.find((h) => h.roles.includes('haproxy')) : undefined
   return {
-    hosts: hosts.map((h) => ({ hostId: h.host.id, name: h.name, address: h.host.address, roles: [...h.roles] })),
+    hosts: hosts.map((h) => ({
+      hostId: h.host.id,
+      name: h.name,
+      address: h.host.address,
+      roles: [...h.roles],
+      // The name its kubelet registers (kubeadm-config.ts nodeName): its hostname, lower-cased.
+      ...(h.host.identification ? { nodeName: h.host.identification.hostname.trim().toLowerCase() } : {}),
+    })),
     endpoint: parsed
       ? { host: parsed.host, port: parsed.port }
       : { host: lb?.host.address ?? haproxy?.host ?? '', port: haproxy?.port ?? DEFAULT_API_PORT },

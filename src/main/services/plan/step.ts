@@ -86,6 +86,8 @@ export interface ClusterHost {
   name: string
   address: string
   roles: (NodeRole | 'haproxy')[]
+  /** The Node name its kubelet registers (its hostname, lower-cased); absent when not identified. */
+  nodeName?: string
 }
 
 /** Everything a recipe may look at to decide its steps for one host. Read-only. */

@@ -64,3 +64,11 @@ export function joinLines(lines: readonly ShellCommand[]): ShellCommand {
  * transactional-update fetching a few hundred MB on a Pi over Wi-Fi, not a quick edit.
  */
 export const INSTALL_TIMEOUT_MS = 20 * 60_000
+
+/**
+ * The CRI socket kubeadm and the kubelet use on this host: containerd's on the Debian family (the
+ * runtime recipe installs it), cri-o's on MicroOS (openSUSE's runtime, domain-engine.md §3).
+ */
+export function criSocket(facts: HostIdentification): string {
+  return isMicroOs(facts) ? 'unix:///var/run/crio/crio.sock' : 'unix:///run/containerd/containerd.sock'
+}

@@ -53,6 +53,12 @@ function serverNames(hosts: readonly ClusterHost[]): string[] {
 export const controlPlanes = (cluster: RecipeContext['cluster']) =>
   cluster.hosts.filter((host) => host.roles.includes('control-plane'))
 
+/** The HAProxy server name of a control plane (its row in `show stat`). */
+export function backendServerName(cluster: RecipeContext['cluster'], hostId: string): string | undefined {
+  const planes = controlPlanes(cluster)
+  return serverNames(planes)[planes.findIndex((h) => h.hostId === hostId)]
+}
+
 /** The frontend and backend sections: what any HAProxy in front of this cluster needs. */
 function proxySections(cluster: RecipeContext['cluster']): string[] {
   const port = cluster.endpoint.port

@@ -5,7 +5,9 @@
  * also proves that every earlier change survives one.
  */
 import type { Recipe } from '../step'
+import { cniRecipe, finishRecipe } from './cni'
 import { haproxyRecipe } from './haproxy'
+import { haproxyBackendUpRecipe, kubeadmRecipe } from './kubeadm'
 import { kernelModulesRecipe } from './kernel-modules'
 import { packagesRecipe } from './packages'
 import { packagesRepositoryRecipe } from './packages-repository'
@@ -48,4 +50,20 @@ export const PACKAGES_RECIPES: readonly Recipe[] = [packagesRecipe]
  * externalLoadBalancerSnippet() instead.
  */
 export const ENDPOINT_RECIPES: readonly Recipe[] = [haproxyRecipe]
+
+/**
+ * The kubeadm build (issue 13 §1), after the endpoint: init on the first control plane, the pod
+ * network, the other control planes one at a time (HAProxy's backend UP for each before the next),
+ * workers, and the check of the whole cluster through its endpoint.
+ */
+export const KUBEADM_RECIPES: readonly Recipe[] = [kubeadmRecipe, cniRecipe, haproxyBackendUpRecipe, finishRecipe]
+
+/** Every phase, in the order they run on a host: what `flotilla plan` and `apply` build. */
+export const BUILD_RECIPES: readonly Recipe[] = [
+  ...PREPARE_RECIPES,
+  ...RUNTIME_RECIPES,
+  ...PACKAGES_RECIPES,
+  ...ENDPOINT_RECIPES,
+  ...KUBEADM_RECIPES,
+]
 export { externalLoadBalancerSnippet, haproxyConfig } from './haproxy-config'

@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest'
+import { parseAllDocuments } from 'yaml'
+import type { ClusterSpecDocument } from '../../../../shared/cluster-spec'
+import { buildPlan, renderPlan, type Plan } from '../planner'
+import { fakeFleet, NOW } from '../test-fixtures'
+import { BUILD_RECIPES } from './index'
+import { INIT_CONFIG, JOIN_CONFIG } from './kubeadm-config'
+
+/** The whole build plan of fakeFleet(6): HAProxy on lb-1, cp-1..cp-3, worker-1, worker-2. */
+function plan(change: (spec: ClusterSpecDocument) => void = () => {}): Plan {
+  const fleet = fakeFleet(6)
+  change(fleet.spec)
+  const byLabel = new Map(fleet.hosts.map((h) => [h.label!, h]))
+  return buildPlan({
+    spec: fleet.spec,
+    validation: {
+      problems: [],
+      blocked: false,
+      nodes: fleet.spec.spec.nodes.map((n, i) => ({
+        ref: n.host,
+        path: `spec.nodes[${i}]`,
+        host: byLabel.get(n.host)!,
+        roles: n.roles,
+      })),
+      endpointHost: byLabel.get('lb-1'),
+    },
+    recipes: BUILD_RECIPES,
+    kubernetes: { minor: '1.32', patch: '1.32.4' },
+    now: NOW,
+  })
+}
+
+const step = (p: Plan, id: string) => {
+  const found = p.steps.find((s) => s.id === id)
+  if (!found) throw new Error(`no step ${id} in ${p.steps.map((s) => s.id).join(' ')}`)
+  return found
+}
+
+function fileOf(p: Plan, id: string, path: string): string {
+  const action = step(p, id).actions.find((a) => a.type === 'write' && a.path === path)
+  if (!action || action.type !== 'write' || !('template' in action.content)) throw new Error(`${id} writes no ${path}`)
+  return action.content.template
+}
+
+describe('the kubeadm build plan', () => {
+  it('inits the first control plane behind the endpoint, joins the others one at a time, workers after the CNI', () => {
+    const p = plan()
+    expect(step(p, 'cp-1/kubeadm-init').deps).toContain('lb-1/haproxy')
+    expect(step(p, 'cp-1/cni').deps).toContain('cp-1/kubeadm-init')
+    // cp-2 waits until HAProxy has cp-1 UP, cp-3 until it has cp-2 UP: one join at a time, each proven.
+    expect(step(p, 'cp-2/kubeadm-join').deps).toEqual(
+      expect.arrayContaining(['lb-1/haproxy-backend-up/cp-1', 'cp-1/cni']),
+    )
+    expect(step(p, 'cp-3/kubeadm-join').deps).toContain('lb-1/haproxy-backend-up/cp-2')
+    expect(step(p, 'lb-1/haproxy-backend-up/cp-2').deps).toContain('cp-2/kubeadm-join')
+    // Workers wait for the pod network only, not for the other control planes.
+    const worker = step(p, 'worker-1/kubeadm-join')
+    expect(worker.deps).toContain('cp-1/cni')
+    expect(worker.deps.some((d) => d.startsWith('cp-2') || d.startsWith('cp-3'))).toBe(false)
+    expect(step(p, 'cp-1/cluster-ready').deps).toEqual(
+      expect.arrayContaining([
+        'cp-2/kubeadm-join',
+        'cp-3/kubeadm-join',
+        'worker-1/kubeadm-join',
+        'worker-2/kubeadm-join',
+      ]),
+    )
+    expect(step(p, 'worker-1/kubeadm-join').kind).toBe('join-worker')
+    expect(step(p, 'cp-3/kubeadm-join').kind).toBe('join-control-plane')
+  })
+
+  it('gives every control plane exactly the shared CA files, keys 0600 from the vault, never their value', () => {
+    const p = plan()
+    for (const id of ['cp-1/kubeadm-init', 'cp-2/kubeadm-join']) {
+      const writes = step(p, id).actions.filter((a) => a.type === 'write' && a.path.startsWith('/etc/kubernetes/pki/'))
+      expect(writes.map((w) => w.type === 'write' && [w.path, w.mode.toString(8), 'secret' in w.content])).toEqual([
+        ['/etc/kubernetes/pki/ca.crt', '644', false],
+        ['/etc/kubernetes/pki/ca.key', '600', true],
+        ['/etc/kubernetes/pki/sa.key', '600', true],
+        ['/etc/kubernetes/pki/sa.pub', '644', false],
+        ['/etc/kubernetes/pki/front-proxy-ca.crt', '644', false],
+        ['/etc/kubernetes/pki/front-proxy-ca.key', '600', true],
+        ['/etc/kubernetes/pki/etcd/ca.crt', '644', false],
+        ['/etc/kubernetes/pki/etcd/ca.key', '600', true],
+      ])
+    }
+    expect(step(p, 'worker-1/kubeadm-join').actions.some((a) => a.type === 'write' && a.path.includes('/pki/'))).toBe(
+      false,
+    )
+    // External etcd: etcd's CA is not the cluster's to push.
+    const external = plan((s) => (s.spec.etcd = 'external'))
+    const paths = step(external, 'cp-1/kubeadm-init').actions.flatMap((a) => (a.type === 'write' ? [a.path] : []))
+    expect(paths.some((path) => path.includes('/etcd/'))).toBe(false)
+  })
+
+  it('writes a v1beta4 init configuration with the endpoint, its SANs, the subnets and a placeholder token', () => {
+    const p = plan()
+    const docs = parseAllDocuments(fileOf(p, 'cp-1/kubeadm-init', INIT_CONFIG)).map((d) => d.toJS())
+    const lb = p.hosts.find((h) => h.name === 'lb-1')!.host.address
+    const cp1 = p.hosts.find((h) => h.name === 'cp-1')!.host.address
+    expect(docs.map((d) => d.kind)).toEqual(['InitConfiguration', 'ClusterConfiguration', 'KubeletConfiguration'])
+    expect(docs[0]).toMatchObject({
+      apiVersion: 'kubeadm.k8s.io/v1beta4',
+      bootstrapTokens: [{ token: '{{flotilla: bootstrap-token}}', ttl: '30m0s' }],
+      localAPIEndpoint: { advertiseAddress: cp1, bindPort: 6443 },
+      nodeRegistration: { name: 'cp-1', criSocket: 'unix:///run/containerd/containerd.sock' },
+    })
+    // Not a dev cluster: no taints field, so kubeadm puts its control-plane taint.
+    expect(docs[0].nodeRegistration).not.toHaveProperty('taints')
+    expect(docs[1]).toMatchObject({
+      kubernetesVersion: 'v1.32.4',
+      controlPlaneEndpoint: `${lb}:6443`,
+      apiServer: { certSANs: [lb] },
+      networking: { podSubnet: '10.244.0.0/16', serviceSubnet: '10.96.0.0/12' },
+    })
+    expect(docs[2]).toMatchObject({ kind: 'KubeletConfiguration', cgroupDriver: 'systemd' })
+  })
+
+  it('joins with a fresh token and the CA hash filled in only when written; a dev cluster has no control-plane taint', () => {
+    const dev = plan((s) => (s.spec.devCluster = true))
+    const join = parseAllDocuments(fileOf(dev, 'cp-2/kubeadm-join', JOIN_CONFIG))[0]!.toJS()
+    expect(join.discovery.bootstrapToken).toEqual({
+      apiServerEndpoint: `${dev.hosts.find((h) => h.name === 'lb-1')!.host.address}:6443`,
+      token: '{{flotilla: join-token}}',
+      caCertHashes: ['{{flotilla: discovery-hash}}'],
+    })
+    expect(join.nodeRegistration.taints).toEqual([])
+    expect(join.controlPlane.localAPIEndpoint.bindPort).toBe(6443)
+    const worker = parseAllDocuments(fileOf(dev, 'worker-1/kubeadm-join', JOIN_CONFIG))[0]!.toJS()
+    expect(worker).not.toHaveProperty('controlPlane')
+    expect(worker.nodeRegistration).not.toHaveProperty('taints')
+    const init = parseAllDocuments(fileOf(dev, 'cp-1/kubeadm-init', INIT_CONFIG))[0]!.toJS()
+    expect(init.nodeRegistration.taints).toEqual([])
+    expect(step(dev, 'cp-1/cluster-ready').check.api?.args).toMatchObject({ taints: 'remove' })
+    expect(step(plan(), 'cp-1/cluster-ready').check.api?.args).toMatchObject({
+      taints: 'keep',
+      nodes: ['cp-1', 'cp-2', 'cp-3', 'worker-1', 'worker-2'],
+      controlPlanes: ['cp-1', 'cp-2', 'cp-3'],
+    })
+  })
+
+  it('shows the API steps as such in the plan view, and no step without its check', () => {
+    const view = renderPlan(plan())
+    const cni = view.steps.find((s) => s.id === 'cp-1/cni')!
+    expect(cni.actions.map((a) => a.type)).toEqual(['run', 'api'])
+    expect(cni.check[0]).toMatchObject({ api: true })
+    expect(view.steps.every((s) => s.check.length === 1 && s.check[0]!.text.length > 0)).toBe(true)
+  })
+
+  it('has no kubeadm step when the Kubernetes patch is not resolved (the plan cannot show its exact config)', () => {
+    const fleet = fakeFleet(4)
+    const byLabel = new Map(fleet.hosts.map((h) => [h.label!, h]))
+    const p = buildPlan({
+      spec: fleet.spec,
+      validation: {
+        problems: [],
+        blocked: false,
+        nodes: fleet.spec.spec.nodes.map((n, i) => ({
+          ref: n.host,
+          path: `n${i}`,
+          host: byLabel.get(n.host)!,
+          roles: n.roles,
+        })),
+        endpointHost: byLabel.get('lb-1'),
+      },
+      recipes: BUILD_RECIPES,
+      kubernetes: { minor: '1.32' },
+      now: NOW,
+    })
+    expect(p.steps.some((s) => s.kind === 'init' || s.kind.startsWith('join'))).toBe(false)
+  })
+})
