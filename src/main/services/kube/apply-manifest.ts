@@ -69,7 +69,7 @@ export function parseManifest(text: string): ManifestObject[] {
     const metadata = o.metadata as Record<string, unknown> | undefined
     if (typeof o.apiVersion !== 'string' || !o.apiVersion) throw bad('has no apiVersion')
     if (typeof o.kind !== 'string' || !o.kind) throw bad('has no kind')
-    if (o.kind === 'List' || o.kind.endsWith('List'))
+    if (o.kind === 'List')
       throw bad(`is a ${o.kind}; list documents are not applied, write each object as its own document`)
     if (typeof metadata !== 'object' || metadata === null || typeof metadata.name !== 'string' || !metadata.name)
       throw bad(`(${o.kind}) has no metadata.name`)
