@@ -490,6 +490,39 @@ spec: {cidr: 192.168.0.0/16, blockSize: 26, natOutgoing: true}
     ).toBe(poolBefore)
   })
 
+  it('applies the flannel fixture the upstream serves, idempotently', async () => {
+    const text = fs.readFileSync(new URL('./apiserver-fixtures/flannel.yaml', import.meta.url), 'utf8')
+    const { applied } = await applyManifest(kc, text, ctx)
+    expect(applied.map((o) => o.kind)).toEqual(expect.arrayContaining(['Namespace', 'ConfigMap', 'DaemonSet']))
+    const ds = {
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'kube-flannel-ds', namespace: 'kube-flannel' },
+    }
+    const before = (await client().read(ds)).metadata!.resourceVersion
+    await applyManifest(kc, text, ctx)
+    expect((await client().read(ds)).metadata!.resourceVersion).toBe(before)
+  })
+
+  it('gives up with TIMEOUT, naming the CRD and why, when a CRD never becomes Established', async () => {
+    // kind Widget is taken in example.flotilla.dev (the widgets CRD above): NamesAccepted False
+    const clash = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: things.example.flotilla.dev}
+spec:
+  group: example.flotilla.dev
+  scope: Cluster
+  names: {plural: things, kind: Widget}
+  versions:
+  - {name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}
+`
+    await expect(applyManifest(kc, clash, ctx, { crdTimeoutMs: 3000 })).rejects.toMatchObject({
+      code: 'TIMEOUT',
+      message:
+        'CustomResourceDefinition things.example.flotilla.dev ("Widget" is already in use) did not become Established within 3 s.',
+    })
+  })
+
   it('names the object the API server refused', async () => {
     const bad = `apiVersion: crd.projectcalico.org/v1
 kind: IPPool

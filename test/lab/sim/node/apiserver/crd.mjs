@@ -142,7 +142,12 @@ export function crdStatus(crd, others) {
     return {
       ...(crd.status ?? {}),
       conditions: [
-        cond('NamesAccepted', 'False', 'MultipleNamesNotAllowed', `"${names.plural}" is already in use`),
+        cond(
+          'NamesAccepted',
+          'False',
+          'MultipleNamesNotAllowed',
+          `"${taken.status.acceptedNames.plural === names.plural ? names.plural : names.kind}" is already in use`,
+        ),
         cond('Established', 'False', 'NotAccepted', 'not all names are accepted'),
       ],
     }
