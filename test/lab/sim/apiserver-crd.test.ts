@@ -11,7 +11,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import * as k8s from '@kubernetes/client-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { applyManifest } from '../../../src/main/services/kube/apply-manifest'
+import { applyManifest, cniReady } from '../../../src/main/services/kube/apply-manifest'
 import { waitUntil } from '../harness'
 import { makeCA, makeLeaf, startEtcd, type Pair } from './apiserver-fixtures/pki.mjs'
 import { CALICO_CRDS, calicoDocuments, calicoYaml } from './apiserver-fixtures/calico.mjs'
@@ -488,6 +488,39 @@ spec: {cidr: 192.168.0.0/16, blockSize: 26, natOutgoing: true}
         })
       ).metadata!.resourceVersion,
     ).toBe(poolBefore)
+  })
+
+  it('cniReady: false while a node is NotReady or the DaemonSet lacks a Ready pod on a node', async () => {
+    // no kubelets or controllers here: the node's and the DaemonSet's status are written by hand
+    const node = (ready: boolean) => ({
+      status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', reason: 'KubeletReady' }] },
+    })
+    expect(
+      (await call('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } })).status,
+    ).toBe(201)
+    await call('PATCH', '/api/v1/nodes/n1/status', node(false), 'application/merge-patch+json')
+    const DS = '/apis/apps/v1/namespaces/kube-system/daemonsets/calico-node/status'
+    const dsStatus = (ready: number) => ({
+      status: { desiredNumberScheduled: 1, currentNumberScheduled: 1, numberReady: ready, observedGeneration: 1 },
+    })
+    await call('PATCH', DS, dsStatus(0), 'application/merge-patch+json')
+    expect(await cniReady(kc)).toEqual({
+      ready: false,
+      detail: 'calico-node is Ready on 0 of 1 node(s) (1 scheduled); not Ready: n1.',
+    })
+    await call('PATCH', DS, dsStatus(1), 'application/merge-patch+json')
+    expect(await cniReady(kc)).toEqual({ ready: false, detail: 'not Ready: n1.' })
+    await call('PATCH', '/api/v1/nodes/n1/status', node(true), 'application/merge-patch+json')
+    expect(await cniReady(kc)).toEqual({
+      ready: true,
+      detail: 'calico-node is Ready on all 1 node(s); every node is Ready.',
+    })
+    // a second node the DaemonSet has not reached yet
+    expect(
+      (await call('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n2' } })).status,
+    ).toBe(201)
+    await call('PATCH', '/api/v1/nodes/n2/status', node(true), 'application/merge-patch+json')
+    expect((await cniReady(kc)).detail).toBe('calico-node is Ready on 1 of 2 node(s) (1 scheduled).')
   })
 
   it('applies the flannel fixture the upstream serves, idempotently', async () => {
