@@ -1001,16 +1001,20 @@ describe('API semantics', () => {
     expect(cm.metadata.lables).toBeUndefined()
   })
 
-  it('refuses server-side apply (415) and unsupported field selectors (400)', async () => {
+  it('refuses server-side apply without force (not simulated), an unknown patch type (415) and unsupported field selectors (400)', async () => {
+    // server-side apply itself: apiserver-crd.test.ts
     const r = await call('PATCH', '/api/v1/nodes/n1?fieldManager=x', {
       user: 'admin',
       contentType: 'application/apply-patch+yaml',
-      body: 'metadata: {labels: {a: b}}',
+      body: 'apiVersion: v1\nkind: Node\nmetadata: {name: n1, labels: {a: b}}',
     })
-    expect(r.status).toBe(415)
-    expect(r.body.reason).toBe('UnsupportedMediaType')
-    expect(r.body.message).toContain(
-      'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json',
+    expect(r.status).toBe(500)
+    expect(r.body.message).toContain('flotilla-sim: server-side apply without force=true')
+    const t = await call('PATCH', '/api/v1/nodes/n1', { user: 'admin', contentType: 'text/plain', body: 'x' })
+    expect(t.status).toBe(415)
+    expect(t.body.reason).toBe('UnsupportedMediaType')
+    expect(t.body.message).toContain(
+      'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml',
     )
     const f = await call('GET', '/api/v1/nodes?fieldSelector=spec.podCIDR%3Dx', { user: 'admin' })
     expect(f.status).toBe(400)

@@ -31,7 +31,10 @@
 import https from 'node:https'
 import { etcdClient as makeEtcdClient } from '../etcd-client.mjs'
 import { authenticate, authorize, bootstrapPolicy, forbidden, nodeRestriction } from './auth.mjs'
+import { parse as parseYAML } from 'yaml'
 import { jsonPatch, mergePatch, strategicMerge } from './patch.mjs'
+import { ESTABLISH_DELAY_MS, crdDefaults, crdErrors, crdResources, crdStatus, crValidation } from './crd.mjs'
+import { fieldSet, previousApply, pruneOwned, withApplyEntry } from './ssa.mjs'
 import { RESOURCES, SUBRESOURCE_KINDS, GROUPS, findResource, apiVersionOf } from './resources.mjs'
 import { decodeAccessReview } from './protobuf.mjs'
 import { openapiV3 } from './openapi.mjs'
@@ -73,7 +76,20 @@ const GENERATION = new Set([
   'statefulsets',
   'poddisruptionbudgets',
   'networkpolicies',
+  'customresourcedefinitions',
 ])
+
+/** JSON with object keys sorted, for comparing objects whatever order their keys came in. */
+const canonical = (v) =>
+  JSON.stringify(v, (_k, x) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(
+          Object.keys(x)
+            .sort()
+            .map((k) => [k, x[k]]),
+        )
+      : x,
+  )
 
 export function sendJSON(response, code, obj, headers = {}) {
   const body = JSON.stringify(obj)
@@ -218,8 +234,52 @@ export async function startApiServer(options) {
     }
     if (closed) return
     if (o.seed) await seed().catch((e) => log(`seed: ${e.message}`))
+    startCrdControllers()
     ready = true
   })()
+
+  // -- custom resources -------------------------------------------------------------------------
+  const crdRes = res('apiextensions.k8s.io', 'customresourcedefinitions')
+  const crdPrefix = store.collection(crdRes)
+  let crdCache = { revision: -1, list: [] }
+  /** The resources of the established CRDs, as the cache sees them. */
+  function customResources() {
+    if (crdCache.revision !== store.cacheRevision)
+      crdCache = { revision: store.cacheRevision, list: store.cachedList(crdRes).flatMap(crdResources) }
+    return crdCache.list
+  }
+  const allResources = () => [...RESOURCES, ...customResources()]
+  const lookup = (group, version, plural) =>
+    findResource(group, version, plural) ??
+    customResources().find((r) => r.group === group && r.version === version && r.plural === plural)
+  // The naming and establishing controllers (upstream runs them in every API server, as here).
+  const crdTimers = new Map()
+  function startCrdControllers() {
+    const schedule = (name) => {
+      clearTimeout(crdTimers.get(name))
+      crdTimers.set(
+        name,
+        setTimeout(() => {
+          crdTimers.delete(name)
+          establish(name).catch((e) => log(`crd controller: ${name}: ${e.message}`))
+        }, ESTABLISH_DELAY_MS),
+      )
+    }
+    store.listeners.add((ev) => {
+      if (ev.type !== 'DELETE' && ev.key.startsWith(crdPrefix)) schedule(ev.key.slice(crdPrefix.length))
+    })
+    for (const c of store.cachedList(crdRes)) schedule(c.metadata.name)
+  }
+  async function establish(name) {
+    if (closed) return
+    if (!store.cachedGet(crdRes, undefined, name)) return
+    await store.guaranteedUpdate(crdRes, undefined, name, (crd) => {
+      const status = crdStatus(crd, store.cachedList(crdRes))
+      if (!status) return undefined
+      crd.status = status
+      return crd
+    })
+  }
 
   async function ensure(r, obj) {
     const ns = obj.metadata.namespace
@@ -423,12 +483,12 @@ export async function startApiServer(options) {
     }
     let parts = rest.split('/').map(decodeURIComponent)
     let namespace
-    if (parts[0] === 'namespaces' && parts.length >= 3 && findResource(group, version, parts[2])?.namespaced) {
+    if (parts[0] === 'namespaces' && parts.length >= 3 && lookup(group, version, parts[2])?.namespaced) {
       namespace = parts[1]
       parts = parts.slice(2)
     }
     const [plural, name, subresource, ...extra] = parts
-    const r = findResource(group, version, plural)
+    const r = lookup(group, version, plural)
     const method = req.method
     const isWatch = method === 'GET' && (q.get('watch') === 'true' || q.get('watch') === '1')
     const verb = {
@@ -514,22 +574,26 @@ export async function startApiServer(options) {
           { clientCIDR: '0.0.0.0/0', serverAddress: `${o.advertiseAddress ?? o.bindAddress}:${o.port}` },
         ],
       }
+    const every = allResources()
+    const groups = [...GROUPS, ...new Set(customResources().map((r) => r.group))].filter(
+      (g, i, a) => a.indexOf(g) === i,
+    )
     const groupDoc = (g) => {
-      const v = RESOURCES.find((x) => x.group === g).version
+      const vs = [...new Set(every.filter((x) => x.group === g).map((x) => x.version))]
       return {
         name: g,
-        versions: [{ groupVersion: `${g}/${v}`, version: v }],
-        preferredVersion: { groupVersion: `${g}/${v}`, version: v },
+        versions: vs.map((v) => ({ groupVersion: `${g}/${v}`, version: v })),
+        preferredVersion: { groupVersion: `${g}/${vs[0]}`, version: vs[0] },
       }
     }
-    if (path === '/apis') return { kind: 'APIGroupList', apiVersion: 'v1', groups: GROUPS.map(groupDoc) }
+    if (path === '/apis') return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map(groupDoc) }
     let m
     if ((m = /^\/apis\/([^/]+)$/.exec(path)))
-      return GROUPS.includes(m[1]) ? { kind: 'APIGroup', apiVersion: 'v1', ...groupDoc(m[1]) } : undefined
+      return groups.includes(m[1]) ? { kind: 'APIGroup', apiVersion: 'v1', ...groupDoc(m[1]) } : undefined
     let group = ''
     let version = 'v1'
     if ((m = /^\/apis\/([^/]+)\/([^/]+)$/.exec(path))) [, group, version] = m
-    const list = RESOURCES.filter((r) => r.group === group && r.version === version)
+    const list = every.filter((r) => r.group === group && r.version === version)
     if (!list.length) return undefined
     const resources = []
     for (const r of list) {
@@ -754,7 +818,7 @@ export async function startApiServer(options) {
     md.creationTimestamp = now()
     delete md.resourceVersion
     delete md.deletionTimestamp
-    if (GENERATION.has(r.plural)) md.generation = 1
+    if (GENERATION.has(r.plural) || r.crd) md.generation = 1
     switch (r.plural) {
       case 'namespaces':
         md.labels = { ...(md.labels ?? {}), 'kubernetes.io/metadata.name': md.name }
@@ -812,6 +876,10 @@ export async function startApiServer(options) {
           obj.spec.clusterIPs = [obj.spec.clusterIP]
         }
         break
+      case 'customresourcedefinitions':
+        if (obj.spec && typeof obj.spec === 'object') crdDefaults(obj)
+        obj.status = {}
+        break
       case 'certificatesigningrequests':
         validateCSR(r, obj)
         obj.spec.username = user.name
@@ -867,7 +935,7 @@ export async function startApiServer(options) {
     const mode = ctx.q.get('fieldValidation') ?? 'Warn'
     if (!['Strict', 'Warn', 'Ignore'].includes(mode))
       throw badRequest(`fieldValidation parameter unsupported: ${mode}, must be one of Ignore, Warn, Strict`)
-    const unknown = unknownFields(ctx.r.kind, obj)
+    const unknown = ctx.r.schema ? crValidation(ctx.r.schema, obj).unknown : unknownFields(ctx.r.kind, obj)
     if (!unknown.length) return
     if (mode === 'Strict')
       throw badRequest(
@@ -885,7 +953,7 @@ export async function startApiServer(options) {
     const { r, user, response, q } = ctx
     if (obj && typeof obj === 'object' && !Array.isArray(obj)) validateFields(ctx, obj)
     await prepareCreate(ctx, obj)
-    const createErrors = valueErrors(r.kind, obj)
+    const createErrors = kindErrors(r, obj)
     if (createErrors.length) throw invalid(r, obj.metadata.name, createErrors)
     if (o.admissionPlugins.includes('NodeRestriction'))
       nodeRestriction(user, { ...ctx.attrs, name: obj.metadata.name }, obj, undefined, lookupNode)
@@ -954,7 +1022,7 @@ export async function startApiServer(options) {
       if (['daemonsets', 'deployments', 'replicasets', 'statefulsets'].includes(r.plural) && out.spec)
         appsDefaults(r.plural, out.spec)
       if (r.plural === 'pods') podSpecDefaults(out.spec)
-      if (GENERATION.has(r.plural)) {
+      if (GENERATION.has(r.plural) || r.crd) {
         out.metadata.generation = cur.metadata.generation ?? 1
         if (JSON.stringify(out.spec) !== JSON.stringify(cur.spec)) out.metadata.generation++
       }
@@ -967,14 +1035,24 @@ export async function startApiServer(options) {
     return out
   }
 
+  /** valueErrors, plus a CRD's own rules and a custom resource's schema. */
+  function kindErrors(r, obj) {
+    const errors = valueErrors(r.kind, obj)
+    if (r === crdRes) errors.push(...crdErrors(obj))
+    if (r.schema) errors.push(...crValidation(r.schema, obj).errors)
+    return errors
+  }
+
   async function write(ctx, cur, out) {
-    const errors = valueErrors(ctx.r.kind, out)
+    if (ctx.r === crdRes && ctx.subresource !== 'status' && out.spec && typeof out.spec === 'object') crdDefaults(out)
+    const errors = kindErrors(ctx.r, out)
     if (errors.length) throw invalid(ctx.r, ctx.name, errors)
     if (o.admissionPlugins.includes('NodeRestriction')) nodeRestriction(ctx.user, ctx.attrs, out, cur)
     if (ctx.q.get('dryRun') === 'All') return out
+    // a no-op write keeps the object and its resourceVersion (key order does not matter)
     if (
-      JSON.stringify({ ...out, metadata: { ...out.metadata, resourceVersion: undefined } }) ===
-      JSON.stringify({ ...cur, metadata: { ...cur.metadata, resourceVersion: undefined } })
+      canonical({ ...out, metadata: { ...out.metadata, resourceVersion: undefined } }) ===
+      canonical({ ...cur, metadata: { ...cur.metadata, resourceVersion: undefined } })
     )
       return cur
     return store.update(ctx.r, ctx.namespace, out, cur.metadata.resourceVersion)
@@ -1000,20 +1078,22 @@ export async function startApiServer(options) {
   async function doPatch(ctx, body) {
     const { r, req, response } = ctx
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim()
-    const accepted = 'application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json'
-    if (
-      ![
-        'application/json-patch+json',
-        'application/merge-patch+json',
-        'application/strategic-merge-patch+json',
-      ].includes(type)
-    )
+    if (type === 'application/apply-patch+yaml') return doApply(ctx, body)
+    if (ctx.q.has('force'))
+      throw new ApiError(
+        422,
+        'Invalid',
+        'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch',
+      )
+    // custom resources have no strategic merge (no patch strategies in a CRD schema)
+    const types = ['application/json-patch+json', 'application/merge-patch+json']
+    if (!r.crd) types.push('application/strategic-merge-patch+json')
+    const accepted = types.join(', ')
+    if (!types.includes(type))
       throw new ApiError(
         415,
         'UnsupportedMediaType',
-        type === 'application/apply-patch+yaml'
-          ? `flotilla-sim: server-side apply is not simulated; the body of the request was in an unknown format - accepted media types include: ${accepted}`
-          : `the body of the request was in an unknown format - accepted media types include: ${accepted}`,
+        `the body of the request was in an unknown format - accepted media types include: ${accepted}, application/apply-patch+yaml`,
       )
     const patch = parseJSON(body)
     // GuaranteedUpdate: a patch without a resourceVersion never fails on a concurrent write; it is
@@ -1037,6 +1117,65 @@ export async function startApiServer(options) {
       }
     }
     throw conflictOf(ctx)
+  }
+
+  /** Server-side apply (ssa.mjs): creates or merges, records the manager's fields; a no-op keeps the object. */
+  async function doApply(ctx, body) {
+    const { r, q, response } = ctx
+    const manager = q.get('fieldManager')
+    if (!manager)
+      throw new ApiError(
+        422,
+        'Invalid',
+        'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+      )
+    if (q.get('force') !== 'true')
+      throw new ApiError(
+        500,
+        'InternalError',
+        'flotilla-sim: server-side apply without force=true (conflict detection between field managers) is not simulated',
+      )
+    if (ctx.subresource)
+      throw new ApiError(500, 'InternalError', `flotilla-sim: apply to ${r.plural}/${ctx.subresource} is not simulated`)
+    let applied
+    try {
+      applied = parseYAML(body)
+    } catch (e) {
+      throw badRequest(`error decoding YAML: ${e.message}`)
+    }
+    if (!applied || typeof applied !== 'object' || Array.isArray(applied))
+      throw badRequest('the object provided is unrecognized or malformed')
+    if (!applied.kind || !applied.apiVersion)
+      throw badRequest(`Object '${applied.kind ? 'apiVersion' : 'Kind'}' is missing in '${JSON.stringify(applied)}'`)
+    checkTypeMeta(r, applied)
+    if (applied.metadata?.name !== ctx.name)
+      throw badRequest(
+        `the name of the object (${applied.metadata?.name ?? ''}) does not match the name on the URL (${ctx.name})`,
+      )
+    if (r.namespaced && applied.metadata.namespace && applied.metadata.namespace !== ctx.namespace)
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request')
+    // structured-merge-diff refuses a field the type does not declare, whatever fieldValidation says
+    const unknown = r.schema ? crValidation(r.schema, applied).unknown : unknownFields(r.kind, applied)
+    if (unknown.length)
+      throw badRequest(
+        `failed to create typed patch object (${ctx.namespace ? `${ctx.namespace}/` : ''}${ctx.name}; ${apiVersionOf(r)}, Kind=${r.kind}): ${unknown.map((u) => `.${u.path}: field not declared in schema`).join(', ')}`,
+      )
+    const fields = fieldSet(applied, { atomicLists: Boolean(r.crd) })
+    const apiVersion = apiVersionOf(r)
+    const cur = await store.find(r, ctx.namespace, ctx.name)
+    if (!cur) {
+      const obj = structuredClone(applied)
+      obj.metadata.managedFields = withApplyEntry([], manager, apiVersion, fields, now())
+      return doCreate({ ...ctx, q: new URLSearchParams({ ...Object.fromEntries(q), fieldValidation: 'Ignore' }) }, obj)
+    }
+    const base = typed(r, cur)
+    pruneOwned(base, previousApply(cur, manager) ?? {}, fields)
+    const merged = r.crd ? mergePatch(base, applied) : strategicMerge(base, applied)
+    merged.metadata.resourceVersion = undefined
+    merged.metadata.managedFields = withApplyEntry(cur.metadata.managedFields, manager, apiVersion, fields, now())
+    const out = prepareUpdate(ctx, merged, cur)
+    delete out.metadata.resourceVersion
+    sendJSON(response, 200, await write(ctx, cur, out))
   }
 
   async function doDelete(ctx, body) {
@@ -1063,6 +1202,7 @@ export async function startApiServer(options) {
     if (grace > 0) return sendJSON(response, 200, typed(r, await markTerminating(r, cur, grace)))
     const gone = await store.delete(r, ctx.namespace, ctx.name, { rv: cur.metadata.resourceVersion })
     if (r.plural === 'namespaces') await deleteNamespaceContents(ctx.name)
+    if (r === crdRes) await etcd.delPrefix(`${store.prefix}/${gone.spec.group}/${gone.spec.names.plural}/`)
     sendJSON(response, 200, typed(r, gone))
   }
   /**
@@ -1085,7 +1225,8 @@ export async function startApiServer(options) {
     })
   }
   async function deleteNamespaceContents(ns) {
-    for (const r of RESOURCES.filter((x) => x.namespaced && !x.virtual)) await etcd.delPrefix(store.collection(r, ns))
+    for (const r of allResources().filter((x) => x.namespaced && !x.virtual))
+      await etcd.delPrefix(store.collection(r, ns))
   }
   async function doDeleteCollection(ctx) {
     const { r, response } = ctx

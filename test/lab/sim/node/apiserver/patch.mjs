@@ -135,7 +135,7 @@ const LIST_STRATEGY = {
   resourceClaims: 'merge:name',
   schedulingGates: 'merge:name',
 }
-function strategyFor(path, field) {
+export function strategyFor(path, field) {
   // container ports merge by containerPort, service ports by port
   if (field === 'ports')
     return path.includes('containers') || path.endsWith('Containers') ? 'merge:containerPort' : 'merge:port'

@@ -171,6 +171,18 @@ export const RESOURCES = [
     subresources: ['status', 'scale'],
   },
   { group: 'apps', version: 'v1', kind: 'ControllerRevision', plural: 'controllerrevisions', namespaced: true },
+  // apiextensions.k8s.io/v1 (custom resources of established CRDs: crd.mjs, served beside this table)
+  {
+    group: 'apiextensions.k8s.io',
+    version: 'v1',
+    kind: 'CustomResourceDefinition',
+    plural: 'customresourcedefinitions',
+    namespaced: false,
+    shortNames: ['crd', 'crds'],
+    categories: ['api-extensions'],
+    subresources: ['status'],
+    etcd: 'apiextensions.k8s.io/customresourcedefinitions',
+  },
   // others
   { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', namespaced: true },
   {
