@@ -4,6 +4,7 @@ import type { AppInfo } from '../../shared/types'
 import type { Services } from '../app'
 import { ApplyLocks } from '../services/apply/apply-lock'
 import { ApplyService } from '../services/apply/apply-service'
+import { engineEnv } from '../services/apply/engine-env'
 import type { HandlersOf } from '../transport/dispatcher'
 import { createPlanService, specFor } from './plan-handlers'
 
@@ -14,6 +15,8 @@ export function applyHandlers(services: Services, info: AppInfo): HandlersOf<App
   const service = new ApplyService({
     plans: createPlanService(services),
     locks,
+    env: (clusterId) => engineEnv(services, clusterId),
+    builds: clusters,
     runner: {
       ssh,
       // The orchestrated reboot changed the host (a Pi's memory cgroup): what Flotilla knows follows.
@@ -22,14 +25,19 @@ export function applyHandlers(services: Services, info: AppInfo): HandlersOf<App
   })
   const nameOf = (ref: string) => clusters.find(ref)?.name ?? ref.trim().toLowerCase()
   return {
-    'apply:run': (opId, ref, options) => {
-      const { spec, existing, guard } = specFor(clusters, ref, options.specYaml)
+    'apply:run': async (opId, ref, options) => {
+      const found = specFor(clusters, ref, options.specYaml)
+      const { spec, guard } = found
+      // A spec from a file that is no stored cluster yet becomes one: its CAs, its build record and
+      // its kubeconfigs hang on the record's id. (Stored as it is; the plan has already validated it.)
+      const existing =
+        found.existing ?? clusters.get((await clusters.import(spec as unknown as Record<string, unknown>)).id)
       return ops.run(
         {
           id: opId,
           kind: 'apply:run',
           title: `Applying ${spec.metadata.name}`,
-          ...(existing ? { clusterId: existing.id } : {}),
+          clusterId: existing.id,
           durableResult: true,
         },
         (ctx) =>
@@ -40,6 +48,7 @@ export function applyHandlers(services: Services, info: AppInfo): HandlersOf<App
               ...(options.resetConsent ? { resetConsent: options.resetConsent } : {}),
               ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),
               ...(guard ? { existing: guard } : {}),
+              clusterId: existing.id,
             },
             ctx,
           ),

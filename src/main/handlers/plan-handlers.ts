@@ -53,9 +53,17 @@ export function specFor(
 
 type ExistingCluster = NonNullable<PlanRequest['existing']>
 
-/** What may not change about a stored cluster. Nothing is recorded as built yet (apply does not build a cluster so far). */
+/**
+ * What may not change about a stored cluster. A cluster being built counts as built: what its
+ * member hosts carry is its own (a resumed apply must not see its own work as old leftovers).
+ */
 function existingCluster(cluster: Cluster): ExistingCluster {
-  return { endpoint: { host: cluster.endpointHost, port: cluster.endpointPort }, built: false }
+  return {
+    endpoint: { host: cluster.endpointHost, port: cluster.endpointPort },
+    built: cluster.build !== undefined,
+    ...(cluster.build ? { members: [...cluster.build.members] } : {}),
+    ...(cluster.build?.kubernetesVersion ? { kubernetesVersion: cluster.build.kubernetesVersion } : {}),
+  }
 }
 
 /** `plan:compute`: an operation that changes nothing (re-probes, validation, read-only checks). */

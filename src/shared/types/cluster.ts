@@ -25,6 +25,23 @@ export interface Cluster {
   revision: number
   /** ISO timestamp of the last saved change. */
   updatedAt: string
+  /** What `apply` built: absent until its first change on a host. */
+  build?: ClusterBuild
+}
+
+/**
+ * The build record (issue 13): `building` from the first change an apply makes (what the member
+ * hosts then carry is this cluster's, not an old cluster's leftovers), `built` once an apply
+ * finished with every step done. The endpoint cannot change after that.
+ */
+export interface ClusterBuild {
+  state: 'building' | 'built'
+  /** Inventory ids of the hosts the build works on (nodes and the HAProxy host). */
+  members: string[]
+  /** The Kubernetes version installed, e.g. "1.32.4". */
+  kubernetesVersion?: string
+  startedAt: string
+  builtAt?: string
 }
 
 /** What the user types to create a cluster record. `endpoint` is `host:port` (port defaults to 6443). */

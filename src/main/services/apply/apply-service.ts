@@ -5,6 +5,7 @@
  */
 import { AppError } from '../../../shared/errors'
 import type { ApplyResult, ReviewedPlan } from '../../../shared/channels/apply'
+import type { ClusterBuild } from '../../../shared/types'
 import type { OperationContext } from '../operations/registry'
 import { planFingerprint } from '../plan/fingerprint'
 import type { Plan } from '../plan/planner'
@@ -21,12 +22,19 @@ export const APPLY_MAX_PROBE_AGE_MS = 60_000
 export interface ApplyServiceOptions {
   plans: Pick<PlanService, 'compute'>
   locks: ApplyLocks
-  runner: Omit<RunnerOptions, 'ctx' | 'hostName' | 'consented' | 'parallel'>
+  runner: Omit<RunnerOptions, 'ctx' | 'hostName' | 'consented' | 'parallel' | 'resolve' | 'api'>
+  /** The cluster's resolver and API runner (engine-env.ts). */
+  env?: (clusterId: string) => Pick<RunnerOptions, 'resolve' | 'api'>
+  /** Where the build is recorded (building before the first change, built at the end). */
+  builds?: { recordBuild(id: string, build: ClusterBuild): Promise<unknown>; get(id: string): { build?: ClusterBuild } }
+  now?: () => Date
 }
 
 export interface ApplyRequest extends Omit<PlanRequest, 'checks'> {
   reviewed: ReviewedPlan
   parallel?: number
+  /** The stored cluster the spec is (its PKI, its build record). */
+  clusterId?: string
 }
 
 export class ApplyService {
@@ -49,8 +57,24 @@ export class ApplyService {
       const names = new Map(plan.hosts.map((h) => [h.host.id, h.name]))
       const hostName = (id: string) => names.get(id) ?? id
       ctx.log(`Applying ${plan.steps.length} steps on ${plan.hosts.length} hosts.`)
+      const { clusterId } = request
+      const now = () => (this.options.now?.() ?? new Date()).toISOString()
+      const builds = clusterId ? this.options.builds : undefined
+      const previous = clusterId && builds ? builds.get(clusterId).build : undefined
+      const members = plan.hosts.map((h) => h.host.id)
+      if (clusterId && builds && (!previous || members.some((m) => !previous.members.includes(m)))) {
+        // Before the first change: from here on, what these hosts carry is this cluster's.
+        await builds.recordBuild(clusterId, {
+          state: previous?.state ?? 'building',
+          members: [...new Set([...(previous?.members ?? []), ...members])],
+          ...(plan.kubernetes.patch ? { kubernetesVersion: plan.kubernetes.patch } : {}),
+          startedAt: previous?.startedAt ?? now(),
+          ...(previous?.builtAt ? { builtAt: previous.builtAt } : {}),
+        })
+      }
       const run = await runPlanSteps(plan.steps, {
         ...this.options.runner,
+        ...(clusterId && this.options.env ? this.options.env(clusterId) : {}),
         ctx,
         hostName,
         // The reviewed plan showed these steps with their consent, and the request carries it.
@@ -66,6 +90,21 @@ export class ApplyService {
         )
       }
       const ids = (state: string) => plan.steps.filter((s) => run.outcomes.get(s.id) === state).map((s) => s.id)
+      const complete = run.failures.length === 0 && ids('blocked').length === 0
+      const buildsCluster = plan.steps.some((s) => s.id.endsWith('/cluster-ready'))
+      if (clusterId && builds && complete && buildsCluster) {
+        const current = builds.get(clusterId).build
+        if (current?.state !== 'built') {
+          await builds.recordBuild(clusterId, {
+            state: 'built',
+            members: current?.members ?? members,
+            ...(plan.kubernetes.patch ? { kubernetesVersion: plan.kubernetes.patch } : {}),
+            startedAt: current?.startedAt ?? now(),
+            builtAt: now(),
+          })
+          ctx.log(`${cluster} is built: every step is done and the cluster answers through its endpoint.`)
+        }
+      }
       return {
         cluster,
         applied: run.applied,

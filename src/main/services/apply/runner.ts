@@ -16,7 +16,7 @@ import { runStepActions, checkStateOf, type ApiRunner, type CheckState, type Res
 import type { Step, StepCheck } from '../plan/step'
 
 /** What the runner needs of SshService (tests give a fake). */
-export type RunnerSsh = Pick<SshService, 'run' | 'upload' | 'reboot'>
+export type RunnerSsh = Pick<SshService, 'run' | 'upload' | 'reboot' | 'readFile'>
 
 export interface RunnerOptions {
   ssh: RunnerSsh

@@ -2,6 +2,7 @@ import { clusterSpecSchema, SPEC_API_VERSION, SPEC_KIND, type ClusterSpecDocumen
 import { AppError } from '../../../shared/errors'
 import { parseEndpoint } from '../../../shared/channels/clusters'
 import type {
+  ClusterBuild,
   Cluster,
   ClusterImportOptions,
   ClusterInput,
@@ -184,6 +185,16 @@ export class ClusterRegistry {
     })
   }
 
+  /** Records what apply built (or is building); the spec is unchanged. */
+  async recordBuild(id: string, build: ClusterBuild): Promise<Cluster> {
+    return this.#update((clusters) => {
+      const index = clusters.findIndex((c) => c.id === id)
+      if (index < 0) throw notFound(id)
+      const cluster: Cluster = { ...clusters[index]!, build, revision: clusters[index]!.revision + 1, updatedAt: this.#now().toISOString() }
+      return { clusters: clusters.map((c, i) => (i === index ? cluster : c)), result: cluster }
+    })
+  }
+
   async remove(id: string): Promise<void> {
     await this.#update((clusters) => {
       if (!clusters.some((c) => c.id === id)) throw notFound(id)
@@ -230,6 +241,7 @@ export class ClusterRegistry {
     const current = clusters[index]!
     if (JSON.stringify(spec) === JSON.stringify(current.spec)) return { result: saved(current, false, false) }
     const cluster = this.#record(spec, { ...current, revision: current.revision + 1 })
+    if (current.build) cluster.build = current.build
     return { clusters: clusters.map((c, i) => (i === index ? cluster : c)), result: saved(cluster, false, true) }
   }
 

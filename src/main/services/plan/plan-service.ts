@@ -17,6 +17,14 @@ import { buildPlan, type CheckOutcome, type Plan, type ValidationLike } from './
 import type { Recipe } from './step'
 
 /** Facts older than this are probed again before planning (the issue: "fresh"). */
+/** What the validator guards of a stored cluster: its endpoint, and once built its members and version. */
+export interface ExistingCluster {
+  endpoint: { host: string; port: number }
+  built: boolean
+  members?: string[]
+  kubernetesVersion?: string
+}
+
 export const DEFAULT_MAX_PROBE_AGE_MS = 10 * 60_000
 
 /** What the planner asks of the validator (validate.ts's validateSpec). */
@@ -24,7 +32,7 @@ export type Validate = (input: {
   spec: ClusterSpecDocument
   hosts: Host[]
   now: Date
-  existing?: { endpoint: { host: string; port: number }; built: boolean }
+  existing?: ExistingCluster
   endpointAddresses?: string[]
   resetConsent?: string[]
   maxProbeAgeMs?: number
@@ -55,7 +63,7 @@ export interface PlanRequest {
   checks?: boolean
   maxProbeAgeMs?: number
   /** The stored cluster, when the spec is one's (the validator guards what may not change). */
-  existing?: { endpoint: { host: string; port: number }; built: boolean }
+  existing?: ExistingCluster
 }
 
 export class PlanService {
