@@ -5,6 +5,7 @@
  * with the request; a plan that changed meanwhile is refused) with one line per host and step.
  * Exit 0 only when every step is done.
  */
+import { APPLY_MAX_PROBE_AGE_MS } from '../services/apply/apply-service'
 import { randomUUID } from 'node:crypto'
 import type { Command } from 'commander'
 import type { ApplyResult } from '../../shared/channels/apply'
@@ -65,7 +66,12 @@ export function registerApplyCommands(program: Command, ctx: CliContext): void {
       // A script gives the sudo password by environment; it is used only where sudo asks for one.
       const sudo = envSecret('FLOTILLA_SUDO_PASSWORD')
       if (sudo) for (const host of await api.hosts.list()) await api.ssh.provideSecret(host.id, 'sudo', sudo.reveal())
-      const view = await api.plan.compute(cluster, { ...source, checks: true })
+      // Facts as fresh as apply wants them, so the plan shown is the one apply will find.
+      const view = await api.plan.compute(cluster, {
+        ...source,
+        checks: true,
+        maxProbeAgeSec: APPLY_MAX_PROBE_AGE_MS / 1000,
+      })
       if (!ctx.json()) ctx.out.stdout(planText(view))
       if (view.blocked) throw new CliExit(1)
       if (view.summary.steps > 0 && view.summary.done === view.summary.steps) {

@@ -14,9 +14,12 @@ import type { CliContext } from './hosts-commands'
 import { readSpecFile, toNumber } from './cli-helpers'
 import { CliExit, jsonText, terminalSafe } from './output'
 
-/** Said once, honestly: what this version plans and what it does not yet. */
+/**
+ * Said once, honestly, when the plan stops before Kubernetes itself: a k3s spec (not built yet), or
+ * a Kubernetes patch version that could not be resolved (a problem above says why).
+ */
 export const LATER_PHASES =
-  'This plan covers the prepare phase (and a reset where you agreed to one); the later phases (runtime, packages, endpoint, PKI, init, CNI, joins) come with the apply engine.'
+  'This plan stops before Kubernetes itself: Flotilla builds kubeadm clusters (once the Kubernetes patch version is resolved); k3s is not built yet.'
 
 export function registerPlanCommands(program: Command, ctx: CliContext): void {
   program
@@ -86,7 +89,7 @@ export function planText(view: PlanView): string {
     }
     out.push('')
   }
-  out.push(LATER_PHASES, '')
+  if (view.steps.length > 0 && !view.steps.some((s) => s.kind === 'init')) out.push(LATER_PHASES, '')
   const s = view.summary
   const counts = [
     `${s.done} done`,

@@ -16,6 +16,7 @@ export function applyHandlers(services: Services, info: AppInfo): HandlersOf<App
     plans: createPlanService(services),
     locks,
     env: (clusterId) => engineEnv(services, clusterId),
+    afterRun: async (hostIds, ctx) => void (await identify.probe(hostIds, ctx)),
     builds: clusters,
     runner: {
       ssh,

@@ -8,15 +8,21 @@ import { recordLastResults } from '../services/inventory/last-results'
 import { PlanService, type PlanRequest } from '../services/plan/plan-service'
 import { renderPlan } from '../services/plan/planner'
 import { BUILD_RECIPES, resetRecipe } from '../services/plan/recipes'
+import { engineEnv } from '../services/apply/engine-env'
 import { resolveEndpointName, validateSpec } from '../services/plan/validate'
 import type { HandlersOf } from '../transport/dispatcher'
 
 /** The plan service as every handler builds it (plan:compute, apply:run plan the same way). */
-export function createPlanService({ inventory, identify, ssh }: Services): PlanService {
+export function createPlanService(services: Services): PlanService {
+  const { inventory, identify, ssh, clusters } = services
   return new PlanService({
     inventory,
     identify,
     ssh,
+    apiFor: (spec) => {
+      const cluster = clusters.find(spec.metadata.name)
+      return cluster?.build ? engineEnv(services, cluster.id).api : undefined
+    },
     validate: validateSpec,
     recipes: BUILD_RECIPES,
     resetRecipe,

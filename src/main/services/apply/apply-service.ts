@@ -28,6 +28,8 @@ export interface ApplyServiceOptions {
   /** Where the build is recorded (building before the first change, built at the end). */
   builds?: { recordBuild(id: string, build: ClusterBuild): Promise<unknown>; get(id: string): { build?: ClusterBuild } }
   now?: () => Date
+  /** After the run: probe the hosts it changed, so what Flotilla knows of them is what they now are. */
+  afterRun?: (hostIds: string[], ctx: OperationContext) => Promise<void>
 }
 
 export interface ApplyRequest extends Omit<PlanRequest, 'checks'> {
@@ -81,6 +83,8 @@ export class ApplyService {
         consented: new Set(plan.steps.filter((s) => s.consent).map((s) => s.id)),
         ...(request.parallel !== undefined ? { parallel: request.parallel } : {}),
       })
+      const changed = [...new Set(plan.steps.filter((s) => run.applied.includes(s.id)).map((s) => s.hostId))]
+      if (changed.length && this.options.afterRun) await this.options.afterRun(changed, ctx)
       for (const h of plan.hosts) {
         const failure = run.failures.find((f) => f.hostId === h.host.id)
         ctx.itemResult?.(

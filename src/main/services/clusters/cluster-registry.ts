@@ -190,7 +190,12 @@ export class ClusterRegistry {
     return this.#update((clusters) => {
       const index = clusters.findIndex((c) => c.id === id)
       if (index < 0) throw notFound(id)
-      const cluster: Cluster = { ...clusters[index]!, build, revision: clusters[index]!.revision + 1, updatedAt: this.#now().toISOString() }
+      const cluster: Cluster = {
+        ...clusters[index]!,
+        build,
+        revision: clusters[index]!.revision + 1,
+        updatedAt: this.#now().toISOString(),
+      }
       return { clusters: clusters.map((c, i) => (i === index ? cluster : c)), result: cluster }
     })
   }

@@ -12,6 +12,7 @@ import type { IdentifyService } from '../identify/identify-service'
 import type { HostInventory } from '../inventory/host-inventory'
 import type { OperationContext } from '../operations/registry'
 import { runPlanChecks, type CheckRunner } from './check-runner'
+import type { ApiRunner } from './step-runner'
 import { resolvePatch } from './kubernetes-version'
 import { buildPlan, type CheckOutcome, type Plan, type ValidationLike } from './planner'
 import type { Recipe } from './step'
@@ -43,6 +44,11 @@ export interface PlanServiceOptions {
   identify: Pick<IdentifyService, 'probe'>
   ssh: CheckRunner
   validate: Validate
+  /**
+   * The Kubernetes API runner of the spec's cluster, for the steps checked through the API (only a
+   * cluster with a build record has an API to ask); none: those steps are "not checked".
+   */
+  apiFor?: (spec: ClusterSpecDocument) => ApiRunner | undefined
   recipes: readonly Recipe[]
   resetRecipe?: Recipe | undefined
   /**
@@ -137,7 +143,7 @@ export class PlanService {
     let checks = new Map<string, CheckOutcome>()
     if (request.checks !== false && plan.steps.length > 0) {
       ctx.progress({ step: `Checking ${plan.steps.length} steps on ${plan.hosts.length} hosts`, done: 3, total: 4 })
-      checks = await runPlanChecks(this.options.ssh, plan, ctx)
+      checks = await runPlanChecks(this.options.ssh, plan, ctx, this.options.apiFor?.(spec))
     }
     ctx.progress({ step: 'Planned', done: 4, total: 4 })
     return { plan, checks }

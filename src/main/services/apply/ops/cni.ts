@@ -18,7 +18,11 @@ export function withFlannelNetwork(objects: ManifestObject[], network: string): 
     found = true
     return { ...o, data: { ...data, 'net-conf.json': JSON.stringify({ ...conf, Network: network }, null, 2) } }
   })
-  if (!found) throw new AppError('INVALID_INPUT', "The flannel manifest has no ConfigMap with net-conf.json: it is not flannel's.")
+  if (!found)
+    throw new AppError(
+      'INVALID_INPUT',
+      "The flannel manifest has no ConfigMap with net-conf.json: it is not flannel's.",
+    )
   return out
 }
 
@@ -34,7 +38,10 @@ defineApiOp('apply-manifest', {
     if (!content) throw new AppError('COMMAND_FAILED', `${path} is not on the host: the download did not land.`)
     let text = content.toString('utf8')
     const network = optional(args, 'flannelNetwork')
-    if (network) text = withFlannelNetwork(parseManifest(text), network).map((o) => stringify(o)).join('---\n')
+    if (network)
+      text = withFlannelNetwork(parseManifest(text), network)
+        .map((o) => stringify(o))
+        .join('---\n')
     const client = await env.client()
     const { applied } = await applyManifest(client.config, text, {
       signal: env.ctx.signal,

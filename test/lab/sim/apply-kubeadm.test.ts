@@ -1,0 +1,234 @@
+/**
+ * `flotilla apply` builds a kubeadm cluster behind HAProxy (issue 13, tests 1, 2, 4, 8), through the
+ * CLI and the app over real SSH, against the simulator's kubeadm, kubelet and API server stand-ins
+ * (a real etcd 3.4, a real HAProxy, the real kubectl on the desk). Not a real cluster.
+ *
+ * One lab is built once and shared: the HA build is checked with the real kubectl through an
+ * exported kubeconfig, then a second apply must change nothing, then every log, journal and the
+ * test's output are searched for the CA keys, tokens and the sudo password.
+ */
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli } from '../../../src/main/cli/main'
+import { installLabKey, testApp, type TestApp } from '../../integration/ssh-app'
+import { useLab, type Lab, type LabNode } from '../harness'
+
+const PASSPHRASE = 'lab vault passphrase, long enough to pass'
+
+export interface BuildSetup {
+  lab: Lab
+  app: TestApp
+  specFile: string
+  scratch: string
+  out: string[]
+}
+
+/** A lab, the app with every node trusted and probed, and a spec file naming them. */
+export async function buildSetup(profiles: string[], spec: (nodes: LabNode[]) => string): Promise<BuildSetup> {
+  const lab = await useLab({ profiles })
+  const app = testApp()
+  installLabKey(app, lab.keyPath)
+  const ids: string[] = []
+  for (const node of lab.nodes) {
+    const host = await app.addNode(node)
+    await app.api.ssh.trust(host.id, node.hostKeyFingerprint!)
+    ids.push(host.id)
+  }
+  for (const [i, node] of lab.nodes.entries())
+    if (node.password) await app.api.ssh.provideSecret(ids[i]!, 'sudo', node.password)
+  expect((await app.api.ssh.check(ids)).filter((c) => !c.ok)).toEqual([])
+  expect((await app.api.discovery.probe(ids)).filter((p) => !p.ok)).toEqual([])
+  const scratch = mkdtempSync(join(tmpdir(), 'apply-kubeadm-'))
+  const specFile = join(scratch, 'homelab.yaml')
+  writeFileSync(specFile, spec(lab.nodes))
+  return { lab, app, specFile, scratch, out: [] }
+}
+
+export async function cli(s: BuildSetup, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = ''
+  let stderr = ''
+  const password = s.lab.nodes.find((n) => n.password)?.password
+  if (password) process.env.FLOTILLA_SUDO_PASSWORD = password
+  process.env.FLOTILLA_VAULT_PASSPHRASE = PASSPHRASE
+  const code = await runCli(
+    ['--data-dir', s.app.dataDir, ...args],
+    { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) },
+    { sshEnvironment: { home: s.app.home, agent: undefined } },
+  )
+  s.out.push(stdout, stderr)
+  return { code, stdout, stderr }
+}
+
+/** The real kubectl on the desk with a kubeconfig file. */
+export function kubectl(kubeconfig: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 60_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    )
+  })
+}
+
+const homelab = (lb: LabNode, nodes: { node: LabNode; roles: string }[], extra = '') => `apiVersion: flotilla/v1alpha1
+kind: Cluster
+metadata:
+  name: homelab
+spec:
+  flavour: kubeadm
+  kubernetesVersion: "1.32"
+  endpoint:
+    haproxy: { host: ${lb.hostname}, port: 6443 }
+  network: { podSubnet: 172.20.0.0/16, serviceSubnet: 172.21.0.0/16 }
+${extra}  nodes:
+${nodes.map((n) => `    - { host: ${n.node.hostname}, roles: [${n.roles}] }`).join('\n')}
+`
+
+/** What a second apply must not change on a node: files, package state, units, etcd's data aside. */
+const SNAPSHOT = [
+  'echo "## files"; find /etc /boot /usr/bin /usr/sbin -xdev -type f 2>/dev/null | grep -v "^/etc/flotilla/kubeadm-.*.done$" | LC_ALL=C sort | while IFS= read -r f; do sha256sum "$f" 2>/dev/null || echo "unreadable $f"; done',
+  'echo "## packages"; dpkg-query -W -f "\\${Package} \\${Version} \\${Status}\\n" 2>/dev/null | LC_ALL=C sort; rpm -qa 2>/dev/null | LC_ALL=C sort',
+  'echo "## holds"; apt-mark showhold 2>/dev/null',
+  'echo "## units"; ls -1 /etc/systemd/system/*.wants 2>/dev/null | LC_ALL=C sort',
+].join('\n')
+
+async function snapshot(lab: Lab, node: LabNode): Promise<string> {
+  const r = await lab.nodeExec(node, SNAPSHOT)
+  if (r.code !== 0) throw new Error(`snapshot of ${node.hostname} failed: ${r.stderr}`)
+  return r.stdout
+}
+
+interface NodeJson {
+  metadata: { name: string; labels: Record<string, string> }
+  spec: { taints?: { key: string; effect: string }[] }
+  status: { conditions: { type: string; status: string }[] }
+}
+
+/** Every file under a directory, recursively. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    return statSync(path).isDirectory() ? filesUnder(path) : [path]
+  })
+}
+
+/**
+ * The HA lab: an HAProxy host (Debian), three control planes — a Raspberry Pi 5 whose sudo asks
+ * for a password and whose kernel lacks the memory cgroup (cmdline fix and reboot), a Debian and an
+ * Ubuntu box — and two workers.
+ */
+const HA_PROFILES = [
+  'debian-sudo-nopass+sim',
+  'pi5+sim',
+  'debian-sudo-nopass+sim',
+  'ubuntu-sudo-nopass+sim',
+  'debian-sudo-nopass+sim',
+  'ubuntu-sudo-nopass+sim',
+]
+
+describe('flotilla apply builds a kubeadm HA cluster behind HAProxy (simulator stand-ins)', () => {
+  let s: BuildSetup
+  let kubeconfig: string
+  const cps = () => s.lab.nodes.slice(1, 4)
+  const workers = () => s.lab.nodes.slice(4)
+  beforeAll(async () => {
+    s = await buildSetup(HA_PROFILES, ([lb, cp1, cp2, cp3, w1, w2]) =>
+      homelab(lb!, [
+        { node: cp1!, roles: 'control-plane' },
+        { node: cp2!, roles: 'control-plane' },
+        { node: cp3!, roles: 'control-plane' },
+        { node: w1!, roles: 'worker' },
+        { node: w2!, roles: 'worker' },
+      ]),
+    )
+    kubeconfig = join(s.scratch, 'admin.conf')
+  }, 600_000)
+  afterAll(async () => {
+    s?.app.close()
+    await s?.lab.dispose()
+  })
+
+  it('builds it: the real kubectl through the endpoint lists 5 Ready nodes, taints on the control planes, 3 etcd members, a valid HAProxy config', async () => {
+    const first = await cli(s, ['apply', 'homelab', '-f', s.specFile, '--yes'])
+    expect(first.code, first.stdout + first.stderr).toBe(0)
+    expect(first.stdout).toContain('homelab: every step is done.')
+    const pi = s.lab.nodes[1]!
+    expect(first.stdout).toContain(`${pi.hostname}/pi-cmdline/reboot: applied`)
+
+    const exported = await cli(s, ['kubeconfig', 'export', 'homelab', '--out', kubeconfig])
+    expect(exported.code, exported.stderr).toBe(0)
+    const lb = s.lab.nodes[0]!
+    expect(readFileSync(kubeconfig, 'utf8')).toContain(`server: https://${lb.address}:6443`)
+    const got = await kubectl(kubeconfig, ['get', 'nodes', '-o', 'json'])
+    expect(got.code, got.stderr).toBe(0)
+    const nodes = (JSON.parse(got.stdout) as { items: NodeJson[] }).items
+    const byName = new Map(nodes.map((n) => [n.metadata.name, n]))
+    expect([...byName.keys()].sort()).toEqual([...cps(), ...workers()].map((n) => n.hostname.toLowerCase()).sort())
+    for (const n of nodes)
+      expect(n.status.conditions.find((c) => c.type === 'Ready')?.status, n.metadata.name).toBe('True')
+    for (const cp of cps())
+      expect(byName.get(cp.hostname.toLowerCase())!.spec.taints, cp.hostname).toContainEqual({
+        key: 'node-role.kubernetes.io/control-plane',
+        effect: 'NoSchedule',
+      })
+    for (const w of workers()) expect(byName.get(w.hostname.toLowerCase())!.spec.taints ?? [], w.hostname).toEqual([])
+
+    const haproxy = await s.lab.nodeExec(lb, 'haproxy -c -f /etc/haproxy/haproxy.cfg')
+    expect(haproxy.code, haproxy.stdout + haproxy.stderr).toBe(0)
+    const members = await s.lab.nodeExec(
+      cps()[0]!,
+      'curl -sS --cacert /etc/kubernetes/pki/etcd/ca.crt --cert /etc/kubernetes/pki/etcd/healthcheck-client.crt --key /etc/kubernetes/pki/etcd/healthcheck-client.key -X POST -d "{}" https://127.0.0.1:2379/v3/cluster/member/list',
+    )
+    expect(members.code, members.stderr).toBe(0)
+    expect((JSON.parse(members.stdout) as { members: unknown[] }).members).toHaveLength(3)
+    // The cluster's CA is Flotilla's: every control plane has the same ca.crt, from the vault.
+    const cas = await Promise.all(cps().map((n) => s.lab.nodeExec(n, 'sha256sum < /etc/kubernetes/pki/ca.crt')))
+    expect(new Set(cas.map((c) => c.stdout)).size).toBe(1)
+    // kubeadm's output is kept on the node, root-only.
+    const log = await s.lab.nodeExec(
+      cps()[0]!,
+      'stat -c %a /var/log/flotilla/kubeadm-init.log && grep -c "Your Kubernetes control-plane has initialized successfully" /var/log/flotilla/kubeadm-init.log',
+    )
+    expect(log.stdout.split('\n').slice(0, 2)).toEqual(['600', '1'])
+  }, 1_800_000)
+
+  it('a second apply changes nothing on any host and says so', async () => {
+    const before = await Promise.all(s.lab.nodes.map((n) => snapshot(s.lab, n)))
+    const second = await cli(s, ['apply', 'homelab', '-f', s.specFile, '--yes'])
+    expect(second.code, second.stdout + second.stderr).toBe(0)
+    expect(second.stdout).toContain('Nothing to do: every step is already done.')
+    const after = await Promise.all(s.lab.nodes.map((n) => snapshot(s.lab, n)))
+    for (const [i, node] of s.lab.nodes.entries()) expect(after[i], node.hostname).toBe(before[i])
+  }, 600_000)
+
+  it('no CA key, bootstrap token or sudo password is in any log, journal, op log or the CLI output', async () => {
+    const secrets: string[] = [s.lab.nodes[1]!.password!]
+    for (const file of ['ca.key', 'sa.key', 'front-proxy-ca.key', 'etcd/ca.key']) {
+      const key = await s.lab.nodeExec(cps()[0]!, `cat /etc/kubernetes/pki/${file}`)
+      expect(key.code).toBe(0)
+      // A line of the key's base64 body: what would show if any part of it leaked.
+      secrets.push(key.stdout.split('\n')[3]!)
+    }
+    const tokens = await kubectl(kubeconfig, ['get', 'secrets', '-n', 'kube-system', '-o', 'json'])
+    expect(tokens.code, tokens.stderr).toBe(0)
+    const items = (JSON.parse(tokens.stdout) as { items: { type: string; data: Record<string, string> }[] }).items
+    const bootstrap = items.filter((i) => i.type === 'bootstrap.kubernetes.io/token')
+    // The init token (30 min) and one per join (15 min) are still there.
+    expect(bootstrap.length).toBeGreaterThanOrEqual(5)
+    for (const t of bootstrap) {
+      const decode = (k: string) => Buffer.from(t.data[k]!, 'base64').toString()
+      secrets.push(decode('token-secret'))
+    }
+    const texts = [
+      ...filesUnder(s.app.dataDir)
+        .filter((f) => !f.endsWith('vault.json'))
+        .map((f) => readFileSync(f, 'utf8')),
+      ...s.out,
+    ]
+    for (const secret of secrets) {
+      expect(secret.length).toBeGreaterThan(10)
+      expect(texts.filter((t) => t.includes(secret)).length, `a secret (${secret.slice(0, 3)}…) leaked`).toBe(0)
+    }
+  }, 120_000)
+})
