@@ -7,83 +7,11 @@
  * exported kubeconfig, then a second apply must change nothing, then every log, journal and the
  * test's output are searched for the CA keys, tokens and the sudo password.
  */
-import { execFile } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from '../../../src/main/cli/main'
-import { installLabKey, testApp, type TestApp } from '../../integration/ssh-app'
-import { useLab, type Lab, type LabNode } from '../harness'
-
-const PASSPHRASE = 'lab vault passphrase, long enough to pass'
-
-export interface BuildSetup {
-  lab: Lab
-  app: TestApp
-  specFile: string
-  scratch: string
-  out: string[]
-}
-
-/** A lab, the app with every node trusted and probed, and a spec file naming them. */
-export async function buildSetup(profiles: string[], spec: (nodes: LabNode[]) => string): Promise<BuildSetup> {
-  const lab = await useLab({ profiles })
-  const app = testApp()
-  installLabKey(app, lab.keyPath)
-  const ids: string[] = []
-  for (const node of lab.nodes) {
-    const host = await app.addNode(node)
-    await app.api.ssh.trust(host.id, node.hostKeyFingerprint!)
-    ids.push(host.id)
-  }
-  for (const [i, node] of lab.nodes.entries())
-    if (node.password) await app.api.ssh.provideSecret(ids[i]!, 'sudo', node.password)
-  expect((await app.api.ssh.check(ids)).filter((c) => !c.ok)).toEqual([])
-  expect((await app.api.discovery.probe(ids)).filter((p) => !p.ok)).toEqual([])
-  const scratch = mkdtempSync(join(tmpdir(), 'apply-kubeadm-'))
-  const specFile = join(scratch, 'homelab.yaml')
-  writeFileSync(specFile, spec(lab.nodes))
-  return { lab, app, specFile, scratch, out: [] }
-}
-
-export async function cli(s: BuildSetup, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  const password = s.lab.nodes.find((n) => n.password)?.password
-  if (password) process.env.FLOTILLA_SUDO_PASSWORD = password
-  process.env.FLOTILLA_VAULT_PASSPHRASE = PASSPHRASE
-  const code = await runCli(
-    ['--data-dir', s.app.dataDir, ...args],
-    { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) },
-    { sshEnvironment: { home: s.app.home, agent: undefined } },
-  )
-  s.out.push(stdout, stderr)
-  return { code, stdout, stderr }
-}
-
-/** The real kubectl on the desk with a kubeconfig file. */
-export function kubectl(kubeconfig: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    )
-  })
-}
-
-const homelab = (lb: LabNode, nodes: { node: LabNode; roles: string }[], extra = '') => `apiVersion: flotilla/v1alpha1
-kind: Cluster
-metadata:
-  name: homelab
-spec:
-  flavour: kubeadm
-  kubernetesVersion: "1.32"
-  endpoint:
-    haproxy: { host: ${lb.hostname}, port: 6443 }
-  network: { podSubnet: 172.20.0.0/16, serviceSubnet: 172.21.0.0/16 }
-${extra}  nodes:
-${nodes.map((n) => `    - { host: ${n.node.hostname}, roles: [${n.roles}] }`).join('\n')}
-`
+import type { Lab, LabNode } from '../harness'
+import { buildSetup, cli, homelab, kubectl, type BuildSetup } from './build-support'
 
 /** What a second apply must not change on a node: files, package state, units, etcd's data aside. */
 const SNAPSHOT = [
