@@ -64,3 +64,14 @@ export function joinLines(lines: readonly ShellCommand[]): ShellCommand {
  * transactional-update fetching a few hundred MB on a Pi over Wi-Fi, not a quick edit.
  */
 export const INSTALL_TIMEOUT_MS = 20 * 60_000
+
+/**
+ * The CRI endpoint of the runtime the recipes install on this host (kubeadm's
+ * nodeRegistration.criSocket, the kubelet's --container-runtime-endpoint): containerd's on the
+ * Debian family (runtime.ts), cri-o's on MicroOS (its listen default, kept by openSUSE's
+ * configuration and Flotilla's drop-in). kubeadm 1.32 would detect either when it is the only
+ * one, but fails when it finds several: naming it is never wrong.
+ */
+export function criSocket(facts: HostIdentification): string {
+  return isMicroOs(facts) ? 'unix:///var/run/crio/crio.sock' : 'unix:///run/containerd/containerd.sock'
+}
