@@ -362,6 +362,28 @@ describe('the runtime and packages recipes after the prepare recipes', () => {
     expect((await run(microos, 'systemctl is-active kubelet')).stdout).toBe('active\n')
     expect((await run(microos, 'kubeadm reset -f >/dev/null 2>&1; echo "rc=$?"', true)).stdout).toBe('rc=0\n')
   }, 240_000)
+
+  it("MicroOS: kubeadm without a criSocket finds cri-o's as the only one, and refuses to choose between two", async () => {
+    const noSocket = initConfig().replace(/\nnodeRegistration:\n {2}criSocket: .*/, '')
+    expect(noSocket).not.toContain('criSocket')
+    const r = await run(
+      microos,
+      `cat > /tmp/kubeadm.yaml <<'EOF'\n${noSocket}\nEOF\nkubeadm init --config /tmp/kubeadm.yaml >/dev/null; echo "rc=$?"; grep -o 'container-runtime-endpoint=[^ ]*' /var/lib/kubelet/kubeadm-flags.env; kubeadm reset -f >/dev/null 2>&1`,
+      true,
+    )
+    expect(r.stdout, r.stderr).toBe('rc=0\ncontainer-runtime-endpoint=unix:///var/run/crio/crio.sock\n')
+    // A second runtime's socket next to cri-o's (here containerd's path, bound and left): kubeadm
+    // (DetectCRISocket) asks which one.
+    const two = await run(
+      microos,
+      `python3 -c "import os, socket; os.makedirs('/run/containerd', exist_ok=True); socket.socket(socket.AF_UNIX).bind('/run/containerd/containerd.sock')" && kubeadm init --config /tmp/kubeadm.yaml; echo "rc=$?"; rm -f /run/containerd/containerd.sock`,
+      true,
+    )
+    expect(two.stdout).toContain('rc=1')
+    expect(two.stderr).toContain(
+      "found multiple CRI endpoints on the host. Please define which one do you wish to use by setting the 'criSocket' field in the kubeadm configuration file: unix:///var/run/containerd/containerd.sock, unix:///var/run/crio/crio.sock",
+    )
+  }, 120_000)
 })
 
 /** The InitConfiguration the kubeadm-config recipe will write for this node: criSocket from criSocket(). */
