@@ -1,6 +1,7 @@
 /**
- * kubelet, kubeadm and kubectl at the plan's version, from the pkgs.k8s.io repository the
- * packages-repository step configured (domain-engine.md §1).
+ * kubelet, kubeadm and kubectl at the plan's version: on the Debian family from the pkgs.k8s.io
+ * repository the packages-repository step configured (domain-engine.md §1), on MicroOS openSUSE's
+ * own packages, cri-o with them (domain-engine.md §3).
  *
  * Debian, Ubuntu, Raspberry Pi OS: `apt-get install kubelet=V kubeadm=V kubectl=V` with V the
  * resolved patch as a version glob (`1.32.4-*`, the form of kubernetes.io's upgrade guide: the
@@ -16,8 +17,9 @@
  * after a reboot (the k3sup#384 failure mode is software that lands in a snapshot that is never
  * booted). Three steps: the transaction (`transactional-update pkg install`), an orchestrated
  * reboot whose check is the live system (rpm's database and the binaries on PATH), then the
- * kubelet enabled; the runtime step configures and starts cri-o after the reboot. `-c` continues from the default snapshot, so a transaction still waiting for its reboot
- * (an interrupted apply, another step's) is kept instead of discarded; `-d` drops the new snapshot
+ * kubelet enabled; the runtime step configures and starts cri-o after the reboot. `-c` continues
+ * from the default snapshot, so a transaction still waiting for its reboot (an interrupted apply,
+ * another step's) is kept instead of discarded; `-d` drops the new snapshot
  * when nothing changed. Since "installed, waiting for the reboot" cannot be read from the running
  * system, a successful transaction leaves a note in /var (not part of the snapshot) naming the
  * boot it happened in and the versions: the step counts as done while that boot lasts.
