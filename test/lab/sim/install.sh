@@ -17,7 +17,8 @@
 #   /usr/sbin/dphys-swapfile   Raspberry Pi OS 12 only, with its unit (enabled, as on a Pi)
 #   /usr/bin/timedatectl       reads the time sync stand-in (node/timesync.sh), whose unit is the
 #                              OS's own name: systemd-timesyncd or chronyd (MicroOS), enabled
-#   /usr/bin/zypper, rpm, /usr/sbin/transactional-update   MicroOS only (node/zypper.sh...)
+#   /usr/bin/zypper, rpm, /usr/sbin/transactional-update   MicroOS only (node/zypper.sh...), with
+#                              openSUSE's repo-oss configured and its (lab) key trusted
 #   /usr/lib/flotilla-sim/     the stand-ins' code (kubeadm, kubelet, containerd: installed into
 #                              /usr/bin by their packages, from the upstream's apt repository or
 #                              with `sim-pkg install`), the .deb files, and the boot hook; the
@@ -155,4 +156,17 @@ if [ "$OS_ID" = opensuse-microos ]; then
   install -m 755 "$SIM/node/transactional-update.sh" "$ROOT/usr/sbin/transactional-update"
   mkdir -p "$ROOT/etc/zypp/repos.d" "$ROOT/usr/lib/sysimage/flotilla-sim-rpm"
   touch "$ROOT/usr/lib/sysimage/flotilla-sim-rpm/installed"
+  # As MicroOS comes: openSUSE's OSS repository configured (repo-oss; the text of a Tumbleweed
+  # install's file, baseurl https here: the upstream has no port 80; UNVERIFIED against today's
+  # openSUSE-repos service layout) and openSUSE's signing key trusted (on MicroOS it is in the rpm
+  # database from openSUSE-build-key; here zypper's trusted keyring). Once per node: a test may
+  # remove either and the next boot does not put it back.
+  oss_key=${UPSTREAM:+$UPSTREAM/www/download.opensuse.org/tumbleweed/repo/oss/repodata/repomd.xml.key}
+  if [ -n "$oss_key" ] && [ -f "$oss_key" ] && [ ! -e "$ROOT/var/lib/flotilla-sim/opensuse-repo" ]; then
+    mkdir -p "$ROOT/var/lib/zypp"
+    gpg --batch --dearmor <"$oss_key" >>"$ROOT/var/lib/zypp/trusted.gpg"
+    printf '[repo-oss]\nname=openSUSE-Tumbleweed-Oss\nenabled=1\nautorefresh=1\nbaseurl=https://download.opensuse.org/tumbleweed/repo/oss/\ntype=rpm-md\nkeeppackages=0\n' \
+      >"$ROOT/etc/zypp/repos.d/repo-oss.repo"
+    touch "$ROOT/var/lib/flotilla-sim/opensuse-repo"
+  fi
 fi

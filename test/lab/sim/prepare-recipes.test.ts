@@ -154,7 +154,9 @@ describe('the prepare recipes on fresh nodes', () => {
     const names = (node: LabNode) => steps.get(node)!.map((s) => s.id.slice(s.id.indexOf('/') + 1))
     const common = ['swap', 'kernel-modules', 'sysctl', 'time-sync', 'packages-repository']
     expect(names(pi4)).toEqual([...common, 'pi-cmdline', 'pi-cmdline/reboot'])
-    for (const node of [pi5, microos, debian]) expect(names(node), node.profile).toEqual(common)
+    for (const node of [pi5, debian]) expect(names(node), node.profile).toEqual(common)
+    // MicroOS takes its packages from openSUSE's repositories, which it comes with: no repository step.
+    expect(names(microos)).toEqual(common.filter((n) => n !== 'packages-repository'))
   })
 
   it('every check says "to do" first, with its reason', async () => {
@@ -201,8 +203,10 @@ describe('the prepare recipes on fresh nodes', () => {
       for (const [id, { state, detail }] of Object.entries(await checks(node)))
         expect(state, `${id}: ${detail}`).toBe('done')
     }
-    // zypper reads the repository file the MicroOS step wrote.
-    expect((await run(microos, 'zypper repos')).stdout).toContain('kubernetes')
+    // MicroOS comes with openSUSE's repository, and the plan added none next to it.
+    const repos = (await run(microos, 'zypper repos')).stdout
+    expect(repos).toContain('repo-oss')
+    expect(repos).not.toContain('kubernetes')
     for (const node of [microos, debian]) {
       expect((await run(node, 'grep -c "^#/swapfile none swap" /etc/fstab')).stdout).toBe('1\n')
     }

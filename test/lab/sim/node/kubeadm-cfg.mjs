@@ -8,7 +8,7 @@ import {
   aggregate,
   ALGORITHMS,
   commonChecks,
-  CRI_SOCKET,
+  detectCriSocket,
   DNS1123,
   dns1123SubdomainErrors,
   ETC,
@@ -259,7 +259,7 @@ export function buildInitConfig(flags) {
   const cfg = {
     hostname: os.hostname(),
     nodeName: nr.name ?? flags['node-name'] ?? os.hostname(),
-    criSocket: nr.criSocket ?? flags['cri-socket'] ?? CRI_SOCKET,
+    criSocket: nr.criSocket ?? flags['cri-socket'] ?? detectCriSocket(),
     // nil taints: the control-plane taint; `taints: []`: none (v1beta4 NodeRegistrationOptions).
     taints: nr.taints ?? [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }],
     kubeletExtraArgs: nr.kubeletExtraArgs ?? [],

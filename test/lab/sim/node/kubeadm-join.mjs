@@ -26,7 +26,7 @@ import { startKubelet, writeControlPlaneManifests, writeEtcdManifest, writeKubel
 import {
   aggregate,
   commonChecks,
-  CRI_SOCKET,
+  detectCriSocket,
   ETC,
   fatal,
   listeningPorts,
@@ -288,7 +288,7 @@ export async function cmdJoin(args) {
     // cmd/join.go newJoinData overrides the config's node name with --node-name (allowed next to
     // --config by isAllowedFlag).
     nodeName: (flags.config ? flags['node-name'] : undefined) ?? nr.name ?? os.hostname(),
-    criSocket: nr.criSocket ?? CRI_SOCKET,
+    criSocket: nr.criSocket ?? detectCriSocket(),
     // Join: unset taints mean none for a worker and the control-plane taint for a control plane.
     taints: nr.taints ?? (controlPlane ? [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] : []),
     kubeletExtraArgs: nr.kubeletExtraArgs ?? [],

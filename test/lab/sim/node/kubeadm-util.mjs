@@ -5,9 +5,32 @@ import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import { runtimeAt, socketPath } from './cri.mjs'
 export const VERSION = 'v1.32.4'
 export const ETC = '/etc/kubernetes'
 export const CRI_SOCKET = 'unix:///var/run/containerd/containerd.sock'
+// cmd/kubeadm/app/constants: the sockets DetectCRISocket looks for (containerd, CRI-O, cri-dockerd).
+export const KNOWN_CRI_SOCKETS = [CRI_SOCKET, 'unix:///var/run/crio/crio.sock', 'unix:///var/run/cri-dockerd.sock']
+
+/**
+ * kubeadm's criSocket default when neither the config nor --cri-socket names one
+ * (util/runtime DetectCRISocket): the one known socket that exists; none → containerd's (the
+ * preflight's CRI check fails later); several → kubeadm's error.
+ */
+export function detectCriSocket() {
+  const found = KNOWN_CRI_SOCKETS.filter((s) => {
+    try {
+      return fs.statSync(socketPath(s)).isSocket()
+    } catch {
+      return false
+    }
+  })
+  if (found.length > 1)
+    fatal(
+      `found multiple CRI endpoints on the host. Please define which one do you wish to use by setting the 'criSocket' field in the kubeadm configuration file: ${found.join(', ')}`,
+    )
+  return found[0] ?? CRI_SOCKET
+}
 export const PAUSE_IMAGE = 'registry.k8s.io/pause:3.10'
 export const KUBELET_WAIT_MS = 10_000 // kubeadm waits 4m0s; the simulator gives up sooner (README)
 // GET the kubelet's /healthz in a child (kubeadm polls it; the stand-in has no event loop to spare).
@@ -173,14 +196,8 @@ export function commonChecks(cfg) {
   if (cpus < 2) add('NumCPU', `the number of available CPUs ${cpus} is less than the required 2`)
   const mem = Number(/MemTotal:\s+(\d+)/.exec(readText('/proc/meminfo') ?? '')?.[1] ?? 0) / 1024
   if (mem < 1700) add('Mem', `the system RAM (${Math.floor(mem)} MB) is less than the minimum 1700 MB`)
-  const socket = cfg.criSocket.replace(/^unix:\/\//, '').replace(/^\/var\/run\//, '/run/')
-  let criUp = false
-  try {
-    criUp =
-      fs.statSync(socket).isSocket() && JSON.parse(readText('/run/flotilla-sim/containerd.json') ?? '{}').cri === true
-  } catch {
-    criUp = false
-  }
+  const runtime = runtimeAt(cfg.criSocket)
+  const criUp = runtime?.cri === true
   if (!criUp) {
     add(
       'CRI',

@@ -11,6 +11,7 @@ import { spawn, execFileSync } from 'node:child_process'
 import http from 'node:http'
 import { parse } from 'yaml'
 import { startNodeAgent } from './node-agent.mjs'
+import { runtimeAt } from './cri.mjs'
 
 const VERSION = 'Kubernetes v1.32.4'
 const FLAGS = new Set([
@@ -47,7 +48,8 @@ for (let i = 0; i < argv.length; i++) {
     console.log(VERSION)
     process.exit(0)
   }
-  const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a)
+  // pflag: `--name[=value]`, and the one shorthand in use, `-v` (openSUSE's KUBELET_EXTRA_ARGS has `-v=2`).
+  const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a) ?? /^-(v)(?:=(.*))?$/.exec(a)
   if (!m) fatal(`unknown command "${a}" for "kubelet"`)
   if (!FLAGS.has(m[1])) {
     console.error(`Error: unknown flag: --${m[1]}`)
@@ -132,24 +134,21 @@ if (
 
 const endpoint =
   flags['container-runtime-endpoint'] ?? config.containerRuntimeEndpoint ?? 'unix:///var/run/containerd/containerd.sock'
-const socket = endpoint.replace(/^unix:\/\//, '').replace(/^\/var\/run\//, '/run/')
-let runtime = null
-try {
-  if (fs.statSync(socket).isSocket()) runtime = JSON.parse(fs.readFileSync('/run/flotilla-sim/containerd.json', 'utf8'))
-} catch {
-  runtime = null
-}
+const runtime = runtimeAt(endpoint)
 if (!runtime || !runtime.cri) {
   fatal(
     `failed to run Kubelet: validate service connection: validate CRI v1 runtime API for endpoint "${endpoint}": rpc error: code = Unavailable desc = connection error`,
   )
 }
 const driver = flags['cgroup-driver'] ?? config.cgroupDriver ?? 'cgroupfs'
-const runtimeDriver = runtime.systemdCgroup ? 'systemd' : 'cgroupfs'
-if (driver !== runtimeDriver) {
-  // The real kubelet starts, and every pod sandbox then fails; the simulator stops here.
+if (driver !== runtime.cgroupDriver) {
+  // The real kubelet starts, and every pod sandbox then fails; the simulator stops here. Stricter
+  // than kubelet 1.32 may be: with the KubeletCgroupDriverFromCRI feature (beta, on by default
+  // since 1.31) a kubelet takes the driver from a runtime that implements the RuntimeConfig call
+  // (containerd 2.x, CRI-O: which version UNVERIFIED) and ignores its own cgroupDriver.
+  const knob = runtime.name === 'cri-o' ? "cri-o's cgroup_manager" : "containerd's SystemdCgroup"
   fatal(
-    `failed to run Kubelet: misconfiguration: kubelet cgroup driver: "${driver}" is different from the container runtime's cgroup driver: "${runtimeDriver}" (flotilla-sim: containerd's SystemdCgroup must match)`,
+    `failed to run Kubelet: misconfiguration: kubelet cgroup driver: "${driver}" is different from the container runtime's cgroup driver: "${runtime.cgroupDriver}" (flotilla-sim: ${knob} must match)`,
   )
 }
 
@@ -264,7 +263,7 @@ if (kubeconfigFlag) {
       kernelVersion: os.release(),
       arch: { aarch64: 'arm64', x86_64: 'amd64', armv7l: 'arm' }[machine] ?? machine,
       kubeletVersion: VERSION.replace('Kubernetes ', ''),
-      containerRuntimeVersion: 'containerd://1.7.24',
+      containerRuntimeVersion: `${runtime.name}://${runtime.version}`,
       heartbeatMs: Number(process.env.FLOTILLA_SIM_HEARTBEAT_MS ?? 10_000),
       log: (line) => console.error(line),
     })

@@ -83,6 +83,7 @@ if [ "$base" != "$current" ] && [ -d "$SNAPSHOTS/$base/root" ]; then
   cp -a "$SNAPSHOTS/$base/root/." "$snap/"
 else
   cp "/$DB_REL" "$snap/$DB_REL" 2>/dev/null || : >"$snap/$DB_REL"
+  cp "/$DB_REL.provides" "$snap/$DB_REL.provides" 2>/dev/null || true
 fi
 before=$(cat "$snap/$DB_REL")
 stamp "Using snapshot $base as base for new snapshot $new."
@@ -107,7 +108,7 @@ if [ "$rc" != 0 ]; then
   say "transactional-update finished"
   exit "$rc"
 fi
-if [ "$drop" = yes ] && [ "$before" = "$(cat "$snap/$DB_REL")" ] && [ -z "$(find "$snap" -type f ! -path "*/$DB_REL" -print -quit)" ]; then
+if [ "$drop" = yes ] && [ "$before" = "$(cat "$snap/$DB_REL")" ] && [ -z "$(find "$snap" -type f ! -path "*/$DB_REL" ! -path "*/$DB_REL.provides" -print -quit)" ]; then
   rm -rf "${SNAPSHOTS:?}/$new"
   stamp "No changes to the root file system - discarding snapshot."
   say "transactional-update finished"

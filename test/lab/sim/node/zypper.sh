@@ -258,7 +258,8 @@ pkg_line() {
         match($0, /<version [^>]*>/); v = substr($0, RSTART, RLENGTH)
         match($0, /<checksum [^>]*>[0-9a-f]*</); c = substr($0, RSTART, RLENGTH); sub(/.*>/, "", c); sub(/<$/, "", c)
         match($0, /<location [^>]*>/); l = substr($0, RSTART, RLENGTH)
-        req = ""; s = $0
+        req = ""; s = ""
+        if (match($0, /<rpm:requires>.*<\/rpm:requires>/)) s = substr($0, RSTART, RLENGTH)
         while (match(s, /<rpm:entry [^>]*>/)) { e = substr(s, RSTART, RLENGTH); req = req attr(e, "name") " "; s = substr(s, RSTART + RLENGTH) }
         printf "%s\t%s\t%s\t%s\t%s\t%s\n", alias, attr(v, "ver"), attr(v, "rel"), c, attr(l, "href"), req
         exit
@@ -268,6 +269,53 @@ pkg_line() {
 }
 
 installed() { grep -q "^$1 " "$DB" 2>/dev/null; }
+
+# provider CAPABILITY -> the name of the package that is CAPABILITY or Provides it: an installed
+# one first (its capabilities are recorded in $DB.provides), else the first repository's.
+provider() {
+  local a f p
+  if installed "$1"; then
+    printf '%s' "$1"
+    return 0
+  fi
+  p=$(awk -v c="$1" '$2 == c { print $1; exit }' "$DB.provides" 2>/dev/null)
+  if [ -n "$p" ]; then
+    printf '%s' "$p"
+    return 0
+  fi
+  for a in $(repo_aliases); do
+    f=$CACHE/$a/primary.xml
+    [ -f "$f" ] || continue
+    p=$(awk -v c="$1" -v arch="$ARCH" '
+      (index($0, "<arch>" arch "</arch>") || index($0, "<arch>noarch</arch>")) &&
+      (index($0, "<name>" c "</name>") || (match($0, /<rpm:provides>.*<\/rpm:provides>/) && index(substr($0, RSTART, RLENGTH), "<rpm:entry name=\"" c "\""))) {
+        match($0, /<name>[^<]*<\/name>/); n = substr($0, RSTART + 6, RLENGTH - 13); print n; exit
+      }' "$f")
+    if [ -n "$p" ]; then
+      printf '%s' "$p"
+      return 0
+    fi
+  done
+  printf '%s' "$1"
+}
+
+# provides_of NAME -> the capabilities NAME Provides (besides its name), from its repository.
+provides_of() {
+  local a f
+  for a in $(repo_aliases); do
+    f=$CACHE/$a/primary.xml
+    [ -f "$f" ] || continue
+    awk -v n="$1" -v arch="$ARCH" '
+      index($0, "<name>" n "</name>") && (index($0, "<arch>" arch "</arch>") || index($0, "<arch>noarch</arch>")) {
+        if (match($0, /<rpm:provides>.*<\/rpm:provides>/)) {
+          s = substr($0, RSTART, RLENGTH)
+          while (match(s, /name="[^"]*"/)) { print substr(s, RSTART + 6, RLENGTH - 7); s = substr(s, RSTART + RLENGTH) }
+        }
+        exit
+      }' "$f"
+    return 0
+  done
+}
 
 # edition_matches VERSION-RELEASE WANTED: WANTED is a version (any release) or version-release.
 edition_matches() { [ "$1" = "$2" ] || [ "${1%-*}" = "$2" ]; }
@@ -312,6 +360,8 @@ cmd_install() {
   while [ "${#todo[@]}" -gt 0 ]; do
     p=${todo[0]}
     todo=("${todo[@]:1}")
+    # A requirement may be a capability another package Provides (cri-o Provides cri-runtime).
+    [ -n "${wanted[$p]:-}" ] || p=$(provider "$p")
     [ -z "${seen[$p]:-}" ] || continue
     seen[$p]=1
     if installed "$p"; then
@@ -378,6 +428,7 @@ cmd_install() {
     say "($n/${#chosen[@]}) Installing: $p-$ver-$rel.$ARCH ..........................................[done]"
     tar -C "$ROOT" --no-same-owner -xzf "$tmp/${href##*/}" || die "$EXIT_ERR_COMMIT" "Installation of $p-$ver-$rel.$ARCH failed"
     printf '%s %s-%s %s\n' "$p" "$ver" "$rel" "$ARCH" >>"$DB"
+    provides_of "$p" | while read -r c; do printf '%s %s\n' "$p" "$c"; done >>"$DB.provides"
   done
   rm -rf "$tmp"
 }

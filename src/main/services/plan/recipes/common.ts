@@ -66,8 +66,11 @@ export function joinLines(lines: readonly ShellCommand[]): ShellCommand {
 export const INSTALL_TIMEOUT_MS = 20 * 60_000
 
 /**
- * The CRI socket kubeadm and the kubelet use on this host: containerd's on the Debian family (the
- * runtime recipe installs it), cri-o's on MicroOS (openSUSE's runtime, domain-engine.md §3).
+ * The CRI endpoint of the runtime the recipes install on this host (kubeadm's
+ * nodeRegistration.criSocket, the kubelet's --container-runtime-endpoint): containerd's on the
+ * Debian family (runtime.ts), cri-o's on MicroOS (its listen default, kept by openSUSE's
+ * configuration and Flotilla's drop-in). kubeadm 1.32 would detect either when it is the only
+ * one, but fails when it finds several: naming it is never wrong.
  */
 export function criSocket(facts: HostIdentification): string {
   return isMicroOs(facts) ? 'unix:///var/run/crio/crio.sock' : 'unix:///run/containerd/containerd.sock'

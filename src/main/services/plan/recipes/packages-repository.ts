@@ -8,45 +8,30 @@
  * packages step, which runs it right before installing: it rewrites apt's lists on every run, and
  * this step must change nothing when it runs again.
  *
- * MicroOS: openSUSE's own repositories carry versioned `kubernetes1.xx-*` packages, but they are
- * community-maintained "best effort", their kubeadm is patched to pull images from
- * registry.opensuse.org/kubic, and their exact names are unverified (domain.md §6, domain-engine.md
- * §3). Flotilla installs the same upstream binaries on every node instead, from pkgs.k8s.io's rpm
- * repository, which zypper reads (kubernetes.io's SUSE instructions). The .repo file lives in /etc,
- * which is writable on MicroOS: no snapshot, no reboot. The repository's key is imported by the
- * packages step's transaction (`--gpg-auto-import-keys`): importing it now would write the rpm
- * database on the read-only root.
+ * MicroOS: nothing. Its cri-o and Kubernetes packages are openSUSE's own (packages.ts), from the
+ * repositories every MicroOS has configured and trusts; a pkgs.k8s.io repository next to them
+ * would be refreshed (and its key imported) in every transaction for nothing. A .repo file an
+ * earlier Flotilla wrote (/etc/zypp/repos.d/kubernetes.repo) is left alone: its packages have
+ * other names (kubeadm, not kubernetes1.32-kubeadm) and none of them is asked for.
  */
 import { sh } from '../../ssh/shell-command'
 import { stepId, type Recipe, type StepAction } from '../step'
-import { check, isDebianLike, isKnownFamily, joinLines, run, writeText, runsKubernetes } from './common'
+import { check, isDebianLike, joinLines, run, writeText, runsKubernetes } from './common'
 
 export const APT_KEYRING = '/etc/apt/keyrings/kubernetes-apt-keyring.gpg'
 export const APT_SOURCE = '/etc/apt/sources.list.d/kubernetes.list'
-export const ZYPP_REPO = '/etc/zypp/repos.d/kubernetes.repo'
 
 export const repositoryUrl = (minor: string, format: 'deb' | 'rpm') =>
   `https://pkgs.k8s.io/core:/stable:/v${minor}/${format}/`
 
 export const aptSourceLine = (minor: string) => `deb [signed-by=${APT_KEYRING}] ${repositoryUrl(minor, 'deb')} /`
 
-export const zyppRepoText = (minor: string) =>
-  [
-    '[kubernetes]',
-    'name=Kubernetes',
-    `baseurl=${repositoryUrl(minor, 'rpm')}`,
-    'enabled=1',
-    'gpgcheck=1',
-    `gpgkey=${repositoryUrl(minor, 'rpm')}repodata/repomd.xml.key`,
-    '',
-  ].join('\n')
-
 export const packagesRepositoryRecipe: Recipe = {
   name: 'packages-repository',
   kind: 'prepare',
   steps(ctx) {
     const { facts } = ctx
-    if (!isKnownFamily(facts) || !runsKubernetes(ctx)) return []
+    if (!isDebianLike(facts) || !runsKubernetes(ctx)) return []
     const minor = ctx.kubernetes.minor
     const base = {
       id: stepId(ctx, 'packages-repository'),
@@ -54,21 +39,6 @@ export const packagesRepositoryRecipe: Recipe = {
       kind: 'prepare' as const,
       title: `Add the Kubernetes ${minor} package repository (pkgs.k8s.io)`,
       deps: [],
-    }
-    if (!isDebianLike(facts)) {
-      const text = zyppRepoText(minor)
-      return [
-        {
-          ...base,
-          actions: [run(sh`mkdir -p /etc/zypp/repos.d`), writeText(ZYPP_REPO, text)],
-          check: check(
-            joinLines([
-              sh`if [ "$(cat ${ZYPP_REPO} 2>/dev/null)" != ${text.trimEnd()} ]; then echo ${`${ZYPP_REPO} does not name the Kubernetes ${minor} repository`}; exit 1; fi`,
-              sh`echo ${`the Kubernetes ${minor} repository is configured`}`,
-            ]),
-          ),
-        },
-      ]
     }
     const line = aptSourceLine(minor)
     const keyUrl = `${repositoryUrl(minor, 'deb')}Release.key`

@@ -1,6 +1,7 @@
 /**
- * kubelet, kubeadm and kubectl at the plan's version, from the pkgs.k8s.io repository the
- * packages-repository step configured (domain-engine.md §1).
+ * kubelet, kubeadm and kubectl at the plan's version: on the Debian family from the pkgs.k8s.io
+ * repository the packages-repository step configured (domain-engine.md §1), on MicroOS openSUSE's
+ * own packages, cri-o with them (domain-engine.md §3).
  *
  * Debian, Ubuntu, Raspberry Pi OS: `apt-get install kubelet=V kubeadm=V kubectl=V` with V the
  * resolved patch as a version glob (`1.32.4-*`, the form of kubernetes.io's upgrade guide: the
@@ -11,14 +12,14 @@
  * A package held at ANOTHER version makes apt fail loudly (no --allow-change-held-packages):
  * moving a cluster's nodes to another version is an upgrade, not an apply.
  *
- * MicroOS: the root file system is read-only, so the packages go into a new snapshot in ONE
- * transaction and become live only after a reboot (the k3sup#384 failure mode is software that
- * lands in a snapshot that is never booted). Three steps: the transaction, an orchestrated reboot
- * whose check is the live system (rpm's database and the binaries on PATH), then the kubelet
- * enabled. The transaction runs `zypper --gpg-auto-import-keys install` inside the snapshot
- * (`transactional-update run`): the repository's key is imported there, where the rpm database is
- * writable. `-c` continues from the default snapshot, so a transaction still waiting for its reboot
- * (an interrupted apply, another step's) is kept instead of discarded; `-d` drops the new snapshot
+ * MicroOS: openSUSE's packages (cri-o and kubernetes1.xx-*, see microOsSteps). The root file
+ * system is read-only, so they go into a new snapshot in ONE transaction and become live only
+ * after a reboot (the k3sup#384 failure mode is software that lands in a snapshot that is never
+ * booted). Three steps: the transaction (`transactional-update pkg install`), an orchestrated
+ * reboot whose check is the live system (rpm's database and the binaries on PATH), then the
+ * kubelet enabled; the runtime step configures and starts cri-o after the reboot. `-c` continues
+ * from the default snapshot, so a transaction still waiting for its reboot (an interrupted apply,
+ * another step's) is kept instead of discarded; `-d` drops the new snapshot
  * when nothing changed. Since "installed, waiting for the reboot" cannot be read from the running
  * system, a successful transaction leaves a note in /var (not part of the snapshot) naming the
  * boot it happened in and the versions: the step counts as done while that boot lasts.
@@ -96,27 +97,57 @@ function debianStep(ctx: Parameters<Recipe['steps']>[0]): Step {
   }
 }
 
+/** openSUSE's versioned Kubernetes packages of a minor (kubernetes1.32.spec): name → its binary. */
+export const openSuseKubernetesPackages = (minor: string): readonly (readonly [string, string])[] => [
+  [`kubernetes${minor}-kubeadm`, 'kubeadm'],
+  [`kubernetes${minor}-kubelet`, 'kubelet'],
+  [`kubernetes${minor}-client`, 'kubectl'],
+]
+
+/**
+ * openSUSE's CRI-O and the subpackage that makes it kubeadm's runtime (it Provides
+ * kubernetes-kubeadm-criconfig, which kubernetes1.xx-kubeadm Requires, and writes
+ * /etc/sysconfig/kubelet with `--cgroup-driver=systemd`).
+ */
+export const CRIO_PACKAGES: readonly (readonly [string, string | undefined])[] = [
+  ['cri-o', 'crio'],
+  ['cri-o-kubeadm-criconfig', undefined],
+]
+
+/**
+ * MicroOS: everything from openSUSE's own repositories (repo-oss, configured and trusted on every
+ * MicroOS), so no repository step and no key import: cri-o and kubeadm/kubelet/kubectl as openSUSE
+ * ships them, in ONE transaction, so that one reboot makes runtime and packages live together.
+ * The Kubernetes packages are pinned to the plan's patch (`name=1.32.4` matches any release);
+ * cri-o takes what the repository has. openSUSE's kubeadm defaults its images to
+ * registry.opensuse.org/kubic: the cluster's kubeadm configuration must name imageRepository.
+ */
 function microOsSteps(ctx: Parameters<Recipe['steps']>[0]): Step[] {
   const version = pinnedVersion(ctx.kubernetes)
-  // zypper's capability `name=version` matches any release of that version (`-150500.1.1`).
-  const pins = ctx.kubernetes.patch ? KUBERNETES_PACKAGES.map((p) => `${p}=${version}`) : [...KUBERNETES_PACKAGES]
+  const { minor, patch } = ctx.kubernetes
+  const kube = openSuseKubernetesPackages(minor)
+  const pins = [...CRIO_PACKAGES.map(([p]) => p), ...kube.map(([p]) => (patch ? `${p}=${patch}` : p))]
   const note = pins.join(' ')
-  const rpmPrefix = (p: string) =>
-    ctx.kubernetes.patch ? `${p}-${ctx.kubernetes.patch}-` : `${p}-${ctx.kubernetes.minor}.`
-  // rpm -q prints name-version-release.arch; each must be this version, and its binary on PATH.
+  // rpm -q prints name-version-release.arch: the Kubernetes ones must be this version; each
+  // package's binary must be on PATH. The last package missing names the reason.
   const live = joinLines([
     sh`live=yes`,
-    ...KUBERNETES_PACKAGES.map(
-      (p) =>
-        sh`case "$(rpm -q ${p} 2>/dev/null)" in ${rpmPrefix(p)}*) command -v ${p} >/dev/null 2>&1 || { why=${`${p} is installed but not on PATH`}; live=no; } ;; *) why=${`${p} ${version} is not installed in the running system`}; live=no ;; esac`,
+    ...CRIO_PACKAGES.map(
+      ([p, bin]) =>
+        sh`case "$(rpm -q ${p} 2>/dev/null)" in ${`${p}-`}[0-9]*) ${bin ? sh`command -v ${bin} >/dev/null 2>&1 || { why=${`${p} is installed but ${bin} is not on PATH`}; live=no; }` : sh`:`} ;; *) why=${`${p} is not installed in the running system`}; live=no ;; esac`,
+    ),
+    ...kube.map(
+      ([p, bin]) =>
+        sh`case "$(rpm -q ${p} 2>/dev/null)" in ${patch ? `${p}-${patch}-` : `${p}-${minor}.`}*) command -v ${bin} >/dev/null 2>&1 || { why=${`${p} is installed but ${bin} is not on PATH`}; live=no; } ;; *) why=${`${p} ${version} is not installed in the running system`}; live=no ;; esac`,
     ),
   ])
+  const what = `cri-o, kubeadm, kubelet and kubectl ${version}`
   const install: Step = {
     id: stepId(ctx, 'packages'),
     hostId: ctx.host.id,
     kind: 'packages',
-    title: `Install kubelet, kubeadm and kubectl ${version} in a new snapshot (transactional-update)`,
-    deps: [stepId(ctx, 'packages-repository')],
+    title: `Install ${what} from openSUSE in one new snapshot (transactional-update)`,
+    deps: [],
     timeoutMs: INSTALL_TIMEOUT_MS,
     actions: [
       // Nothing when the packages are live already: a second run starts no transaction.
@@ -124,7 +155,7 @@ function microOsSteps(ctx: Parameters<Recipe['steps']>[0]): Step[] {
         joinLines([
           live,
           sh`if [ "$live" = yes ]; then exit 0; fi`,
-          sh`transactional-update --no-selfupdate -n -d -c run zypper -n --gpg-auto-import-keys install -y ${pins} || exit 1`,
+          sh`transactional-update --no-selfupdate -n -d -c pkg install ${pins} || exit 1`,
           sh`note="$(cat /proc/sys/kernel/random/boot_id) "${note}`,
           sh`if [ "$(cat ${TRANSACTION_NOTE} 2>/dev/null)" != "$note" ]; then mkdir -p ${TRANSACTION_NOTE.slice(0, TRANSACTION_NOTE.lastIndexOf('/'))} && printf '%s\\n' "$note" > ${TRANSACTION_NOTE}; fi`,
         ]),
@@ -133,24 +164,26 @@ function microOsSteps(ctx: Parameters<Recipe['steps']>[0]): Step[] {
     check: check(
       joinLines([
         live,
-        sh`if [ "$live" = yes ]; then echo ${`kubelet, kubeadm and kubectl ${version} are installed and live`}; exit 0; fi`,
+        sh`if [ "$live" = yes ]; then echo ${`${what} are installed and live`}; exit 0; fi`,
         sh`if [ "$(cat ${TRANSACTION_NOTE} 2>/dev/null)" = "$(cat /proc/sys/kernel/random/boot_id) "${note} ]; then echo "installed in a new snapshot, live after the next reboot"; exit 0; fi`,
         sh`echo "$why"; exit 1`,
       ]),
     ),
   }
+  // The verify of the reboot is the live system only: packages in a snapshot that was never
+  // booted (the k3sup#384 failure) fail it, whatever the transaction's note says.
   const reboot: Step = {
     id: stepId(ctx, 'packages', 'reboot'),
     hostId: ctx.host.id,
     kind: 'reboot',
-    title: 'Reboot into the new snapshot, so the Kubernetes packages are live',
+    title: 'Reboot into the new snapshot, so cri-o and the Kubernetes packages are live',
     deps: [install.id],
     actions: [run(REBOOT_COMMAND)],
     check: check(
       joinLines([
         live,
-        sh`if [ "$live" = yes ]; then echo ${`kubelet, kubeadm and kubectl ${version} are live`}; exit 0; fi`,
-        sh`echo "$why: the new snapshot is not booted"; exit 1`,
+        sh`if [ "$live" = yes ]; then echo ${`${what} are live`}; exit 0; fi`,
+        sh`echo "$why: the snapshot with the packages is not the booted one"; exit 1`,
       ]),
     ),
   }

@@ -243,7 +243,9 @@ describe('the Pi cmdline and its reboot', () => {
       const ids = PREPARE_RECIPES.flatMap((r) => r.steps(context(os))).map((s) => s.id)
       const pi = os.startsWith('raspios')
       expect(ids.includes(`n-${os}/pi-cmdline`)).toBe(pi)
-      expect(ids.at(-1)).toBe(pi ? `n-${os}/pi-cmdline/reboot` : `n-${os}/packages-repository`)
+      expect(ids.at(-1)).toBe(
+        pi ? `n-${os}/pi-cmdline/reboot` : os === 'microos' ? `n-${os}/time-sync` : `n-${os}/packages-repository`,
+      )
     }
     expect(piCmdlineRecipe.steps(context('raspios-13', { memoryCgroup: 'enabled' }))).toEqual([])
     expect(piCmdlineRecipe.steps(context('raspios-12', { memoryCgroup: 'disabled' }))).toEqual([])
@@ -324,31 +326,9 @@ describe('the packages repository', () => {
     expect(plannedActions(next!).at(-1)).toMatchObject({ content: expect.stringContaining('/v1.33/deb/ /') })
   })
 
-  it('on MicroOS: a zypper .repo file in /etc for pkgs.k8s.io rpm, its check comparing the whole file', () => {
-    const step = only(packagesRepositoryRecipe, 'microos')
-    expect(plannedActions(step)).toEqual([
-      { type: 'run', text: 'mkdir -p /etc/zypp/repos.d', sudo: true },
-      {
-        type: 'write',
-        path: '/etc/zypp/repos.d/kubernetes.repo',
-        mode: '0644',
-        owner: 'root:root',
-        content:
-          '[kubernetes]\nname=Kubernetes\nbaseurl=https://pkgs.k8s.io/core:/stable:/v1.32/rpm/\nenabled=1\ngpgcheck=1\ngpgkey=https://pkgs.k8s.io/core:/stable:/v1.32/rpm/repodata/repomd.xml.key\n',
-      },
-    ])
-    const dir = mkdtempSync(join(tmpdir(), 'flotilla-repo-'))
-    const paths = ['/etc/zypp/repos.d/kubernetes.repo']
-    expect(sandboxed(step.check.command!.text, dir, paths)).toMatchObject({ code: 1 })
-    const write = step.actions[1]!
-    writeFileSync(
-      join(dir, paths[0]!.replaceAll('/', '_')),
-      'content' in write && 'text' in write.content ? write.content.text : '',
-    )
-    expect(sandboxed(step.check.command!.text, dir, paths)).toEqual({
-      code: 0,
-      stdout: 'the Kubernetes 1.32 repository is configured\n',
-    })
+  it("not on MicroOS: its packages come from openSUSE's own repositories (see packages.ts)", () => {
+    expect(packagesRepositoryRecipe.steps(context('microos'))).toEqual([])
+    expect(packagesRepositoryRecipe.steps(context('debian-12'))).toHaveLength(1)
   })
 })
 

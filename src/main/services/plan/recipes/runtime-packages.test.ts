@@ -7,7 +7,8 @@ import type { Step } from '../step'
 import { context, type FixtureOs } from './fixtures'
 import { isRebootAction, PACKAGES_RECIPES, PREPARE_RECIPES, RUNTIME_RECIPES } from './index'
 import { packagesRecipe, TRANSACTION_NOTE } from './packages'
-import { CONTAINERD_CONFIG, runtimeRecipe, sandboxImage } from './runtime'
+import { criSocket } from './common'
+import { CONTAINERD_CONFIG, CRIO_DROP_IN, crioDropIn, runtimeRecipe, sandboxImage } from './runtime'
 
 const DEBIAN_LIKE: FixtureOs[] = ['raspios-12', 'raspios-13', 'debian-12', 'ubuntu-24.04']
 const runs = (step: Step) => step.actions.flatMap((a) => (a.type === 'run' ? [a.command.text] : []))
@@ -58,7 +59,6 @@ describe('runtime (containerd)', () => {
         'if cmp -s "$new" /etc/containerd/config.toml; then rm -f "$new"; exit 0; fi\ninstall -m 0644 -o root -g root "$new" /etc/containerd/config.toml && rm -f "$new" && systemctl restart containerd.service',
       )
     }
-    expect(runtimeRecipe.steps(pinned('microos', '1.32.4'))).toEqual([])
   })
 
   it("pins the pause image kubeadm of the minor expects, and leaves an unknown minor at containerd's", () => {
@@ -194,14 +194,18 @@ describe('packages', () => {
     })
   })
 
-  it('MicroOS: one transaction continuing the pending snapshot, its reboot (orchestrated), then the kubelet enabled', () => {
+  it('MicroOS: one transaction of openSUSE packages continuing the pending snapshot, its reboot (orchestrated), then the kubelet enabled', () => {
     const steps = packagesRecipe.steps(pinned('microos', '1.32.4'))
+    // No pkgs.k8s.io repository step: openSUSE's repositories come with MicroOS.
     expect(steps.map((s) => [s.id, s.kind, s.deps])).toEqual([
-      ['n-microos/packages', 'packages', ['n-microos/packages-repository']],
+      ['n-microos/packages', 'packages', []],
       ['n-microos/packages/reboot', 'reboot', ['n-microos/packages']],
       ['n-microos/packages/kubelet', 'packages', ['n-microos/packages/reboot']],
     ])
     const [install, reboot, kubelet] = steps as [Step, Step, Step]
+    expect(install.title).toBe(
+      'Install cri-o, kubeadm, kubelet and kubectl 1.32.4 from openSUSE in one new snapshot (transactional-update)',
+    )
     expect(install.timeoutMs).toBe(20 * 60_000)
     expect(runs(install)).toHaveLength(1)
     const action = runs(install)[0]!
@@ -209,23 +213,167 @@ describe('packages', () => {
     expect(
       action.startsWith(`${reboot.check.command!.text.split('\nif ')[0]}\nif [ "$live" = yes ]; then exit 0; fi\n`),
     ).toBe(true)
+    // ONE transaction for runtime and packages, so one reboot makes both live; no key import.
+    const pins =
+      'cri-o cri-o-kubeadm-criconfig kubernetes1.32-kubeadm=1.32.4 kubernetes1.32-kubelet=1.32.4 kubernetes1.32-client=1.32.4'
+    expect(action).toContain(`\ntransactional-update --no-selfupdate -n -d -c pkg install ${pins} || exit 1\n`)
+    expect(action.match(/transactional-update/g)).toHaveLength(1)
+    expect(action).not.toContain('gpg-auto-import-keys')
     expect(action).toContain(
-      '\ntransactional-update --no-selfupdate -n -d -c run zypper -n --gpg-auto-import-keys install -y kubelet=1.32.4 kubeadm=1.32.4 kubectl=1.32.4 || exit 1\n',
-    )
-    expect(action).toContain(
-      `\nnote="$(cat /proc/sys/kernel/random/boot_id) "'kubelet=1.32.4 kubeadm=1.32.4 kubectl=1.32.4'\nif [ "$(cat ${TRANSACTION_NOTE} 2>/dev/null)" != "$note" ]; then mkdir -p /var/lib/flotilla && printf '%s\\n' "$note" > ${TRANSACTION_NOTE}; fi`,
+      `\nnote="$(cat /proc/sys/kernel/random/boot_id) "'${pins}'\nif [ "$(cat ${TRANSACTION_NOTE} 2>/dev/null)" != "$note" ]; then mkdir -p /var/lib/flotilla && printf '%s\\n' "$note" > ${TRANSACTION_NOTE}; fi`,
     )
     expect(reboot.actions).toHaveLength(1)
     expect(isRebootAction(reboot.actions[0]!)).toBe(true)
-    // The reboot's check is the live system only: rpm's database and the binaries on PATH.
-    expect(reboot.check.command!.text).toContain(
-      'case "$(rpm -q kubeadm 2>/dev/null)" in kubeadm-1.32.4-*) command -v kubeadm',
-    )
     expect(reboot.check.command!.text).not.toContain(TRANSACTION_NOTE)
-    expect(install.check.command!.text).toContain(
-      `"$(cat ${TRANSACTION_NOTE} 2>/dev/null)" = "$(cat /proc/sys/kernel/random/boot_id) "`,
-    )
     expect(runs(kubelet)).toEqual(['systemctl is-enabled -q kubelet.service || systemctl enable kubelet.service'])
     for (const step of steps) expect(step.check.sudo).toBe(false)
+    // Without a resolved patch: the minor's packages, unpinned (openSUSE ships one version).
+    const [unpinned] = packagesRecipe.steps(pinned('microos'))
+    expect(runs(unpinned!)[0]).toContain(
+      'pkg install cri-o cri-o-kubeadm-criconfig kubernetes1.32-kubeadm kubernetes1.32-kubelet kubernetes1.32-client ||',
+    )
+  })
+
+  it('the MicroOS checks: live only with every package in the booted system; a snapshot never booted fails the reboot verify', () => {
+    const [install, reboot] = packagesRecipe.steps(pinned('microos', '1.32.4')) as [Step, Step]
+    const dir = mkdtempSync(join(tmpdir(), 'flotilla-rpm-'))
+    const note = join(dir, 'note')
+    // rpm -q answering from files; the binaries present are the ones in $STATE/bin.
+    writeFileSync(
+      join(dir, 'rpm'),
+      '#!/bin/sh\nshift\nif [ -f "$STATE/rpm-$1" ]; then cat "$STATE/rpm-$1"; else echo "package $1 is not installed"; exit 1; fi\n',
+      { mode: 0o755 },
+    )
+    const state = (step: Step, packages: Record<string, string>, bins: string[], noted = false) => {
+      const s = mkdtempSync(join(tmpdir(), 'flotilla-rpm-state-'))
+      execFileSync('mkdir', [join(s, 'bin')])
+      for (const [name, text] of Object.entries(packages)) writeFileSync(join(s, `rpm-${name}`), `${text}\n`)
+      for (const b of bins) writeFileSync(join(s, 'bin', b), '#!/bin/sh\n', { mode: 0o755 })
+      const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()
+      const pins =
+        'cri-o cri-o-kubeadm-criconfig kubernetes1.32-kubeadm=1.32.4 kubernetes1.32-kubelet=1.32.4 kubernetes1.32-client=1.32.4'
+      writeFileSync(note, noted ? `${boot} ${pins}\n` : '')
+      try {
+        const out = execFileSync('sh', ['-c', step.check.command!.text.replaceAll(TRANSACTION_NOTE, note)], {
+          encoding: 'utf8',
+          env: { STATE: s, PATH: `${dir}:${join(s, 'bin')}:/usr/bin:/bin` },
+        })
+        return { code: 0, out }
+      } catch (error) {
+        return { code: (error as { status: number }).status, out: (error as { stdout: string }).stdout }
+      }
+    }
+    const all = {
+      'cri-o': 'cri-o-1.32.4-1.1.x86_64',
+      'cri-o-kubeadm-criconfig': 'cri-o-kubeadm-criconfig-1.32.4-1.1.x86_64',
+      'kubernetes1.32-kubeadm': 'kubernetes1.32-kubeadm-1.32.4-1.1.x86_64',
+      'kubernetes1.32-kubelet': 'kubernetes1.32-kubelet-1.32.4-1.1.x86_64',
+      'kubernetes1.32-client': 'kubernetes1.32-client-1.32.4-1.1.x86_64',
+    }
+    const bins = ['crio', 'kubeadm', 'kubelet', 'kubectl']
+    expect(state(install, all, bins)).toEqual({
+      code: 0,
+      out: 'cri-o, kubeadm, kubelet and kubectl 1.32.4 are installed and live\n',
+    })
+    expect(state(reboot, all, bins)).toEqual({ code: 0, out: 'cri-o, kubeadm, kubelet and kubectl 1.32.4 are live\n' })
+    expect(state(install, {}, [])).toEqual({
+      code: 1,
+      out: 'kubernetes1.32-client 1.32.4 is not installed in the running system\n',
+    })
+    const { 'cri-o': _crio, ...noCrio } = all
+    expect(state(install, noCrio, bins)).toEqual({ code: 1, out: 'cri-o is not installed in the running system\n' })
+    expect(state(install, all, ['kubeadm', 'kubelet', 'kubectl'])).toEqual({
+      code: 1,
+      out: 'cri-o is installed but crio is not on PATH\n',
+    })
+    expect(
+      state(install, { ...all, 'kubernetes1.32-kubeadm': 'kubernetes1.32-kubeadm-1.32.40-1.1.x86_64' }, bins),
+    ).toEqual({ code: 1, out: 'kubernetes1.32-kubeadm 1.32.4 is not installed in the running system\n' })
+    // Installed in a snapshot this boot: the transaction counts as done, the reboot does not.
+    expect(state(install, {}, [], true)).toEqual({
+      code: 0,
+      out: 'installed in a new snapshot, live after the next reboot\n',
+    })
+    // The k3sup#384 failure: the packages sit in a snapshot that was never booted; the reboot's
+    // verify is the live system, whatever the transaction's note says.
+    expect(state(reboot, {}, [], true)).toEqual({
+      code: 1,
+      out: 'kubernetes1.32-client 1.32.4 is not installed in the running system: the snapshot with the packages is not the booted one\n',
+    })
+  })
+})
+
+describe('runtime (cri-o on MicroOS)', () => {
+  it('after the packages reboot: a drop-in with the systemd cgroup manager and the pause image, crio enabled and started', () => {
+    const [step] = runtimeRecipe.steps(pinned('microos', '1.32.4'))
+    expect(step!.id).toBe('n-microos/runtime')
+    expect(step!.kind).toBe('runtime')
+    expect(step!.deps).toEqual(['n-microos/packages/reboot'])
+    expect(crioDropIn('1.32')).toBe(
+      '# Written by Flotilla: the kubelet uses the systemd cgroup driver; the pause image kubeadm uses.\n[crio.runtime]\ncgroup_manager = "systemd"\n\n[crio.image]\npause_image = "registry.k8s.io/pause:3.10"\n',
+    )
+    expect(crioDropIn('1.99')).not.toContain('pause_image')
+    expect(runs(step!).at(-1)).toBe(
+      'systemctl is-enabled -q crio.service || systemctl enable crio.service; systemctl is-active -q crio.service || systemctl start crio.service',
+    )
+  })
+
+  it('writes the drop-in and restarts a running crio only when the text differs; the check names each reason', () => {
+    const [step] = runtimeRecipe.steps(pinned('microos', '1.32.4'))
+    const dir = mkdtempSync(join(tmpdir(), 'flotilla-crio-'))
+    const file = join(dir, '50-flotilla.conf')
+    // systemctl answering from files in $STATE, logging what it was asked to change.
+    writeFileSync(
+      join(dir, 'systemctl'),
+      '#!/bin/sh\n[ "$1" = is-enabled ] && { [ -f "$STATE/enabled" ]; exit; }\n[ "$1" = is-active ] && { [ -f "$STATE/active" ]; exit; }\necho "$1" >> "$STATE/log"\n',
+      { mode: 0o755 },
+    )
+    writeFileSync(join(dir, 'crio'), '#!/bin/sh\n', { mode: 0o755 })
+    const sh = (script: string, s: string) => {
+      try {
+        return {
+          code: 0,
+          out: execFileSync('sh', ['-c', script.replaceAll(CRIO_DROP_IN, file)], {
+            encoding: 'utf8',
+            env: { STATE: s, PATH: `${dir}:/usr/bin:/bin` },
+          }),
+        }
+      } catch (error) {
+        return { code: (error as { status: number }).status, out: (error as { stdout: string }).stdout }
+      }
+    }
+    const s = mkdtempSync(join(tmpdir(), 'flotilla-crio-state-'))
+    writeFileSync(join(s, 'active'), '')
+    writeFileSync(join(s, 'enabled'), '')
+    const write = runs(step!)[1]!
+    expect(sh(step!.check.command!.text, s)).toEqual({
+      code: 1,
+      out: `${file} does not set cri-o's cgroup manager and pause image\n`,
+    })
+    expect(sh(write, s).code).toBe(0)
+    expect(readFileSync(file, 'utf8')).toBe(crioDropIn('1.32'))
+    expect(readFileSync(join(s, 'log'), 'utf8')).toBe('restart\n')
+    expect(sh(step!.check.command!.text, s)).toEqual({ code: 0, out: 'cri-o runs with cgroup_manager systemd\n' })
+    // Again: nothing written, no restart.
+    const mtime = execFileSync('stat', ['-c', '%y', file], { encoding: 'utf8' })
+    expect(sh(write, s).code).toBe(0)
+    expect(readFileSync(join(s, 'log'), 'utf8')).toBe('restart\n')
+    expect(execFileSync('stat', ['-c', '%y', file], { encoding: 'utf8' })).toBe(mtime)
+    execFileSync('rm', [join(s, 'active')])
+    expect(sh(step!.check.command!.text, s)).toEqual({ code: 1, out: 'cri-o is not running\n' })
+    execFileSync('rm', [join(s, 'enabled')])
+    expect(sh(step!.check.command!.text, s)).toEqual({ code: 1, out: 'cri-o is not enabled\n' })
+    execFileSync('rm', [join(dir, 'crio')])
+    expect(sh(step!.check.command!.text, s)).toEqual({
+      code: 1,
+      out: 'cri-o is not installed in the running system\n',
+    })
+  })
+})
+
+describe('criSocket', () => {
+  it("names containerd's socket on the Debian family and cri-o's on MicroOS", () => {
+    for (const os of DEBIAN_LIKE) expect(criSocket(pinned(os).facts)).toBe('unix:///run/containerd/containerd.sock')
+    expect(criSocket(pinned('microos').facts)).toBe('unix:///var/run/crio/crio.sock')
   })
 })

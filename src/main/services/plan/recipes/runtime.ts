@@ -17,19 +17,25 @@
  * differs, so a second run neither touches the file nor restarts the runtime under running pods.
  * `apt-get update` runs only when containerd.io is not installed yet: it rewrites apt's lists.
  *
- * MicroOS gets no step here yet: its runtime would be cri-o (openSUSE's, or pkgs.k8s.io's
- * addons:/cri-o: rpm repository next to the Kubernetes one), installed in the packages step's one
- * transaction so that one reboot makes both live. The lab serves neither, and its kubeadm and
- * kubelet stand-ins know only containerd's socket, so it is not built (see issue 13 §5).
+ * MicroOS: cri-o, openSUSE's, installed by the packages step in the same transaction as kubeadm
+ * and the kubelet (one snapshot, one reboot: packages.ts). This step runs after that reboot, in
+ * the booted snapshot: a drop-in /etc/crio/crio.conf.d/50-flotilla.conf (/etc is writable on
+ * MicroOS; written after the reboot so no pending snapshot can miss it) with cgroup_manager
+ * "systemd" (the kubelet's driver, also what cri-o-kubeadm-criconfig's /etc/sysconfig/kubelet
+ * passes) and the pause image of registry.k8s.io that kubeadm of this minor uses (openSUSE's
+ * default names registry.opensuse.org/kubic, which kubeadm's preflight warns about as inconsistent once the
+ * cluster's imageRepository is registry.k8s.io); crio restarted only when the drop-in changed,
+ * then enabled and started.
  */
 import type { HostIdentification } from '../../../../shared/types'
 import { sh } from '../../ssh/shell-command'
-import { stepId, type Recipe } from '../step'
-import { check, INSTALL_TIMEOUT_MS, isDebianLike, joinLines, run, runsKubernetes } from './common'
+import { stepId, type Recipe, type Step } from '../step'
+import { check, INSTALL_TIMEOUT_MS, isDebianLike, isMicroOs, joinLines, run, runsKubernetes } from './common'
 
 export const CONTAINERD_CONFIG = '/etc/containerd/config.toml'
 export const DOCKER_KEYRING = '/etc/apt/keyrings/docker.asc'
 export const DOCKER_SOURCE = '/etc/apt/sources.list.d/docker.list'
+export const CRIO_DROP_IN = '/etc/crio/crio.conf.d/50-flotilla.conf'
 
 /**
  * The pause image kubeadm of each minor pulls and checks the runtime's sandbox image against
@@ -66,7 +72,9 @@ export const runtimeRecipe: Recipe = {
   kind: 'runtime',
   steps(ctx) {
     const { facts } = ctx
-    if (!isDebianLike(facts) || !runsKubernetes(ctx)) return []
+    if (!runsKubernetes(ctx)) return []
+    if (isMicroOs(facts)) return [crioStep(ctx)]
+    if (!isDebianLike(facts)) return []
     const image = sandboxImage(ctx.kubernetes.minor)
     // containerd 1.x (config version 2) names it sandbox_image, 2.x (version 3) `sandbox` under pinned_images.
     const edits = [
@@ -130,4 +138,46 @@ export const runtimeRecipe: Recipe = {
       },
     ]
   },
+}
+
+/** The drop-in's text: what Flotilla needs of cri-o, on top of openSUSE's 00-default.conf. */
+export function crioDropIn(minor: string): string {
+  const image = sandboxImage(minor)
+  return [
+    '# Written by Flotilla: the kubelet uses the systemd cgroup driver; the pause image kubeadm uses.',
+    '[crio.runtime]',
+    'cgroup_manager = "systemd"',
+    ...(image ? ['', '[crio.image]', `pause_image = "${image}"`] : []),
+    '',
+  ].join('\n')
+}
+
+function crioStep(ctx: Parameters<Recipe['steps']>[0]): Step {
+  const text = crioDropIn(ctx.kubernetes.minor)
+  return {
+    id: stepId(ctx, 'runtime'),
+    hostId: ctx.host.id,
+    kind: 'runtime',
+    title: `Configure and start cri-o (cgroup_manager systemd${sandboxImage(ctx.kubernetes.minor) ? `, ${sandboxImage(ctx.kubernetes.minor)}` : ''})`,
+    deps: [stepId(ctx, 'packages', 'reboot')],
+    actions: [
+      run(sh`mkdir -p /etc/crio/crio.conf.d`),
+      // Written and crio restarted only when the text differs: a second run touches nothing.
+      run(
+        sh`if [ "$(cat ${CRIO_DROP_IN} 2>/dev/null)" != ${text.trimEnd()} ]; then printf '%s\n' ${text.trimEnd()} > ${CRIO_DROP_IN} && chmod 0644 ${CRIO_DROP_IN} || exit 1; if systemctl is-active -q crio.service; then systemctl restart crio.service; fi; fi`,
+      ),
+      run(
+        sh`systemctl is-enabled -q crio.service || systemctl enable crio.service; systemctl is-active -q crio.service || systemctl start crio.service`,
+      ),
+    ],
+    check: check(
+      joinLines([
+        sh`if ! command -v crio >/dev/null 2>&1; then echo "cri-o is not installed in the running system"; exit 1; fi`,
+        sh`if [ "$(cat ${CRIO_DROP_IN} 2>/dev/null)" != ${text.trimEnd()} ]; then echo ${`${CRIO_DROP_IN} does not set cri-o's cgroup manager and pause image`}; exit 1; fi`,
+        sh`if ! systemctl is-enabled -q crio.service 2>/dev/null; then echo "cri-o is not enabled"; exit 1; fi`,
+        sh`if ! systemctl is-active -q crio.service 2>/dev/null; then echo "cri-o is not running"; exit 1; fi`,
+        sh`echo "cri-o runs with cgroup_manager systemd"`,
+      ]),
+    ),
+  }
 }

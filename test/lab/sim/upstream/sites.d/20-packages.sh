@@ -8,6 +8,8 @@
 #   https://pkgs.k8s.io/core:/stable:/v1.32/rpm/   rpm-md repository: repodata/repomd.xml (+ .asc
 #       signature, .key), primary.xml.gz, x86_64/ and aarch64/ packages. The payload is NOT an rpm
 #       (no rpm tools here): a gzip'd tar of the package's files, read by the zypper stand-in.
+#   https://download.opensuse.org/tumbleweed/repo/oss/   openSUSE's rpm-md repository (its own
+#       key): kubernetes1.32-kubeadm/-kubelet/-client, cri-o, cri-o-kubeadm-criconfig, cri-tools
 #   https://download.docker.com/linux/{debian,ubuntu}/   Docker's apt repository (dists/<codename>
 #       /stable, pool/stable), signed with the lab key served at .../gpg: containerd.io, the
 #       containerd the kubeadm guides install from Docker's repository (config.toml with CRI
@@ -287,49 +289,57 @@ docker_repo debian bookworm trixie
 docker_repo ubuntu noble
 
 # --------------------------------------------------------------------------------------------
-# rpm-md repository for zypper (MicroOS): same trees, payload = tar.gz (see the header).
-K8S_RPM="$OUT/pkgs.k8s.io/core:/stable:/v1.32/rpm"
-mkdir -p "$K8S_RPM/repodata"
-primary=$WORK/primary.xml
-count=0
-entries=""
-rpm_pkg() { # NAME VERSION SUMMARY REQUIRES(name:flags:ver,...)
-  local name=$1 version=$2 summary=$3 requires=$4 arch file sum size req="" r
+# rpm-md repositories for zypper (MicroOS): same trees, payload = tar.gz (see the header).
+# rpm_pkg REPO RELEASE NAME VERSION SUMMARY REQUIRES(name[:flags:ver],...) [PROVIDES(name,...)]
+# Entries collect in REPO.primary until rpm_finish writes the repository's metadata.
+rpm_pkg() {
+  local repo=$1 release=$2 name=$3 version=$4 summary=$5 requires=$6 provides=${7:-} arch file sum size req prov r
   for arch in x86_64 aarch64; do
-    mkdir -p "$K8S_RPM/$arch"
-    file="$arch/$name-$version-150500.1.1.$arch.rpm"
-    tar -C "$(tree "$name")" --owner=0 --group=0 --numeric-owner -czf "$K8S_RPM/$file" .
-    sum=$(sha256sum "$K8S_RPM/$file" | cut -d' ' -f1)
-    size=$(stat -c %s "$K8S_RPM/$file")
+    mkdir -p "$repo/$arch"
+    file="$arch/$name-$version-$release.$arch.rpm"
+    tar -C "$(tree "$name")" --owner=0 --group=0 --numeric-owner -czf "$repo/$file" .
+    sum=$(sha256sum "$repo/$file" | cut -d' ' -f1)
+    size=$(stat -c %s "$repo/$file")
     req=""
     if [ -n "$requires" ]; then
       req="<rpm:requires>"
       IFS=, read -r -a rs <<<"$requires"
       for r in "${rs[@]}"; do
         IFS=: read -r rn rf rv <<<"$r"
-        req+="<rpm:entry name=\"$rn\" flags=\"$rf\" epoch=\"0\" ver=\"$rv\"/>"
+        if [ -n "$rf" ]; then
+          req+="<rpm:entry name=\"$rn\" flags=\"$rf\" epoch=\"0\" ver=\"$rv\"/>"
+        else
+          req+="<rpm:entry name=\"$rn\"/>"
+        fi
       done
       req+="</rpm:requires>"
     fi
-    entries+="<package type=\"rpm\"><name>$name</name><arch>$arch</arch><version epoch=\"0\" ver=\"$version\" rel=\"150500.1.1\"/><checksum type=\"sha256\" pkgid=\"YES\">$sum</checksum><summary>$summary</summary><description>FLOTILLA SIMULATOR package (test/lab/sim): not the real software.</description><packager>https://bugs.opensuse.org</packager><url>https://kubernetes.io</url><size package=\"$size\"/><location href=\"$file\"/><format><rpm:license>Apache-2.0</rpm:license>$req</format></package>
-"
-    count=$((count + 1))
+    prov=""
+    if [ -n "$provides" ]; then
+      prov="<rpm:provides>"
+      IFS=, read -r -a rs <<<"$provides"
+      for r in "${rs[@]}"; do prov+="<rpm:entry name=\"$r\"/>"; done
+      prov+="</rpm:provides>"
+    fi
+    printf '%s\n' "<package type=\"rpm\"><name>$name</name><arch>$arch</arch><version epoch=\"0\" ver=\"$version\" rel=\"$release\"/><checksum type=\"sha256\" pkgid=\"YES\">$sum</checksum><summary>$summary</summary><description>FLOTILLA SIMULATOR package (test/lab/sim): not the real software.</description><packager>https://bugs.opensuse.org</packager><url>https://kubernetes.io</url><size package=\"$size\"/><location href=\"$file\"/><format><rpm:license>Apache-2.0</rpm:license>$prov$req</format></package>" >>"$repo.primary"
   done
 }
-rpm_pkg kubeadm "$K8S_VERSION" "Command-line utility for administering a Kubernetes cluster" "cri-tools:GE:1.30.0"
-rpm_pkg kubelet "$K8S_VERSION" "Node agent for Kubernetes clusters" "kubernetes-cni:GE:1.1.1"
-rpm_pkg kubectl "$K8S_VERSION" "Command-line utility for interacting with a Kubernetes cluster" ""
-rpm_pkg cri-tools "$CRI_TOOLS_VERSION" "Command-line utility for interacting with a container runtime" ""
-rpm_pkg kubernetes-cni "$CNI_VERSION" "Binaries required to provision kubernetes container networking" ""
-{
-  printf '<?xml version="1.0" encoding="UTF-8"?>\n<metadata xmlns="http://linux.duke.edu/metadata/common" xmlns:rpm="http://linux.duke.edu/metadata/rpm" packages="%d">\n' "$count"
-  printf '%s' "$entries"
-  printf '</metadata>\n'
-} >"$primary"
-gzip -9nc "$primary" >"$K8S_RPM/repodata/primary.xml.gz"
-psum=$(sha256sum "$K8S_RPM/repodata/primary.xml.gz" | cut -d' ' -f1)
-osum=$(sha256sum "$primary" | cut -d' ' -f1)
-cat >"$K8S_RPM/repodata/repomd.xml" <<EOF
+# rpm_finish REPO KEY_ID -- primary.xml.gz, repomd.xml signed with KEY_ID (repomd.xml.asc), the key
+rpm_count=0
+rpm_finish() {
+  local repo=$1 key=$2 primary=$WORK/primary.xml psum osum count
+  count=$(grep -c '<package ' "$repo.primary")
+  mkdir -p "$repo/repodata"
+  {
+    printf '<?xml version="1.0" encoding="UTF-8"?>\n<metadata xmlns="http://linux.duke.edu/metadata/common" xmlns:rpm="http://linux.duke.edu/metadata/rpm" packages="%d">\n' "$count"
+    cat "$repo.primary"
+    printf '</metadata>\n'
+  } >"$primary"
+  rm -f "$repo.primary"
+  gzip -9nc "$primary" >"$repo/repodata/primary.xml.gz"
+  psum=$(sha256sum "$repo/repodata/primary.xml.gz" | cut -d' ' -f1)
+  osum=$(sha256sum "$primary" | cut -d' ' -f1)
+  cat >"$repo/repodata/repomd.xml" <<EOF
 <?xml version="1.0" encoding="UTF-8"?>
 <repomd xmlns="http://linux.duke.edu/metadata/repo" xmlns:rpm="http://linux.duke.edu/metadata/rpm">
   <revision>$(date +%s)</revision>
@@ -337,10 +347,96 @@ cat >"$K8S_RPM/repodata/repomd.xml" <<EOF
     <checksum type="sha256">$psum</checksum>
     <open-checksum type="sha256">$osum</open-checksum>
     <location href="repodata/primary.xml.gz"/>
-    <size>$(stat -c %s "$K8S_RPM/repodata/primary.xml.gz")</size>
+    <size>$(stat -c %s "$repo/repodata/primary.xml.gz")</size>
   </data>
 </repomd>
 EOF
-gpg --batch --yes --quiet --local-user "$KEY_ID" --armor --detach-sign -o "$K8S_RPM/repodata/repomd.xml.asc" "$K8S_RPM/repodata/repomd.xml"
-gpg --batch --armor --export "$KEY_ID" >"$K8S_RPM/repodata/repomd.xml.key"
-echo "20-packages: $(find "$OUT" -name '*.deb' | wc -l) .deb, $count rpm-md packages"
+  gpg --batch --yes --quiet --local-user "$key" --armor --detach-sign -o "$repo/repodata/repomd.xml.asc" "$repo/repodata/repomd.xml"
+  gpg --batch --armor --export "$key" >"$repo/repodata/repomd.xml.key"
+  rpm_count=$((rpm_count + count))
+}
+
+K8S_RPM="$OUT/pkgs.k8s.io/core:/stable:/v1.32/rpm"
+rpm_pkg "$K8S_RPM" 150500.1.1 kubeadm "$K8S_VERSION" "Command-line utility for administering a Kubernetes cluster" "cri-tools:GE:1.30.0"
+rpm_pkg "$K8S_RPM" 150500.1.1 kubelet "$K8S_VERSION" "Node agent for Kubernetes clusters" "kubernetes-cni:GE:1.1.1"
+rpm_pkg "$K8S_RPM" 150500.1.1 kubectl "$K8S_VERSION" "Command-line utility for interacting with a Kubernetes cluster" ""
+rpm_pkg "$K8S_RPM" 150500.1.1 cri-tools "$CRI_TOOLS_VERSION" "Command-line utility for interacting with a container runtime" ""
+rpm_pkg "$K8S_RPM" 150500.1.1 kubernetes-cni "$CNI_VERSION" "Binaries required to provision kubernetes container networking" ""
+rpm_finish "$K8S_RPM" "$KEY_ID"
+
+# --------------------------------------------------------------------------------------------
+# https://download.opensuse.org/tumbleweed/repo/oss/ : openSUSE Tumbleweed's OSS repository as
+# MicroOS uses it, with the packages openSUSE builds for kubeadm clusters (domain-engine.md §3,
+# from kubernetes1.32.spec and cri-o.spec): kubernetes1.32-kubeadm Requires cri-runtime,
+# cri-tools, kubernetes-kubeadm-criconfig and kubernetes1.32-kubelet; cri-o Provides cri-runtime;
+# cri-o-kubeadm-criconfig Provides kubernetes-kubeadm-criconfig and ships /etc/sysconfig/kubelet
+# (KUBELET_EXTRA_ARGS as openSUSE's kubelet.env). Signed with a key of its own (this lab's
+# "openSUSE" key), which every sim MicroOS node trusts from its first boot as MicroOS trusts
+# openSUSE's (install.sh, which also configures the repository as repo-oss). Versions and
+# releases are this lab's choice. Left out (UNVERIFIED or not servable here): kubeadm's other
+# Requires (ebtables, ethtool, socat), its /usr/lib/sysctl.d/90-kubeadm.conf and modules-load.d
+# file, the -common/-client-common split with update-alternatives, conmon/runc/cni-plugins under
+# cri-o, the ports tree for aarch64 (both architectures are served from this one repository).
+OSS="$OUT/download.opensuse.org/tumbleweed/repo/oss"
+SUSE_GNUPG=$UPSTREAM_STATE/gnupg-opensuse
+if [ ! -d "$SUSE_GNUPG" ]; then
+  install -d -m 700 "$SUSE_GNUPG"
+  GNUPGHOME=$SUSE_GNUPG gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
+    --quick-gen-key "openSUSE Project Signing Key (Flotilla lab SIMULATOR) <opensuse@flotilla.lab>" ed25519 sign never 2>/dev/null
+fi
+SUSE_KEY_ID=$(GNUPGHOME=$SUSE_GNUPG gpg --batch --quiet --with-colons --list-secret-keys 2>/dev/null | awk -F: '/^fpr:/ {print $10; exit}')
+SUSE_K8S=1.32
+# kubeadm: the tool and openSUSE's kubelet drop-in (extra args from /etc/sysconfig/kubelet).
+wrapper "kubernetes$SUSE_K8S-kubeadm" /usr/bin/kubeadm kubeadm kubeadm.mjs
+file "kubernetes$SUSE_K8S-kubeadm" /usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf "$UNITS/10-kubeadm-opensuse.conf"
+# kubelet: the versioned binary and what -kubelet-common adds (the unit, the /usr/bin/kubelet loader).
+wrapper "kubernetes$SUSE_K8S-kubelet" "/usr/bin/kubelet$SUSE_K8S" kubelet kubelet.mjs
+file "kubernetes$SUSE_K8S-kubelet" /usr/lib/systemd/system/kubelet.service "$UNITS/kubelet.service"
+mkdir -p "$(tree "kubernetes$SUSE_K8S-kubelet")/usr/bin"
+cat >"$(tree "kubernetes$SUSE_K8S-kubelet")/usr/bin/kubelet" <<'EOF'
+#!/bin/sh
+# FLOTILLA SIMULATOR STAND-IN for openSUSE's kubelet loader (kubernetes-kubelet-common): runs
+# /usr/bin/kubelet$KUBELET_VER (KUBELET_VER from /etc/sysconfig/kubelet), else the newest
+# installed kubelet1.xx. The real loader's exact rules: UNVERIFIED.
+[ -r /etc/sysconfig/kubelet ] && . /etc/sysconfig/kubelet
+if [ -z "${KUBELET_VER:-}" ]; then
+  KUBELET_VER=$(ls /usr/bin/kubelet1.* 2>/dev/null | sed 's#^/usr/bin/kubelet##' | sort -V | tail -n1)
+fi
+[ -x "/usr/bin/kubelet$KUBELET_VER" ] || { echo "kubelet: no kubelet$KUBELET_VER installed" >&2; exit 1; }
+exec "/usr/bin/kubelet$KUBELET_VER" "$@"
+EOF
+chmod 755 "$(tree "kubernetes$SUSE_K8S-kubelet")/usr/bin/kubelet"
+mkdir -p "$(tree "kubernetes$SUSE_K8S-client")/usr/bin"
+ln -s /usr/lib/flotilla-sim/kubectl "$(tree "kubernetes$SUSE_K8S-client")/usr/bin/kubectl"
+# cri-o: the daemon (the stand-in crio.mjs), its unit, openSUSE's default configuration.
+wrapper cri-o /usr/bin/crio crio crio.mjs
+stub cri-o /usr/bin/pinns
+file cri-o /usr/lib/systemd/system/crio.service "$UNITS/crio.service"
+mkdir -p "$(tree cri-o)/etc/crio/crio.conf.d"
+cat >"$(tree cri-o)/etc/crio/crio.conf.d/00-default.conf" <<'EOF'
+# openSUSE's CRI-O defaults (cri-o.spec: crio.conf.d/00-default.conf), the keys the simulator reads.
+[crio.api]
+listen = "/var/run/crio/crio.sock"
+
+[crio.runtime]
+cgroup_manager = "systemd"
+
+[crio.image]
+pause_image = "registry.opensuse.org/kubic/pause:3.10"
+
+[crio.network]
+plugin_dirs = ["/opt/cni/bin/", "/usr/libexec/cni/"]
+EOF
+mkdir -p "$(tree cri-o-kubeadm-criconfig)/etc/sysconfig"
+printf '%s\n' '## Path:           System/Kubernetes' '## Description:    kubelet settings for CRI-O (cri-o-kubeadm-criconfig)' \
+  'KUBELET_EXTRA_ARGS="--cgroup-driver=systemd --fail-swap-on=false -v=2"' \
+  >"$(tree cri-o-kubeadm-criconfig)/etc/sysconfig/kubelet"
+rpm_pkg "$OSS" 1.1 "kubernetes$SUSE_K8S-kubeadm" "$K8S_VERSION" "Kubernetes kubeadm bootstrapping tool" \
+  "cri-runtime,cri-tools,kubernetes-kubeadm-criconfig,kubernetes$SUSE_K8S-kubelet" kubernetes-kubeadm-provider
+rpm_pkg "$OSS" 1.1 "kubernetes$SUSE_K8S-kubelet" "$K8S_VERSION" "Kubernetes kubelet daemon" "" kubernetes-kubelet-common
+rpm_pkg "$OSS" 1.1 "kubernetes$SUSE_K8S-client" "$K8S_VERSION" "Kubernetes client tools" "" kubernetes-client-provider
+rpm_pkg "$OSS" 1.1 cri-tools "$CRI_TOOLS_VERSION" "CLI and validation tools for Kubelet Container Runtime Interface (CRI)" ""
+rpm_pkg "$OSS" 1.1 cri-o "$K8S_VERSION" "OCI-based implementation of Kubernetes Container Runtime Interface" "" cri-runtime
+rpm_pkg "$OSS" 1.1 cri-o-kubeadm-criconfig "$K8S_VERSION" "CRI-O Kubeadm Configuration" "cri-o" kubernetes-kubeadm-criconfig
+GNUPGHOME=$SUSE_GNUPG rpm_finish "$OSS" "$SUSE_KEY_ID"
+echo "20-packages: $(find "$OUT" -name '*.deb' | wc -l) .deb, $rpm_count rpm-md packages"
