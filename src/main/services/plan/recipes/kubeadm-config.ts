@@ -13,6 +13,8 @@
  *   it near the end); joins get their own fresh tokens (engine-env.ts `join-token`).
  * - A dev cluster's control planes get `taints: []` (kubeadm: no taint); otherwise taints are left
  *   unset, so kubeadm puts its default `node-role.kubernetes.io/control-plane:NoSchedule`.
+ * - `imageRepository` is registry.k8s.io even where kubeadm is openSUSE's (patched to default to
+ *   registry.opensuse.org/kubic), so a mixed Debian/MicroOS cluster runs one set of images.
  * - The kubelet's cgroup driver is `systemd`, the runtime's (containerd's SystemdCgroup, cri-o's
  *   cgroup_manager) — kubeadm's default since 1.22, written out so the plan says it.
  */
@@ -83,6 +85,9 @@ export function initConfiguration(ctx: RecipeContext): string {
       clusterName: ctx.clusterName,
       kubernetesVersion: version,
       controlPlaneEndpoint: hostPort(endpoint.host, endpoint.port),
+      // openSUSE's kubeadm defaults to registry.opensuse.org/kubic (domain-engine.md §3): every
+      // node pulls the same upstream images, and the runtimes' pause image is registry.k8s.io's.
+      imageRepository: 'registry.k8s.io',
       apiServer: { certSANs: sans },
       networking: { podSubnet: ctx.spec.network.podSubnet, serviceSubnet: ctx.spec.network.serviceSubnet },
     },

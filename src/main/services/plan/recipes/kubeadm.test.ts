@@ -110,6 +110,7 @@ describe('the kubeadm build plan', () => {
     expect(docs[1]).toMatchObject({
       kubernetesVersion: 'v1.32.4',
       controlPlaneEndpoint: `${lb}:6443`,
+      imageRepository: 'registry.k8s.io',
       apiServer: { certSANs: [lb] },
       networking: { podSubnet: '10.244.0.0/16', serviceSubnet: '10.96.0.0/12' },
     })
