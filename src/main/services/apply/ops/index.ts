@@ -1,2 +1,3 @@
 /** Every Kubernetes API operation the engine knows: importing this module defines them (api-ops.ts). */
 import './cluster-ready'
+import './nodes'
