@@ -213,4 +213,23 @@ describe('flotilla reset', () => {
       1000,
     )
   }, 300_000)
+  it('of the whole cluster through the CLI, with --delete-pki: every host reset, re-probes clean, HAProxy stopped, the CAs gone', async () => {
+    const run = await cli('reset', 'homelab', '--yes', '--delete-pki')
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0)
+    expect(run.stdout).toMatch(/^Reset plan for homelab: /)
+    expect(run.stdout).toContain('warning  reset-delete-pki')
+    // Every host that was a node: reset and clean (the two already reset are re-checked, not redone).
+    for (const node of [cp1, cp2, w1]) expect(run.stdout).toContain(`${node.hostname}: re-probed, no leftovers.`)
+    expect(run.stdout).toContain('The certificate authorities of homelab were deleted from the vault.')
+    expect(run.stdout).toContain('homelab: reset done.')
+    expect(
+      (await root(lb, 'systemctl is-active haproxy.service; systemctl is-enabled haproxy.service; true')).stdout,
+    ).toBe('inactive\ndisabled\n')
+    expect((await root(cp1, 'ls -A /var/lib/etcd /etc/kubernetes 2>&1; true')).stdout).toMatch(/No such file/)
+    expect((await cli('pki', 'show', 'homelab')).stderr).toContain('homelab has no certificate authorities yet')
+    // Nothing left to ask: status says so part by part, and exits 2.
+    const status = await cli('status', 'homelab')
+    expect(status.code).toBe(2)
+    expect(status.stdout).toContain('Endpoint backends: NOT REACHABLE')
+  }, 300_000)
 })
