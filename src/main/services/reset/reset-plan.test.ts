@@ -123,6 +123,24 @@ describe('the reset plan of a control plane', () => {
     expect(all.problems.map((x) => x.code)).toContain('reset-no-control-plane-left')
     expect(plan(['lb-1']).problems.map((x) => x.code)).toContain('reset-endpoint-host')
   })
+
+  it('with a load balancer Flotilla does not manage: no endpoint step, a warning naming what to take out', () => {
+    const spec = { ...fleet.spec, spec: { ...fleet.spec.spec, endpoint: { address: '192.168.1.200:6443' } } }
+    const p = plan(['cp-2'], { spec })
+    expect(p.steps.map((s) => s.id)).toEqual([
+      'cp-2/reset/node',
+      'cp-2/reset/etcd-member',
+      'cp-2/reset',
+      'cp-2/reset/reboot',
+    ])
+    expect(p.problems).toEqual([
+      expect.objectContaining({
+        code: 'reset-external-load-balancer',
+        severity: 'warning',
+        message: expect.stringContaining(`still sends to ${hostOf('cp-2').address}:6443`),
+      }),
+    ])
+  })
 })
 
 describe('the etcd member step, run by sh with a stand-in curl', () => {

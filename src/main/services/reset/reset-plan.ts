@@ -265,6 +265,14 @@ export function buildResetPlan(input: ResetPlanInput): Plan {
     }
     for (const m of chosen.filter((x) => !isControlPlane(x))) resetHost(m, nodeStep(m, []))
 
+    if (leaving.length > 0 && !lb && spec.spec.endpoint.address) {
+      problems.push({
+        code: 'reset-external-load-balancer',
+        severity: 'warning',
+        message: `The endpoint ${spec.spec.endpoint.address} is a load balancer Flotilla does not manage: it still sends to ${leaving.map((m) => `${m.host.address}:6443`).join(', ')}.`,
+        next: `Take ${leaving.map((m) => m.name).join(', ')} out of its backend (see flotilla plan ${spec.metadata.name} for the snippet without them).`,
+      })
+    }
     if (leaving.length > 0 && staying.length > 0) {
       let previous: string[] = []
       if (lb) previous = [endpointWithout(lb, leaving)]
