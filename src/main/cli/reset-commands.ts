@@ -4,7 +4,8 @@
  *
  * status: nodes (roles, Ready, taints, kubelet), the endpoint's backends, etcd's members; a part that
  * cannot be reached says why and the others are still shown. Exit 0: healthy (every part reached,
- * every node Ready, every backend UP, every member healthy); STATUS_UNHEALTHY (2): the command
+ * every node Ready, every backend UP, every member healthy; an `address` endpoint's backends are not
+ * read, see isHealthy); STATUS_UNHEALTHY (2): the command
  * answered, but something is not healthy or could not be reached; 1: the command itself failed
  * (no such cluster, locked vault).
  *

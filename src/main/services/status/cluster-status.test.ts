@@ -96,6 +96,7 @@ describe('nodeStatus and isHealthy', () => {
   })
   it('healthy only when every part answered and all is well', () => {
     const ok = {
+      endpoint: { host: '10.0.0.2', port: 6443, kind: 'haproxy' as 'haproxy' | 'address' },
       nodes: { reachable: true as const, source: 'x', items: [nodeStatus(node)] },
       backends: {
         reachable: true as const,
@@ -109,6 +110,9 @@ describe('nodeStatus and isHealthy', () => {
       },
     }
     expect(isHealthy(ok)).toBe(true)
+    const unread = { reachable: false as const, reason: 'a load balancer Flotilla does not manage' }
+    expect(isHealthy({ ...ok, backends: unread })).toBe(false)
+    expect(isHealthy({ ...ok, backends: unread, endpoint: { ...ok.endpoint, kind: 'address' } })).toBe(true)
     expect(isHealthy({ ...ok, etcd: { reachable: false, reason: 'no answer' } })).toBe(false)
     expect(
       isHealthy({

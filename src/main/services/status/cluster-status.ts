@@ -133,15 +133,20 @@ export function parseHealth(text: string): Map<string, { healthy: boolean; detai
   return out
 }
 
-/** Healthy: every part reached, every node Ready, every backend UP, every etcd member healthy. */
-export function isHealthy(s: Pick<ClusterStatus, 'nodes' | 'backends' | 'etcd'>): boolean {
+/**
+ * Healthy: every part reached, every node Ready, every backend UP, every etcd member healthy. An
+ * `address` endpoint's backends are the user's load balancer's, which Flotilla does not read: the
+ * nodes answering through that endpoint stand for it.
+ */
+export function isHealthy(s: Pick<ClusterStatus, 'nodes' | 'backends' | 'etcd' | 'endpoint'>): boolean {
+  const backendsOk =
+    s.endpoint.kind === 'address' ||
+    (s.backends.reachable && s.backends.items.length > 0 && s.backends.items.every((b) => b.up))
   return (
     s.nodes.reachable &&
     s.nodes.items.length > 0 &&
     s.nodes.items.every((n) => n.ready) &&
-    s.backends.reachable &&
-    s.backends.items.length > 0 &&
-    s.backends.items.every((b) => b.up) &&
+    backendsOk &&
     s.etcd.reachable &&
     s.etcd.items.length > 0 &&
     s.etcd.items.every((m) => m.healthy)
@@ -181,12 +186,16 @@ export class ClusterStatusService {
         ? this.#etcd(planes, ctx)
         : unreachable<EtcdMemberStatus>("none of the spec's control planes is in Flotilla's host list"),
     ])
-    const parts = { nodes, backends, etcd }
+    const endpoint: ClusterStatus['endpoint'] = {
+      host: cluster.endpointHost,
+      port: cluster.endpointPort,
+      kind: lbRef ? 'haproxy' : 'address',
+    }
+    const parts = { endpoint, nodes, backends, etcd }
     return {
       cluster: cluster.name,
       at: (this.deps.now?.() ?? new Date()).toISOString(),
       healthy: isHealthy(parts),
-      endpoint: { host: cluster.endpointHost, port: cluster.endpointPort, kind: lbRef ? 'haproxy' : 'address' },
       ...parts,
     }
   }
