@@ -88,6 +88,10 @@ export const CHANNEL_ROUTES = {
   'apply:lock': { to: 'apply.lock' },
   'apply:break-lock': { to: 'apply.breakLock' },
 
+  'clusters:status': { to: 'clusters.status', op: 1 },
+  'reset:plan': { to: 'reset.plan', op: 2 },
+  'reset:run': { to: 'reset.run', op: 2 },
+
   'vault:status': { to: 'vault.status' },
   // `passphrase` is required for passphrase mode and ignored (null) for keychain mode.
   'vault:setup': {

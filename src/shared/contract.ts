@@ -13,6 +13,8 @@ import type { PkiEvents, PkiInvoke } from './channels/pki'
 import type { VaultEvents, VaultInvoke } from './channels/vault'
 import type { PlanInvoke } from './channels/plan'
 import type { ApplyInvoke } from './channels/apply'
+import type { StatusInvoke } from './channels/status'
+import type { ResetInvoke } from './channels/reset'
 import type { AppErrorData } from './errors'
 
 /** Every invoke channel: `domain:action` → positional args and result. Domains live in ./channels. */
@@ -27,7 +29,9 @@ export interface InvokeContract
     SshInvoke,
     DiscoveryInvoke,
     PlanInvoke,
-    ApplyInvoke {}
+    ApplyInvoke,
+    StatusInvoke,
+    ResetInvoke {}
 
 /** Every event pushed from the services to the UI. */
 export interface EventContract extends AppEvents, HostsEvents, ClustersEvents, VaultEvents, PkiEvents, SshEvents {}

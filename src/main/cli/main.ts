@@ -18,6 +18,7 @@ import { registerOpsCommands } from './ops-commands'
 import { registerPkiCommands } from './pki-commands'
 import { registerPlanCommands } from './plan-commands'
 import { registerApplyCommands } from './apply-commands'
+import { registerResetCommands } from './reset-commands'
 import { registerSshCommands } from './ssh-commands'
 import { registerVaultCommands } from './vault-commands'
 import { jsonText, CliExit, consoleOutput, printError, type Output } from './output'
@@ -82,6 +83,7 @@ export async function runCli(
   registerPlanCommands(program, context)
   registerOpsCommands(program, context)
   registerApplyCommands(program, context)
+  registerResetCommands(program, context)
 
   try {
     await program.parseAsync(argv, { from: 'user' })

@@ -10,6 +10,7 @@ import { sshHandlers } from './ssh-handlers'
 import { discoveryHandlers } from './discovery-handlers'
 import { planHandlers } from './plan-handlers'
 import { applyHandlers } from './apply-handlers'
+import { resetHandlers } from './reset-handlers'
 
 /** Maps each contract channel to the service call that answers it, one file per domain. */
 export function createHandlers(services: Services, info: AppInfo): Handlers {
@@ -23,5 +24,6 @@ export function createHandlers(services: Services, info: AppInfo): Handlers {
     ...discoveryHandlers(services),
     ...planHandlers(services),
     ...applyHandlers(services, info),
+    ...resetHandlers(services, info),
   }
 }

@@ -14,6 +14,8 @@ import { vaultSchemas } from './vault'
 import { discoverySchemas } from './discovery'
 import { planSchemas } from './plan'
 import { applySchemas } from './apply'
+import { statusSchemas } from './status'
+import { resetSchemas } from './reset'
 
 export const CHANNEL_SCHEMAS: Record<Channel, ChannelSchema> = {
   ...appSchemas,
@@ -26,4 +28,6 @@ export const CHANNEL_SCHEMAS: Record<Channel, ChannelSchema> = {
   ...discoverySchemas,
   ...planSchemas,
   ...applySchemas,
+  ...statusSchemas,
+  ...resetSchemas,
 }

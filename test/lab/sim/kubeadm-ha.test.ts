@@ -8,10 +8,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { execFile } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useLab, waitUntil, type Lab, type LabNode } from '../harness'
-import { sshExec } from '../ssh'
+import { etcdctl, FLANNEL, kubectl as kubectlWith, PREPARE, root } from './kubeadm-cluster'
 
 let lab: Lab
 let lb: LabNode
@@ -21,36 +20,8 @@ let endpoint: string
 const scratch = mkdtempSync(join(tmpdir(), 'kubeadm-ha-'))
 const adminConf = join(scratch, 'admin.conf')
 
-const sh = (node: LabNode, command: string, timeoutMs = 90_000) => sshExec(node, command, { timeoutMs })
-const root = (node: LabNode, script: string, timeoutMs = 90_000) =>
-  sh(node, `printf %s ${Buffer.from(script).toString('base64')} | base64 -d | sudo bash -s`, timeoutMs)
-
 /** kubectl on the desk (the admin's machine), through the HAProxy endpoint in admin.conf. */
-function kubectl(args: string, input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      'kubectl',
-      ['--kubeconfig', adminConf, '--request-timeout=10s', ...args.split(' ').filter(Boolean)],
-      { timeout: 60_000 },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    )
-    if (input !== undefined) child.stdin?.end(input)
-  })
-}
-
-// Preparing every node as in the kubeadm install guide (packages, modules, forwarding, containerd).
-const PREPARE = `set -e
-sim-pkg install containerd kubelet kubeadm >/dev/null
-systemctl enable kubelet 2>/dev/null
-echo br_netfilter > /etc/modules-load.d/k8s.conf
-modprobe br_netfilter
-echo net.ipv4.ip_forward=1 > /etc/sysctl.d/k8s.conf
-sysctl -q -p /etc/sysctl.d/k8s.conf
-mkdir -p /etc/containerd
-containerd config default | sed 's/SystemdCgroup = false/SystemdCgroup = true/' > /etc/containerd/config.toml
-systemctl restart containerd
-systemctl is-enabled containerd >/dev/null`
+const kubectl = (args: string, input?: string) => kubectlWith(adminConf, args, input)
 
 // kubeadm's ha-considerations.md HAProxy example (domain.md §8), health-checking /healthz.
 const haproxyCfg = (servers: LabNode[]) => `global
@@ -75,99 +46,6 @@ backend apiserverbackend
     balance roundrobin
 ${servers.map((s) => `    server ${s.hostname} ${s.address}:6443 check verify none inter 1s fall 2 rise 1`).join('\n')}
 `
-
-// A flannel-style CNI manifest (kube-flannel.yml's shape: namespace, RBAC, config, DaemonSet).
-const FLANNEL = `apiVersion: v1
-kind: Namespace
-metadata:
-  name: kube-flannel
-  labels:
-    pod-security.kubernetes.io/enforce: privileged
----
-apiVersion: v1
-kind: ServiceAccount
-metadata:
-  name: flannel
-  namespace: kube-flannel
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata:
-  name: flannel
-rules:
-- apiGroups: [""]
-  resources: ["nodes"]
-  verbs: ["get", "list", "watch"]
-- apiGroups: [""]
-  resources: ["nodes/status"]
-  verbs: ["patch"]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata:
-  name: flannel
-roleRef:
-  apiGroup: rbac.authorization.k8s.io
-  kind: ClusterRole
-  name: flannel
-subjects:
-- kind: ServiceAccount
-  name: flannel
-  namespace: kube-flannel
----
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: kube-flannel-cfg
-  namespace: kube-flannel
-data:
-  cni-conf.json: |
-    {"name": "cbr0", "cniVersion": "0.3.1", "plugins": [{"type": "flannel", "delegate": {"hairpinMode": true, "isDefaultGateway": true}}, {"type": "portmap", "capabilities": {"portMappings": true}}]}
-  net-conf.json: |
-    {"Network": "10.244.0.0/16", "EnableNFTables": false, "Backend": {"Type": "vxlan"}}
----
-apiVersion: apps/v1
-kind: DaemonSet
-metadata:
-  name: kube-flannel-ds
-  namespace: kube-flannel
-  labels:
-    app: flannel
-spec:
-  selector:
-    matchLabels:
-      app: flannel
-  template:
-    metadata:
-      labels:
-        app: flannel
-    spec:
-      hostNetwork: true
-      priorityClassName: system-node-critical
-      serviceAccountName: flannel
-      tolerations:
-      - operator: Exists
-        effect: NoSchedule
-      initContainers:
-      - name: install-cni-plugin
-        image: docker.io/flannel/flannel-cni-plugin:v1.6.2-flannel1
-        command: ["cp"]
-        args: ["-f", "/flannel", "/opt/cni/bin/flannel"]
-      - name: install-cni
-        image: docker.io/flannel/flannel:v0.26.4
-        command: ["cp"]
-        args: ["-f", "/etc/kube-flannel/cni-conf.json", "/etc/cni/net.d/10-flannel.conflist"]
-      containers:
-      - name: kube-flannel
-        image: docker.io/flannel/flannel:v0.26.4
-        command: ["/opt/bin/flanneld"]
-        args: ["--ip-masq", "--kube-subnet-mgr"]
-`
-
-const etcdctl = (endpoints: string) =>
-  `ETCDCTL_API=3 etcdctl --dial-timeout=2s --command-timeout=4s --endpoints=${endpoints} ` +
-  '--cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt ' +
-  '--key=/etc/kubernetes/pki/etcd/healthcheck-client.key'
 
 beforeAll(async () => {
   lab = await useLab({ profiles: Array(6).fill('debian-sudo-nopass+sim') })

@@ -346,6 +346,7 @@ describe('reset', () => {
       'if command -v kubeadm >/dev/null 2>&1; then kubeadm reset -f; fi',
       'rm -rf /etc/kubernetes /etc/cni/net.d /var/lib/etcd /var/lib/kubelet /etc/rancher/k3s /var/lib/rancher/k3s',
       `for t in iptables ip6tables; do if command -v "$t-save" >/dev/null 2>&1 && "$t-save" | grep -Eq 'KUBE-|CNI-|cali-|FLANNEL'; then "$t-save" | grep -Ev 'KUBE-|CNI-|cali-|FLANNEL' | "$t-restore" || exit 1; fi; done`,
+      'if command -v ipvsadm >/dev/null 2>&1; then ipvsadm --clear; fi',
     ])
     expect(step.actions.every((a) => a.type === 'run' && a.sudo)).toBe(true)
     expect(step.check.sudo).toBe(false)
