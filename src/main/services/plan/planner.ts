@@ -135,6 +135,7 @@ export function buildPlan(input: PlanInput): Plan {
       }
     }
   }
+  refuseCycles(steps)
   const problems = [...(input.extraProblems ?? []), ...validation.problems]
   return {
     cluster: spec.metadata.name,
@@ -148,6 +149,29 @@ export function buildPlan(input: PlanInput): Plan {
     hosts,
     steps,
   }
+}
+
+/**
+ * A plan whose steps wait for each other in a circle would never run a step of that circle (the
+ * runner would report them all as blocked): a recipe bug, said as such when the plan is made.
+ */
+function refuseCycles(steps: readonly Step[]): void {
+  const byId = new Map(steps.map((s) => [s.id, s]))
+  const state = new Map<string, 'visiting' | 'done'>()
+  const visit = (id: string, path: string[]): void => {
+    if (state.get(id) === 'done') return
+    if (state.get(id) === 'visiting') {
+      const cycle = [...path.slice(path.indexOf(id)), id]
+      throw new AppError(
+        'INTERNAL',
+        `The plan's steps wait for each other in a circle (${cycle.join(' → ')}); the plan cannot be made.`,
+      )
+    }
+    state.set(id, 'visiting')
+    for (const dep of byId.get(id)?.deps ?? []) visit(dep, [...path, id])
+    state.set(id, 'done')
+  }
+  for (const s of steps) visit(s.id, [])
 }
 
 /** What the checks found for one step. */

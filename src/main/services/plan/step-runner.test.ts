@@ -74,6 +74,19 @@ describe('runStepActions', () => {
     expect(calls).toEqual(['sudo true', 'false'])
   })
 
+  it('a failure says why: the tail of stderr, or of stdout for a tool that reports there (kubeadm)', async () => {
+    const kubeadm =
+      '[preflight] Running pre-flight checks\nerror execution phase preflight: [preflight] Some fatal errors occurred:\n\t[ERROR Port-10250]: Port 10250 is in use\n'
+    const { ssh } = fakeSsh(() => result(1, kubeadm))
+    await expect(
+      runStepActions(ssh, step([{ type: 'run', command: sh`kubeadm join`, sudo: true }]), ctx),
+    ).rejects.toThrow(/kubeadm join failed \(exit 1\): .*\[ERROR Port-10250\]: Port 10250 is in use/s)
+    const both = fakeSsh(() => result(2, 'noise on stdout', 'E: the real reason'))
+    await expect(
+      runStepActions(both.ssh, step([{ type: 'run', command: sh`apt-get install`, sudo: true }]), ctx),
+    ).rejects.toThrow(/failed \(exit 2\): E: the real reason$/)
+  })
+
   it('writes a file unless it already has that content, mode and owner; a secret only through the resolver', async () => {
     const text = 'overlay\n'
     const sum = createHash('sha256').update(text).digest('hex')

@@ -53,7 +53,7 @@ export async function runStepActions(
       await ssh.reboot(step.hostId, ctx)
     } else if (action.type === 'run') {
       const result = await ssh.run(step.hostId, action.command, { sudo: action.sudo }, ctx)
-      expectSuccess(result, `${step.title}: ${action.command.text.split('\n')[0]}`)
+      expectSuccess(withOutputTail(result), `${step.title}: ${action.command.text.split('\n')[0]}`)
     } else if (action.type === 'api') {
       if (!env.api) throw new AppError('INTERNAL', `${step.title}: the Kubernetes API is not available to the engine.`)
       await env.api.run(action.call, step, ctx)
@@ -61,6 +61,15 @@ export async function runStepActions(
       await write(ssh, step, action, ctx, env.resolve)
     }
   }
+}
+
+/**
+ * A failed command's error carries the tail of its stderr; a tool that reports on stdout (kubeadm's
+ * preflight errors, as its log is echoed) gets its stdout's tail there instead, so the failure says why.
+ */
+function withOutputTail(result: ExecResult): ExecResult {
+  if (result.exitCode === 0 || result.stderr.trim()) return result
+  return { ...result, stderr: result.stdout.toString('utf8') }
 }
 
 /** A file's content with its secret or fills resolved (only here, just before the upload). */

@@ -58,11 +58,15 @@ export const ENDPOINT_RECIPES: readonly Recipe[] = [haproxyRecipe]
  */
 export const KUBEADM_RECIPES: readonly Recipe[] = [kubeadmRecipe, cniRecipe, haproxyBackendUpRecipe, finishRecipe]
 
-/** Every phase, in the order they run on a host: what `flotilla plan` and `apply` build. */
+/**
+ * Every phase, in the order they run on a host: what `flotilla plan` and `apply` build. Packages
+ * before the runtime: on MicroOS cri-o comes in the packages' snapshot, and its configuration can
+ * only be written once that snapshot is booted (on the Debian family the two are independent).
+ */
 export const BUILD_RECIPES: readonly Recipe[] = [
   ...PREPARE_RECIPES,
-  ...RUNTIME_RECIPES,
   ...PACKAGES_RECIPES,
+  ...RUNTIME_RECIPES,
   ...ENDPOINT_RECIPES,
   ...KUBEADM_RECIPES,
 ]

@@ -171,3 +171,81 @@ describe('the kubeadm build plan', () => {
     expect(p.steps.some((s) => s.kind === 'init' || s.kind.startsWith('join'))).toBe(false)
   })
 })
+
+describe('the build plan on MicroOS', () => {
+  it('installs the packages (with cri-o) before configuring the runtime: no step waits for itself', () => {
+    const p = plan((s) => {
+      s.spec.nodes[1]!.roles = ['control-plane']
+    })
+    // Make cp-2 a MicroOS host: its runtime step waits for the packages' reboot.
+    const cp2 = p.hosts.find((h) => h.name === 'cp-2')!.host
+    cp2.identification = {
+      ...cp2.identification!,
+      os: { ...cp2.identification!.os, id: 'opensuse-microos', family: 'microos' },
+    }
+    const fleet = fakeFleet(6)
+    const byLabel = new Map(fleet.hosts.map((h) => [h.label!, h]))
+    byLabel.set('cp-2', cp2)
+    const again = buildPlan({
+      spec: fleet.spec,
+      validation: {
+        problems: [],
+        blocked: false,
+        nodes: fleet.spec.spec.nodes.map((n, i) => ({
+          ref: n.host,
+          path: `n${i}`,
+          host: byLabel.get(n.host)!,
+          roles: n.roles,
+        })),
+        endpointHost: byLabel.get('lb-1'),
+      },
+      recipes: BUILD_RECIPES,
+      kubernetes: { minor: '1.32', patch: '1.32.4' },
+      now: NOW,
+    })
+    const order = again.hosts.find((h) => h.name === 'cp-2')!.steps
+    expect(order.indexOf('cp-2/packages/reboot')).toBeLessThan(order.indexOf('cp-2/runtime'))
+  })
+
+  it('a plan whose steps wait in a circle is refused when it is made', () => {
+    const fleet = fakeFleet(4)
+    const byLabel = new Map(fleet.hosts.map((h) => [h.label!, h]))
+    const loop = {
+      name: 'loop',
+      kind: 'prepare' as const,
+      steps: (ctx: Parameters<(typeof BUILD_RECIPES)[number]['steps']>[0]) => [
+        {
+          id: `${ctx.name}/a`,
+          hostId: ctx.host.id,
+          kind: 'prepare' as const,
+          title: 'a',
+          deps: [`${ctx.name}/b`],
+          actions: [],
+          check: { command: BUILD_RECIPES[0]!.steps(ctx)[0]?.check.command ?? ({} as never), sudo: false },
+        },
+        {
+          id: `${ctx.name}/b`,
+          hostId: ctx.host.id,
+          kind: 'prepare' as const,
+          title: 'b',
+          deps: [],
+          actions: [],
+          check: { command: {} as never, sudo: false },
+        },
+      ],
+    }
+    expect(() =>
+      buildPlan({
+        spec: fleet.spec,
+        validation: {
+          problems: [],
+          blocked: false,
+          nodes: [{ ref: 'cp-1', path: 'n0', host: byLabel.get('cp-1')!, roles: ['control-plane'] }],
+        },
+        recipes: [loop],
+        kubernetes: { minor: '1.32', patch: '1.32.4' },
+        now: NOW,
+      }),
+    ).toThrow(/in a circle \(cp-1\/a → cp-1\/b → cp-1\/a\)/)
+  })
+})

@@ -82,8 +82,8 @@ function kubeadm(args: ShellCommand, log: string, marker: string): StepAction {
   const file = `${KUBEADM_LOG_DIR}/${log}`
   return run(
     joinLines([
-      sh`umask 077 && mkdir -p ${KUBEADM_LOG_DIR}`,
-      sh`${args} >${file} 2>&1; rc=$?`,
+      // One line, kubeadm's: it is what a failure names ("kubeadm join … failed (exit 1): …").
+      sh`umask 077; mkdir -p ${KUBEADM_LOG_DIR}; ${args} >${file} 2>&1; rc=$?`,
       sh`cat ${file}`,
       sh`if [ "$rc" = 0 ]; then date -u +%FT%TZ >${marker}; fi`,
       sh`exit "$rc"`,
