@@ -248,7 +248,7 @@ describe('flotilla apply: a dev cluster through faults (simulator stand-ins)', (
   it('a worker that fails kubeadm preflight after it was planned: the error names host, step and output; the next apply continues', async () => {
     const worker = s.lab.nodes[2]!
     // Something takes the kubelet's port once the worker has kubeadm, i.e. after the plan was made.
-    const blocker = `python3 -c 'import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 10250)); s.listen(); time.sleep(3600)' # flotilla-test-blocker`
+    const blocker = `python3 -c 'import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 10250)); s.listen(); time.sleep(3600)  # flotilla-test-blocker'`
     const applying = cli(s, ['apply', 'homelab', '-f', s.specFile, '--yes'])
     await until(s.lab, worker, 'command -v kubeadm', 600_000)
     await s.lab.nodeExec(worker, `nohup ${blocker} >/dev/null 2>&1 &`)
@@ -258,8 +258,9 @@ describe('flotilla apply: a dev cluster through faults (simulator stand-ins)', (
     expect(text).toContain(`${worker.hostname}/kubeadm-join`)
     expect(text).toContain('Port-10250')
     expect(text).toContain(`flotilla logs --host ${worker.hostname} --step ${worker.hostname}/kubeadm-join`)
-    await s.lab.nodeExec(worker, 'pkill -f flotilla-test-blocker; pkill -f \'bind(("0.0.0.0", 10250))\'; true')
-    await until(s.lab, worker, '! grep -q ":2816 " /proc/net/tcp', 10_000)
+    await s.lab.nodeExec(worker, 'pkill -f flotilla-test-blocker; true')
+    // 10250 = 0x280A, in LISTEN (0A) no more.
+    await until(s.lab, worker, '! grep -q ":280A 00000000:0000 0A" /proc/net/tcp', 10_000)
 
     // SSH drops while kubeadm join runs: the runner checks the step again and finishes it.
     const resumed = cli(s, ['apply', 'homelab', '-f', s.specFile, '--yes'])
