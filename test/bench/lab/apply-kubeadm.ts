@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { criticalPath, journalDurations } from '../../../src/main/services/apply/critical-path'
 import type { JournalRecord } from '../../../src/main/services/operations/journal'
+import type { OpLogLine } from '../../../src/shared/types'
 import { buildSetup, cli, homelab } from '../../lab/sim/build-support'
 import { round } from '../harness'
 
@@ -71,6 +72,20 @@ try {
   note(`apply op start -> first step: ${sec(ms(apply.op.startedAt, starts[0]!))} s`)
   note(`first step -> last step end: ${sec(ms(starts[0]!, ends.at(-1)!))} s`)
   note(`last step end -> apply op end: ${sec(ms(ends.at(-1)!, apply.op.endedAt ?? apply.updatedAt))} s`)
+  // The runner checks every step again before applying it (the plan had just checked it): that
+  // check is the step's time up to its "applying" line, or all of it for a step already done.
+  const applying = new Map<string, string>()
+  for (const raw of readFileSync(join(s.app.dataDir, 'operations', `${apply.op.id}.log`), 'utf8').split('\n')) {
+    if (!raw) continue
+    const entry = JSON.parse(raw) as OpLogLine
+    if (entry.stepId && entry.line.startsWith('applying') && !applying.has(entry.stepId))
+      applying.set(entry.stepId, entry.at)
+  }
+  const checkMs = (id: string) => {
+    const st = byId.get(id)!
+    return st.state === 'skipped' ? durations.get(id)! : ms(st.startedAt!, applying.get(id) ?? st.startedAt!)
+  }
+  const sum = (ids: string[]) => ids.reduce((total, id) => total + checkMs(id), 0)
   let gapMs = 0
   const deps = new Map(view.steps.map((st) => [st.id, st.deps]))
   for (const id of path.steps) {
@@ -81,9 +96,14 @@ try {
       .at(-1)
     const gap = ready ? ms(ready, st.startedAt!) : 0
     gapMs += gap
-    note(`  critical ${id} ${st.state} ${sec(durations.get(id)!)} s (waited ${sec(gap)} s after its deps)`)
+    note(
+      `  critical ${id} ${st.state} ${sec(durations.get(id)!)} s (its check ${sec(checkMs(id))} s; waited ${sec(gap)} s after its deps)`,
+    )
   }
   note(`critical path: ${path.steps.length} steps, waits between them ${sec(gapMs)} s`)
+  note(
+    `the runner's own checks: ${sec(sum(path.steps))} s of the critical path, ${sec(sum(view.steps.map((st) => st.id)))} s over all steps`,
+  )
   const kinds = new Map<string, number>()
   for (const st of view.steps) {
     const kind = st.id.split('/').slice(1).join('/')
