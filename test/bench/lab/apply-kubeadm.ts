@@ -6,7 +6,7 @@
  * the plan gives the DAG, whose longest path is the critical path. Then a second apply of the
  * finished cluster, which must do nothing. One run each: a build takes over a minute.
  */
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { criticalPath, journalDurations } from '../../../src/main/services/apply/critical-path'
 import type { JournalRecord } from '../../../src/main/services/operations/journal'
@@ -127,4 +127,6 @@ try {
 } finally {
   s.app.close()
   await s.lab.dispose()
+  // A benchmark leaves nothing behind: the data directory holds the lab cluster's vault and journals.
+  for (const dir of [s.scratch, s.app.dataDir, s.app.home]) rmSync(dir, { recursive: true, force: true })
 }
