@@ -3,6 +3,7 @@
  * repeated runs); each group names its figures with its own prefix. Later issues add groups here.
  * Figures are for comparison between commits on the same machine; no test asserts on them.
  */
+import { apply } from './groups/apply'
 import { contract } from './groups/contract'
 import { discovery } from './groups/discovery'
 import { inventory } from './groups/inventory'
@@ -13,7 +14,7 @@ import { ssh } from './groups/ssh'
 import { sshFailures } from './groups/ssh-failures'
 import type { BenchGroup } from './harness'
 
-const GROUPS: BenchGroup[] = [contract, inventory, lab, ssh, sshFailures, discovery, pki, plan]
+const GROUPS: BenchGroup[] = [contract, inventory, lab, ssh, sshFailures, discovery, pki, plan, apply]
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
 const unknown = wanted.filter((w) => !GROUPS.some((g) => g.name === w))

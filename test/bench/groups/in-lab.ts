@@ -34,6 +34,8 @@ export function runInLab(o: InLabOptions, report: Reporter): void {
     const measured = run([...lab, 'exec', 'node_modules/.bin/tsx', o.script])
     if (measured.status !== 0) throw new Error(`${o.name} bench failed: ${measured.stderr}`)
     for (const line of measured.stdout.split('\n')) {
+      // The script's own notes (where the time went) pass through to stderr.
+      if (line.startsWith('# ')) console.error(`# ${o.name}: ${line.slice(2)}`)
       const match = /^BENCH (\S+) (\S+) (\S+)$/.exec(line)
       if (match) report(match[1]!, Number(match[2]), match[3]!)
     }
