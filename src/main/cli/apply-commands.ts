@@ -94,6 +94,14 @@ export function registerApplyCommands(program: Command, ctx: CliContext): void {
       }
       const opId = randomUUID()
       const stopProgress = ctx.json() ? () => undefined : progressLines(ctx, opId, view)
+      // Ctrl-C cancels the operation: the running steps stop at once and their remote commands are
+      // killed, every host is left where the next apply continues. A second Ctrl-C quits outright.
+      const onInterrupt = () => {
+        process.off('SIGINT', onInterrupt)
+        ctx.out.stderr('\nCancelling: stopping the running steps (Ctrl-C again to quit at once)…\n')
+        void api.ops.cancel(opId)
+      }
+      process.on('SIGINT', onInterrupt)
       let result: ApplyResult
       try {
         result = await api.apply.run(
@@ -112,6 +120,7 @@ export function registerApplyCommands(program: Command, ctx: CliContext): void {
           { opId },
         )
       } finally {
+        process.off('SIGINT', onInterrupt)
         stopProgress()
       }
       if (ctx.json()) ctx.out.stdout(jsonText(result))

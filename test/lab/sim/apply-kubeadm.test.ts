@@ -207,8 +207,9 @@ async function until(lab: Lab, node: LabNode, command: string, ms: number): Prom
 
 /**
  * A dev cluster (devCluster: true) on a Pi whose sudo asks for a password, and a worker, through
- * the faults of issue 13 test 6: a wrong sudo password, a node that fails kubeadm's preflight after
- * it was planned, SSH dropped in the middle of a join. Each ends with an error naming host and step;
+ * the faults of issue 13 test 6: a wrong sudo password, the control plane rebooting in the middle
+ * of kubeadm init, a node that fails kubeadm's preflight after it was planned, SSH dropped in the
+ * middle of a join. Each ends with an error naming host and step;
  * the next apply continues; the control plane ends without its taint.
  */
 describe('flotilla apply: a dev cluster through faults (simulator stand-ins)', () => {
@@ -249,15 +250,29 @@ describe('flotilla apply: a dev cluster through faults (simulator stand-ins)', (
     const worker = s.lab.nodes[2]!
     // Something takes the kubelet's port once the worker has kubeadm, i.e. after the plan was made.
     const blocker = `python3 -c 'import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 10250)); s.listen(); time.sleep(3600)  # flotilla-test-blocker'`
+    const pi = s.lab.nodes[1]!
     const applying = cli(s, ['apply', 'homelab', '-f', s.specFile, '--yes'])
-    await until(s.lab, worker, 'command -v kubeadm', 600_000)
-    await s.lab.nodeExec(worker, `nohup ${blocker} >/dev/null 2>&1 &`)
+    await Promise.all([
+      (async () => {
+        await until(s.lab, worker, 'command -v kubeadm', 600_000)
+        await s.lab.nodeExec(worker, `nohup ${blocker} >/dev/null 2>&1 &`)
+      })(),
+      // The control plane reboots in the middle of kubeadm init (a power blip): the runner waits for
+      // it, checks the step again and repeats the init from a clean state.
+      (async () => {
+        await until(s.lab, pi, 'pgrep -f "kubeadm init" >/dev/null', 600_000)
+        await s.lab.reboot(pi, { downForSeconds: 3 })
+      })(),
+    ])
     const failed = await applying
     expect(failed.code).toBe(1)
     const text = failed.stdout + failed.stderr
     expect(text).toContain(`${worker.hostname}/kubeadm-join`)
     expect(text).toContain('Port-10250')
     expect(text).toContain(`flotilla logs --host ${worker.hostname} --step ${worker.hostname}/kubeadm-join`)
+    const initLog = await cli(s, ['logs', 'homelab', '--host', pi.hostname, '--step', `${pi.hostname}/kubeadm-init`])
+    expect(initLog.stdout).toMatch(/checking the step again \(attempt 2 of \d\)/)
+    expect(initLog.stdout).toContain('an interrupted kubeadm run left its files: kubeadm reset -f first')
     await s.lab.nodeExec(worker, 'pkill -f flotilla-test-blocker; true')
     // 10250 = 0x280A, in LISTEN (0A) no more.
     await until(s.lab, worker, '! grep -q ":280A 00000000:0000 0A" /proc/net/tcp', 10_000)

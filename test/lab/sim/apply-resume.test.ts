@@ -25,6 +25,7 @@ import { OperationJournal } from '../../../src/main/services/operations/journal'
 import type { PlanView } from '../../../src/shared/types'
 import { installLabKey, testApp, type TestApp } from '../../integration/ssh-app'
 import { useLab, type Lab, type LabNode } from '../harness'
+import { PASSPHRASE } from './build-support'
 
 const PROFILES = ['debian-sudo-nopass+sim', 'pi4+sim', 'pi5+sim', 'microos+sim']
 const BIN = join(import.meta.dirname, '../../../bin/flotilla.mjs')
@@ -114,6 +115,7 @@ async function cli(s: Setup, args: string[]): Promise<{ code: number; stdout: st
   let stdout = ''
   let stderr = ''
   process.env.FLOTILLA_SUDO_PASSWORD = s.lab.nodes[1]!.password!
+  process.env.FLOTILLA_VAULT_PASSPHRASE = PASSPHRASE
   const code = await runCli(
     ['--data-dir', s.app.dataDir, ...args],
     { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) },
@@ -211,6 +213,8 @@ describe('flotilla apply, killed -9 at random points, resumes', () => {
     const kills: Kill[] = [
       { kind: 'pi-reboot', delayMs: Math.floor(random() * 3000) },
       { kind: 'mid-kubeadm', delayMs: 500 + Math.floor(random() * 4000) },
+      // Ctrl-C: the CLI cancels the operation and exits by itself; the next apply continues.
+      { kind: 'cancel', n: 1 + Math.floor(random() * 3), delayMs: Math.floor(random() * 1500) },
       ...Array.from({ length: count - 1 }, (_, i): Kill =>
         i % 2 === 0
           ? { kind: 'after-step', n: 1 + Math.floor(random() * 4) }
@@ -222,6 +226,13 @@ describe('flotilla apply, killed -9 at random points, resumes', () => {
     for (let run = 0; run < kills.length + 8 && !completed; run++) {
       const kill = kills[killedAt.length]
       const outcome = await applyChild(s, kill, pi)
+      if (outcome.killed && kill?.kind === 'cancel') {
+        // Cancelled, not killed: the CLI stopped the operation and exited by itself.
+        expect(outcome.signal, outcome.stderr).toBeNull()
+        expect(outcome.code).not.toBe(0)
+        expect(outcome.stderr).toContain('Cancelling: stopping the running steps')
+        expect(outcome.stderr).toMatch(/cancelled/i)
+      }
       if (outcome.killed) killedAt.push(`${kill!.kind}: ${outcome.killed}`)
       else completed = outcome.code === 0
     }
@@ -246,17 +257,27 @@ describe('flotilla apply, killed -9 at random points, resumes', () => {
 
 type Kill =
   | { kind: 'mid-kubeadm'; delayMs: number }
+  | { kind: 'cancel'; n: number; delayMs: number }
   | { kind: 'after-step'; n: number }
   | { kind: 'mid-step'; n: number; delayMs: number }
   | { kind: 'pi-reboot'; delayMs: number }
 
 /** Runs `flotilla apply` as a child; SIGKILLs it at `kill`'s point. Resolves with its exit or where it was killed. */
-function applyChild(s: Setup, kill: Kill | undefined, pi: LabNode): Promise<{ code: number | null; killed?: string }> {
+function applyChild(
+  s: Setup,
+  kill: Kill | undefined,
+  pi: LabNode,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; killed?: string }> {
   const child = spawn(
     process.execPath,
     [BIN, '--data-dir', s.app.dataDir, 'apply', 'homelab', '-f', s.specFile, '--yes', '--parallel', '1'],
     {
-      env: { ...process.env, HOME: s.app.home, FLOTILLA_SUDO_PASSWORD: pi.password! },
+      env: {
+        ...process.env,
+        HOME: s.app.home,
+        FLOTILLA_SUDO_PASSWORD: pi.password!,
+        FLOTILLA_VAULT_PASSPHRASE: PASSPHRASE,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   )
@@ -264,10 +285,10 @@ function applyChild(s: Setup, kill: Kill | undefined, pi: LabNode): Promise<{ co
   let started = 0
   let killed: string | undefined
   let buffered = ''
-  const killNow = (where: string, delayMs = 0) => {
+  const killNow = (where: string, delayMs = 0, signal: NodeJS.Signals = 'SIGKILL') => {
     if (killed) return
     killed = where
-    setTimeout(() => child.kill('SIGKILL'), delayMs)
+    setTimeout(() => child.kill(signal), delayMs)
   }
   child.stdout.on('data', (chunk: Buffer) => {
     buffered += chunk.toString()
@@ -280,11 +301,15 @@ function applyChild(s: Setup, kill: Kill | undefined, pi: LabNode): Promise<{ co
       if (kill.kind === 'mid-step' && / \.\.\.$/.test(line) && started >= kill.n) killNow(line, kill.delayMs)
       if (kill.kind === 'pi-reboot' && line.includes(`${pi.hostname}/pi-cmdline/reboot ...`))
         killNow(line, kill.delayMs)
+      if (kill.kind === 'cancel' && / \.\.\.$/.test(line) && started >= kill.n) killNow(line, kill.delayMs, 'SIGINT')
       if (kill.kind === 'mid-kubeadm' && /\/kubeadm-(init|join) \.\.\.$/.test(line)) killNow(line, kill.delayMs)
     }
   })
-  child.stderr.resume()
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, ...(killed ? { killed } : {}) })))
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()))
+  return new Promise((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, stderr, ...(killed ? { killed } : {}) })),
+  )
 }
 
 /** A small seeded PRNG, so a failing run can be replayed with its seed. */

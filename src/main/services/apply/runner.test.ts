@@ -147,6 +147,30 @@ describe('runPlanSteps', () => {
     expect(fleet.applied).toContain('b/3')
   })
 
+  it('a locked vault is said to be this computer’s, not the host’s', async () => {
+    const fleet = fakeFleet()
+    const secretStep = step('a/1', 'a', [], {
+      actions: [
+        {
+          type: 'write',
+          path: '/etc/kubernetes/pki/ca.key',
+          mode: 0o600,
+          owner: 'root:root',
+          content: { secret: 'pki/ca.key' },
+        },
+      ],
+    })
+    const { outcome } = await run([secretStep], {
+      ssh: fleet.ssh,
+      hostName: (h) => `${h}-pi`,
+      resolve: () => Promise.reject(new AppError('VAULT_LOCKED', 'The vault is locked.')),
+    })
+    const message = outcome?.failures[0]?.error.message ?? ''
+    expect(message).toContain('a-pi: step a/1')
+    expect(message).toContain("Next: this is about Flotilla's vault on this computer, not about a-pi")
+    expect(message).not.toContain('fix the cause on a-pi')
+  })
+
   it('times a step out with the reason, and the SSH call sees its signal abort', async () => {
     let aborted = false
     const fleet = fakeFleet({

@@ -56,6 +56,14 @@ export interface RunResult {
 
 /** SSH failures that say nothing about the step itself: the connection or the host was away. */
 const TRANSIENT: ReadonlySet<ErrorCode> = new Set(['CONNECTION_LOST', 'UNREACHABLE', 'TIMEOUT'])
+/** Failures of this computer's own vault or keychain (a step's CA files come from there), not of the host. */
+const LOCAL: ReadonlySet<ErrorCode> = new Set([
+  'VAULT_LOCKED',
+  'VAULT_PASSPHRASE',
+  'VAULT_CORRUPT',
+  'VAULT_KEY_MISSING',
+  'KEYCHAIN_UNAVAILABLE',
+])
 const BLOCKING: ReadonlySet<StepOutcome | undefined> = new Set(['failed', 'blocked', 'cancelled'])
 
 export async function runPlanSteps(steps: readonly Step[], options: RunnerOptions): Promise<RunResult> {
@@ -194,9 +202,12 @@ async function runOne(step: Step, options: RunnerOptions): Promise<{ state: 'don
         await sleep(options.retryDelayMs ?? 3000, ctx)
         continue
       }
+      const next = LOCAL.has(data.code)
+        ? `Next: this is about Flotilla's vault on this computer, not about ${name}: fix it as the message says, then run flotilla apply again; finished steps are only re-checked.`
+        : `Next: fix the cause on ${name} (flotilla logs --host ${name} --step ${step.id} shows its output), then run flotilla apply again; finished steps are only re-checked.`
       const failure = new AppError(
         data.code,
-        `${name}: step ${step.id} (${step.title}) failed while ${phase}: ${data.message} Next: fix the cause on ${name} (flotilla logs --host ${name} --step ${step.id} shows its output), then run flotilla apply again; finished steps are only re-checked.`,
+        `${name}: step ${step.id} (${step.title}) failed while ${phase}: ${data.message} ${next}`,
         data.details,
       )
       ctx.step?.(step.id, step.hostId, 'failed', {
