@@ -195,7 +195,10 @@ describe('flotilla apply builds a kubeadm HA cluster behind HAProxy (simulator s
   }, 120_000)
 })
 
-/** Polls a node until `command` succeeds (exit 0), or throws after `ms`. */
+/**
+ * Polls a node until `command` succeeds (exit 0), or throws after `ms`. (A pgrep pattern must not
+ * match the polling shell's own command line: `kubeadm [i]nit`.)
+ */
 async function until(lab: Lab, node: LabNode, command: string, ms: number): Promise<void> {
   const deadline = Date.now() + ms
   for (;;) {
@@ -260,7 +263,7 @@ describe('flotilla apply: a dev cluster through faults (simulator stand-ins)', (
       // The control plane reboots in the middle of kubeadm init (a power blip): the runner waits for
       // it, checks the step again and repeats the init from a clean state.
       (async () => {
-        await until(s.lab, pi, 'pgrep -f "kubeadm init" >/dev/null', 600_000)
+        await until(s.lab, pi, 'pgrep -f "kubeadm [i]nit" >/dev/null', 600_000)
         await s.lab.reboot(pi, { downForSeconds: 3 })
       })(),
     ])
@@ -279,7 +282,7 @@ describe('flotilla apply: a dev cluster through faults (simulator stand-ins)', (
 
     // SSH drops while kubeadm join runs: the runner checks the step again and finishes it.
     const resumed = cli(s, ['apply', 'homelab', '-f', s.specFile, '--yes'])
-    await until(s.lab, worker, 'pgrep -f "kubeadm join" >/dev/null', 600_000)
+    await until(s.lab, worker, 'pgrep -f "kubeadm [j]oin" >/dev/null', 600_000)
     await s.lab.killSshd(worker, { restart: true })
     const done = await resumed
     expect(done.code, done.stdout + done.stderr).toBe(0)
