@@ -263,7 +263,13 @@ describe('flotilla apply: a dev cluster through faults (simulator stand-ins)', (
       // The control plane reboots in the middle of kubeadm init (a power blip): the runner waits for
       // it, checks the step again and repeats the init from a clean state.
       (async () => {
-        await until(s.lab, pi, 'pgrep -f "kubeadm [i]nit" >/dev/null', 600_000)
+        // Once kubeadm is past its certificates and waits for the control plane to come up.
+        await until(
+          s.lab,
+          pi,
+          'pgrep -f "kubeadm [i]nit" >/dev/null && grep -q "kubelet-start" /var/log/flotilla/kubeadm-init.log',
+          600_000,
+        )
         await s.lab.reboot(pi, { downForSeconds: 3 })
       })(),
     ])
@@ -282,7 +288,12 @@ describe('flotilla apply: a dev cluster through faults (simulator stand-ins)', (
 
     // SSH drops while kubeadm join runs: the runner checks the step again and finishes it.
     const resumed = cli(s, ['apply', 'homelab', '-f', s.specFile, '--yes'])
-    await until(s.lab, worker, 'pgrep -f "kubeadm [j]oin" >/dev/null', 600_000)
+    await until(
+      s.lab,
+      worker,
+      'pgrep -f "kubeadm [j]oin" >/dev/null && grep -q "preflight" /var/log/flotilla/kubeadm-join.log',
+      600_000,
+    )
     await s.lab.killSshd(worker, { restart: true })
     const done = await resumed
     expect(done.code, done.stdout + done.stderr).toBe(0)
