@@ -35,6 +35,8 @@ function fakeFleet(hooks: { onApply?: (id: string, ctx: OperationContext) => Pro
         await new Promise((r) => setTimeout(r, 5))
         await hooks.onApply?.(id, ctx)
         if (verb === 'fail') return result(7, '', 'line 1\nE: the disk is full')
+        // As SshService does: the command's output, logged with the host only.
+        ctx.log(`output of ${command.text}`, hostId)
         applied.push(id)
         done.add(id)
         return result(0)
@@ -81,7 +83,7 @@ async function run(steps: Step[], options: Omit<RunnerOptions, 'ctx'>, cancelAft
     })
   const detail = ops.get('op1')
   const journal = new Map(detail.steps.map((s) => [s.stepId, s]))
-  return { outcome, error, journal, log: ops.logOf('op1'), op: detail.op }
+  return { outcome, error, journal, log: ops.logOf('op1'), lines: ops.logLines('op1'), op: detail.op }
 }
 
 describe('runPlanSteps', () => {
@@ -145,6 +147,12 @@ describe('runPlanSteps', () => {
     expect(outcome?.outcomes.get('a/3')).toBe('blocked')
     expect(fleet.applied).toContain('c/3')
     expect(fleet.applied).toContain('b/3')
+  })
+
+  it('files what a step’s commands print under the step', async () => {
+    const fleet = fakeFleet()
+    const { lines } = await run([step('a/1', 'a')], { ssh: fleet.ssh })
+    expect(lines.find((l) => l.line === 'output of apply a/1')).toMatchObject({ hostId: 'a', stepId: 'a/1' })
   })
 
   it('a locked vault is said to be this computer’s, not the host’s', async () => {

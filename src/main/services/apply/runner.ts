@@ -148,7 +148,13 @@ async function runOne(step: Step, options: RunnerOptions): Promise<{ state: 'don
   let applied = false
   for (let attempt = 1; ; attempt++) {
     // The deadline runs per attempt: a host that was away for a while gets its full time back.
-    const deadline = new Deadline(ctx, step.timeoutMs ?? options.defaultTimeoutMs ?? 10 * 60_000)
+    // Everything logged while the step works (its commands and their output) is filed under it, so
+    // `flotilla logs --step` shows kubeadm's output next to the runner's lines.
+    const stepCtx: OperationContext = {
+      ...ctx,
+      log: (line, nodeId, stepId) => ctx.log(line, nodeId ?? step.hostId, stepId ?? step.id),
+    }
+    const deadline = new Deadline(stepCtx, step.timeoutMs ?? options.defaultTimeoutMs ?? 10 * 60_000)
     let phase = 'checking whether it is already done'
     try {
       const check = await checkStep(options, step, step.check, deadline.ctx)
