@@ -86,6 +86,25 @@ describe('planText', () => {
     expect(text).toContain('): 1 step\n')
   })
 
+  it('shows what the user’s own load balancer needs, and API steps as such', () => {
+    const text = planText(
+      view(
+        [
+          step('n1/cni', 'not-checked', {
+            actions: [{ type: 'api', text: 'server-side apply of every object in /etc/flotilla/cni/x.yaml' }],
+            check: [{ text: 'the DaemonSet kube-system/calico-node is ready', sudo: false, api: true }],
+          }),
+        ],
+        { loadBalancer: 'frontend kubernetes-api\n    bind *:6443\n' },
+      ),
+    )
+    expect(text).toContain(
+      'Your load balancer: Flotilla changes nothing there. It needs this (HAProxy syntax):\n  | frontend kubernetes-api\n  |     bind *:6443\n',
+    )
+    expect(text).toContain('check (Kubernetes API): the DaemonSet kube-system/calico-node is ready')
+    expect(text).toContain('through the Kubernetes API: server-side apply of every object in /etc/flotilla/cni/x.yaml')
+  })
+
   it('shows a step to do with its check, exact commands and whole files; a done step without them', () => {
     const text = planText(
       view([

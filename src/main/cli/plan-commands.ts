@@ -72,6 +72,11 @@ export function planText(view: PlanView): string {
   out.push(`Plan for ${view.cluster}: Kubernetes ${version}, spec sha256 ${view.specHash.slice(0, 12)}`)
   if (view.quorum) out.push(view.quorum)
   out.push('')
+  if (view.loadBalancer) {
+    out.push('Your load balancer: Flotilla changes nothing there. It needs this (HAProxy syntax):')
+    for (const line of view.loadBalancer.replace(/\n$/, '').split('\n')) out.push(`  | ${line}`)
+    out.push('')
+  }
   if (view.problems.length > 0) {
     out.push('Problems:')
     for (const p of sortProblems(view.problems)) out.push(...problemLines(p))

@@ -125,6 +125,11 @@ export interface PlanView {
   kubernetes: { minor: string; patch?: string }
   /** How many failures the cluster survives, e.g. "3 control planes: survives 1 failure." */
   quorum?: string
+  /**
+   * For an `address` endpoint (a load balancer the user runs): the HAProxy sections it needs, to
+   * put there by hand; the apply waits until the endpoint accepts connections before kubeadm init.
+   */
+  loadBalancer?: string
   problems: SpecProblem[]
   /** True when a blocking problem stops the plan (steps are then still listed, for review). */
   blocked: boolean

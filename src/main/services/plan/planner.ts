@@ -12,6 +12,7 @@ import { hostName } from '../clusters/host-ref'
 import { writeSpecYaml } from '../clusters/spec-yaml'
 import { DEFAULT_API_PORT, parseEndpoint } from '../../../shared/channels/clusters'
 import { planFingerprint } from './fingerprint'
+import { externalLoadBalancerSnippet } from './recipes/haproxy-config'
 import { checkText, plannedActions, type Recipe, type RecipeContext, type Step } from './step'
 
 /** What the planner needs of the validator's answer (validate.ts returns more). */
@@ -208,6 +209,9 @@ export function renderPlan(plan: Plan, checks: ReadonlyMap<string, CheckOutcome>
     createdAt: plan.createdAt,
     kubernetes: { ...plan.kubernetes },
     ...(plan.quorum ? { quorum: plan.quorum } : {}),
+    ...(plan.spec.spec.endpoint.address && plan.steps.length > 0
+      ? { loadBalancer: externalLoadBalancerSnippet(clusterView(plan.spec, plan.hosts)) }
+      : {}),
     problems: plan.problems,
     blocked: plan.blocked,
     hosts: plan.hosts.map((h) => ({

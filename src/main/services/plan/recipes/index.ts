@@ -7,7 +7,7 @@
 import type { Recipe } from '../step'
 import { cniRecipe, finishRecipe } from './cni'
 import { haproxyRecipe } from './haproxy'
-import { haproxyBackendUpRecipe, kubeadmRecipe } from './kubeadm'
+import { endpointReachableRecipe, haproxyBackendUpRecipe, kubeadmRecipe } from './kubeadm'
 import { kernelModulesRecipe } from './kernel-modules'
 import { packagesRecipe } from './packages'
 import { packagesRepositoryRecipe } from './packages-repository'
@@ -56,7 +56,13 @@ export const ENDPOINT_RECIPES: readonly Recipe[] = [haproxyRecipe]
  * network, the other control planes one at a time (HAProxy's backend UP for each before the next),
  * workers, and the check of the whole cluster through its endpoint.
  */
-export const KUBEADM_RECIPES: readonly Recipe[] = [kubeadmRecipe, cniRecipe, haproxyBackendUpRecipe, finishRecipe]
+export const KUBEADM_RECIPES: readonly Recipe[] = [
+  endpointReachableRecipe,
+  kubeadmRecipe,
+  cniRecipe,
+  haproxyBackendUpRecipe,
+  finishRecipe,
+]
 
 /**
  * Every phase, in the order they run on a host: what `flotilla plan` and `apply` build. Packages

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process'
+import { createServer, type AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { parseAllDocuments } from 'yaml'
 import type { ClusterSpecDocument } from '../../../../shared/cluster-spec'
@@ -247,5 +249,34 @@ describe('the build plan on MicroOS', () => {
         now: NOW,
       }),
     ).toThrow(/in a circle \(cp-1\/a → cp-1\/b → cp-1\/a\)/)
+  })
+})
+
+describe('an address endpoint (the user’s own load balancer)', () => {
+  const withAddress = (address: string) =>
+    plan((s) => {
+      s.spec.endpoint = { address }
+    })
+
+  it('shows what the load balancer needs, and init waits until it accepts connections', () => {
+    const p = withAddress('k8s.home.arpa:6443')
+    expect(step(p, 'cp-1/kubeadm-init').deps).toContain('cp-1/endpoint-reachable')
+    expect(p.steps.some((s) => s.id.startsWith('lb-1/'))).toBe(false)
+    const view = renderPlan(p)
+    const cp1 = p.hosts.find((h) => h.name === 'cp-1')!.host.address
+    expect(view.loadBalancer).toContain(`server cp-1 ${cp1}:6443 check check-ssl verify none`)
+    expect(view.loadBalancer).toContain('# Put this on the load balancer that answers k8s.home.arpa:6443')
+    expect(renderPlan(plan()).loadBalancer).toBeUndefined()
+  })
+
+  it('its check says done only while something accepts connections there', async () => {
+    const server = createServer((socket) => socket.destroy())
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as AddressInfo).port
+    const check = step(withAddress(`127.0.0.1:${port}`), 'cp-1/endpoint-reachable').check.command!.text
+    const run = () => spawnSync('sh', ['-c', check], { encoding: 'utf8' })
+    expect(run()).toMatchObject({ status: 0, stdout: `127.0.0.1:${port} accepts connections\n` })
+    await new Promise((resolve) => server.close(resolve))
+    expect(run()).toMatchObject({ status: 1, stdout: expect.stringContaining('does not accept connections') })
   })
 })

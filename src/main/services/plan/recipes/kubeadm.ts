@@ -21,7 +21,7 @@
 import { sh, type ShellCommand } from '../../ssh/shell-command'
 import { placeholder, stepId, type RecipeContext, type Step, type StepAction } from '../step'
 import { check, joinLines, run } from './common'
-import { API_SERVER_PORT, backendServerName, BACKEND, controlPlanes, STATS_TCP } from './haproxy-config'
+import { API_SERVER_PORT, backendServerName, BACKEND, controlPlanes, hostPort, STATS_TCP } from './haproxy-config'
 import {
   INIT_CONFIG,
   initConfiguration,
@@ -146,10 +146,45 @@ function controlPlaneUpId(ctx: RecipeContext, index: number): string {
   if (lb) return stepId({ name: lb.name }, 'haproxy-backend-up', plane.name)
   return stepId({ name: plane.name }, index === 0 ? 'kubeadm-init' : 'kubeadm-join')
 }
-/** The endpoint's configuration step (HAProxy host), which init needs working. */
+/**
+ * What init waits for: the HAProxy host's configuration step, or for an `address` endpoint (the
+ * user's load balancer) the first control plane's check that it accepts connections.
+ */
 function endpointStepId(ctx: RecipeContext): string | undefined {
   const lb = haproxyHost(ctx)
-  return lb ? stepId({ name: lb.name }, 'haproxy') : undefined
+  if (lb) return stepId({ name: lb.name }, 'haproxy')
+  return ctx.spec.endpoint.address ? stepId(ctx, 'endpoint-reachable') : undefined
+}
+
+/**
+ * For an `address` endpoint, on the first control plane before kubeadm init: the user's load
+ * balancer accepts TCP connections on the endpoint (before init it has no live backend, so a TCP
+ * connect is all it can prove). Check-only: the apply waits, polling, until the user has set it up
+ * as the plan shows (PlanView.loadBalancer), and fails with that sentence when the time is up.
+ */
+export const endpointReachableRecipe = {
+  name: 'endpoint-reachable',
+  kind: 'wait' as const,
+  steps(ctx: RecipeContext): Step[] {
+    if (!buildsKubeadm(ctx) || !ctx.spec.endpoint.address || placeOf(ctx)?.kind !== 'init') return []
+    const { host, port } = ctx.cluster.endpoint
+    const where = hostPort(host, port)
+    const connect = `exec 3<>/dev/tcp/${host}/${port}`
+    return [
+      {
+        id: stepId(ctx, 'endpoint-reachable'),
+        hostId: ctx.host.id,
+        kind: 'wait',
+        title: `Wait until the load balancer at ${where} accepts connections (set it up as the plan shows)`,
+        deps: [],
+        actions: [],
+        check: check(
+          sh`if timeout 5 bash -c ${connect} 2>/dev/null; then echo ${`${where} accepts connections`}; else echo ${`${where} does not accept connections: set up your load balancer as the plan shows`}; exit 1; fi`,
+        ),
+        timeoutMs: 15 * 60_000,
+      },
+    ]
+  },
 }
 
 export const kubeadmRecipe = {
