@@ -10,7 +10,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Lab, LabNode } from '../harness'
+import { waitUntil, type Lab, type LabNode } from '../harness'
 import { worstCaseDownMs } from '../../../src/main/services/plan/recipes/haproxy-config'
 import { buildSetup, cli, homelab, kubectl, type BuildSetup } from './build-support'
 
@@ -151,17 +151,18 @@ describe('flotilla apply builds a kubeadm HA cluster behind HAProxy (simulator s
     }
     await s.lab.powerOn(victim)
     await until(s.lab, lb, `[ "$(${stats})" = UP ]`, 300_000)
-    const deadline = Date.now() + 300_000
-    for (;;) {
-      const got = await kubectl(kubeconfig, ['get', 'node', victim.hostname.toLowerCase(), '-o', 'json'])
-      const ready =
-        got.code === 0 &&
-        (JSON.parse(got.stdout) as NodeJson).status.conditions.some((c) => c.type === 'Ready' && c.status === 'True')
-      if (ready) break
-      if (Date.now() > deadline)
-        throw new Error(`${victim.hostname} did not come back Ready: ${got.stderr || got.stdout.slice(0, 300)}`)
-      await new Promise((r) => setTimeout(r, 1000))
-    }
+    await waitUntil(
+      `${victim.hostname} Ready again`,
+      async () => {
+        const got = await kubectl(kubeconfig, ['get', 'node', victim.hostname.toLowerCase(), '-o', 'json'])
+        return (
+          got.code === 0 &&
+          (JSON.parse(got.stdout) as NodeJson).status.conditions.some((c) => c.type === 'Ready' && c.status === 'True')
+        )
+      },
+      300_000,
+      1000,
+    )
   }, 900_000)
 
   it('no CA key, bootstrap token or sudo password is in any log, journal, op log or the CLI output', async () => {
@@ -200,12 +201,7 @@ describe('flotilla apply builds a kubeadm HA cluster behind HAProxy (simulator s
  * match the polling shell's own command line: `kubeadm [i]nit`.)
  */
 async function until(lab: Lab, node: LabNode, command: string, ms: number): Promise<void> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    if ((await lab.nodeExec(node, command)).code === 0) return
-    if (Date.now() > deadline) throw new Error(`${node.hostname}: "${command}" did not succeed within ${ms} ms`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
+  await waitUntil(`${node.hostname}: ${command}`, async () => (await lab.nodeExec(node, command)).code === 0, ms)
 }
 
 /**
