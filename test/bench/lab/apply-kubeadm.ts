@@ -11,32 +11,15 @@ import { join } from 'node:path'
 import { criticalPath, journalDurations } from '../../../src/main/services/apply/critical-path'
 import type { JournalRecord } from '../../../src/main/services/operations/journal'
 import type { OpLogLine } from '../../../src/shared/types'
-import { buildSetup, cli, homelab } from '../../lab/sim/build-support'
+import { buildSetup, cli, HA_PROFILES, haSpec } from '../../lab/sim/build-support'
 import { round } from '../harness'
-
-/** The HA lab of test/lab/sim/apply-kubeadm.test.ts (the Pi needs the cgroup fix and a reboot). */
-const HA_PROFILES = [
-  'debian-sudo-nopass+sim',
-  'pi5+sim',
-  'debian-sudo-nopass+sim',
-  'ubuntu-sudo-nopass+sim',
-  'debian-sudo-nopass+sim',
-  'ubuntu-sudo-nopass+sim',
-]
 
 const note = (line: string) => console.log(`# ${line}`)
 const ms = (a: string, b: string) => Date.parse(b) - Date.parse(a)
 const sec = (milliseconds: number) => round(milliseconds / 1000, 2)
 
-const s = await buildSetup(HA_PROFILES, ([lb, cp1, cp2, cp3, w1, w2]) =>
-  homelab(lb!, [
-    { node: cp1!, roles: 'control-plane' },
-    { node: cp2!, roles: 'control-plane' },
-    { node: cp3!, roles: 'control-plane' },
-    { node: w1!, roles: 'worker' },
-    { node: w2!, roles: 'worker' },
-  ]),
-)
+// The HA lab of test/lab/sim/apply-kubeadm.test.ts.
+const s = await buildSetup(HA_PROFILES, haSpec)
 try {
   // The DAG: the plan apply will run (same spec, same facts), read before the clock starts. With its
   // checks: without them the Kubernetes patch is not resolved, and the phases that need it are not planned.

@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { waitUntil, type Lab, type LabNode } from '../harness'
 import { worstCaseDownMs } from '../../../src/main/services/plan/recipes/haproxy-config'
-import { buildSetup, cli, homelab, kubectl, type BuildSetup } from './build-support'
+import { buildSetup, cli, HA_PROFILES, haSpec, homelab, kubectl, type BuildSetup } from './build-support'
 
 /** What a second apply must not change on a node: files, package state, units, etcd's data aside. */
 const SNAPSHOT = [
@@ -42,35 +42,13 @@ function filesUnder(dir: string): string[] {
   })
 }
 
-/**
- * The HA lab: an HAProxy host (Debian), three control planes — a Raspberry Pi 5 whose sudo asks
- * for a password and whose kernel lacks the memory cgroup (cmdline fix and reboot), a Debian box
- * and a MicroOS box (cri-o and openSUSE's packages in a snapshot, and its reboot) — and two workers.
- */
-const HA_PROFILES = [
-  'debian-sudo-nopass+sim',
-  'pi5+sim',
-  'debian-sudo-nopass+sim',
-  'microos+sim',
-  'debian-sudo-nopass+sim',
-  'ubuntu-sudo-nopass+sim',
-]
-
 describe('flotilla apply builds a kubeadm HA cluster behind HAProxy (simulator stand-ins)', () => {
   let s: BuildSetup
   let kubeconfig: string
   const cps = () => s.lab.nodes.slice(1, 4)
   const workers = () => s.lab.nodes.slice(4)
   beforeAll(async () => {
-    s = await buildSetup(HA_PROFILES, ([lb, cp1, cp2, cp3, w1, w2]) =>
-      homelab(lb!, [
-        { node: cp1!, roles: 'control-plane' },
-        { node: cp2!, roles: 'control-plane' },
-        { node: cp3!, roles: 'control-plane' },
-        { node: w1!, roles: 'worker' },
-        { node: w2!, roles: 'worker' },
-      ]),
-    )
+    s = await buildSetup(HA_PROFILES, haSpec)
     kubeconfig = join(s.scratch, 'admin.conf')
   }, 600_000)
   afterAll(async () => {
