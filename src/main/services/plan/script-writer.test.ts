@@ -102,7 +102,7 @@ describe('hostScript', () => {
     writeFileSync(script, text)
     const failed = await exec('sh', [script]).catch((e: { code: number; stderr: string }) => e)
     expect('code' in failed && failed.code).toBe(1)
-    expect((failed as { stderr: string }).stderr).toContain('writes the secret "cluster CA key"')
+    expect((failed as { stderr: string }).stderr).toContain('needs "cluster CA key" from Flotilla')
     expect(() => statSync(join(dir, 'ca.key'))).toThrow()
   })
 

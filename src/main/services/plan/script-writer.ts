@@ -55,7 +55,7 @@ function stepLines(step: PlanStepView): string[] {
   const secret = step.actions.map(secretOf).find(Boolean)
   if (secret) {
     lines.push(
-      `  echo ${quote(`${step.id} writes the secret "${secret}", which is never in a plan: run this step from Flotilla.`)} >&2`,
+      `  echo ${quote(`${step.id} needs "${secret}" from Flotilla (its vault, or a token made just before use), which is never in a plan: run this step from Flotilla.`)} >&2`,
       '  exit 1',
     )
   } else {
