@@ -280,3 +280,19 @@ describe('an address endpoint (the user’s own load balancer)', () => {
     expect(run()).toMatchObject({ status: 1, stdout: expect.stringContaining('does not accept connections') })
   })
 })
+
+describe('a repeated kubeadm init after an interruption', () => {
+  it('resets first, then waits until nothing listens on the control plane’s ports (6443, 2379, 2380, 10250, 10257, 10259)', () => {
+    const reset = step(plan(), 'cp-1/kubeadm-init').actions[0]!
+    expect(reset.type === 'run' && reset.command.text).toContain('kubeadm reset -f || exit 1')
+    const text = reset.type === 'run' ? reset.command.text : ''
+    const pattern = /grep -Eq '([^']+)'/.exec(text)![1]!
+    const listen = (port: number) =>
+      `  0: 00000000:${port.toString(16).toUpperCase().padStart(4, '0')} 00000000:0000 0A 0`
+    for (const port of [6443, 2379, 2380, 10250, 10257, 10259])
+      expect(new RegExp(pattern).test(listen(port)), String(port)).toBe(true)
+    expect(new RegExp(pattern).test(listen(22))).toBe(false)
+    // An established connection to 6443 (state 01) is not a listener.
+    expect(new RegExp(pattern).test('  1: 0A00010A:A1B2 0A00020A:192B 01 0')).toBe(false)
+  })
+})

@@ -70,10 +70,26 @@ function caFileWrites(ctx: RecipeContext): StepAction[] {
   ]
 }
 
-/** Before a repeated init or join: what an interrupted one left is wiped by kubeadm itself. */
+/**
+ * The control plane's ports in /proc/net/tcp's hex (6443, 2379, 2380, 10250, 10257, 10259): after
+ * a reset their listeners (static pods the kubelet started at boot) take a moment to go, and
+ * kubeadm's preflight refuses a port still in use.
+ */
+const KUBE_PORTS_HEX = ['192B', '094B', '094C', '280A', '2811', '2813']
+
+/**
+ * Before a repeated init or join: what an interrupted one left is wiped by kubeadm itself, then
+ * the step waits (up to 60 s) until nothing listens on the control plane's ports any more.
+ */
 function resetIfInterrupted(marker: string): StepAction {
+  const listening = `:(${KUBE_PORTS_HEX.join('|')}) [0-9A-F:]+ 0A `
   return run(
-    sh`if [ ! -e ${marker} ] && { [ -e /etc/kubernetes/kubelet.conf ] || [ -e /etc/kubernetes/manifests/kube-apiserver.yaml ] || [ -d /var/lib/etcd/member ]; }; then echo "an interrupted kubeadm run left its files: kubeadm reset -f first"; kubeadm reset -f; fi`,
+    joinLines([
+      sh`if [ ! -e ${marker} ] && { [ -e /etc/kubernetes/kubelet.conf ] || [ -e /etc/kubernetes/manifests/kube-apiserver.yaml ] || [ -d /var/lib/etcd/member ]; }; then`,
+      sh`  echo "an interrupted kubeadm run left its files: kubeadm reset -f first"; kubeadm reset -f || exit 1`,
+      sh`  i=0; while cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -Eq ${listening}; do i=$((i + 1)); if [ "$i" -gt 60 ]; then echo "the control plane's ports are still in use 60 s after kubeadm reset"; exit 1; fi; sleep 1; done`,
+      sh`fi`,
+    ]),
   )
 }
 
