@@ -107,6 +107,14 @@ function kubeadm(args: ShellCommand, log: string, marker: string): StepAction {
   )
 }
 
+/** A kubeadm configuration file: root-only, it holds a bootstrap token once written. */
+function configFile(path: string, template: string): StepAction {
+  return { type: 'write', path, mode: 0o600, owner: 'root:root', content: { template } }
+}
+
+/** `kubeadm join` with the written configuration, for a control plane and a worker alike. */
+const kubeadmJoin = () => kubeadm(sh`kubeadm join --config ${JOIN_CONFIG}`, 'kubeadm-join.log', JOIN_DONE)
+
 const markerCheck = (marker: string, what: string) =>
   check(
     sh`if [ -e ${marker} ]; then echo ${`${what} finished`}; else echo ${`${what} has not run to its end here`}; exit 1; fi`,
@@ -223,13 +231,7 @@ export const kubeadmRecipe = {
           actions: [
             resetIfInterrupted(INIT_DONE),
             ...caFileWrites(ctx),
-            {
-              type: 'write',
-              path: INIT_CONFIG,
-              mode: 0o600,
-              owner: 'root:root',
-              content: { template: initConfiguration(ctx) },
-            },
+            configFile(INIT_CONFIG, initConfiguration(ctx)),
             kubeadm(sh`kubeadm init --config ${INIT_CONFIG} --skip-token-print`, 'kubeadm-init.log', INIT_DONE),
           ],
           check: markerCheck(INIT_DONE, 'kubeadm init'),
@@ -258,14 +260,8 @@ export const kubeadmRecipe = {
           actions: [
             resetIfInterrupted(JOIN_DONE),
             ...caFileWrites(ctx),
-            {
-              type: 'write',
-              path: JOIN_CONFIG,
-              mode: 0o600,
-              owner: 'root:root',
-              content: { template: joinConfiguration(ctx) },
-            },
-            kubeadm(sh`kubeadm join --config ${JOIN_CONFIG}`, 'kubeadm-join.log', JOIN_DONE),
+            configFile(JOIN_CONFIG, joinConfiguration(ctx)),
+            kubeadmJoin(),
           ],
           check: markerCheck(JOIN_DONE, 'kubeadm join'),
           verify: {
@@ -291,14 +287,8 @@ export const kubeadmRecipe = {
         actions: [
           resetIfInterrupted(JOIN_DONE),
           run(sh`install -d -m 0755 /etc/flotilla`),
-          {
-            type: 'write',
-            path: JOIN_CONFIG,
-            mode: 0o600,
-            owner: 'root:root',
-            content: { template: joinConfiguration(ctx) },
-          },
-          kubeadm(sh`kubeadm join --config ${JOIN_CONFIG}`, 'kubeadm-join.log', JOIN_DONE),
+          configFile(JOIN_CONFIG, joinConfiguration(ctx)),
+          kubeadmJoin(),
         ],
         check: markerCheck(JOIN_DONE, 'kubeadm join'),
         verify: {
