@@ -3,15 +3,27 @@ import { createServer, type AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { parseAllDocuments } from 'yaml'
 import type { ClusterSpecDocument } from '../../../../shared/cluster-spec'
+import type { Host } from '../../../../shared/types'
 import { buildPlan, renderPlan, type Plan } from '../planner'
 import { fakeFleet, NOW } from '../test-fixtures'
 import { BUILD_RECIPES } from './index'
 import { INIT_CONFIG, JOIN_CONFIG } from './kubeadm-config'
 
+interface PlanOptions {
+  /** Hosts in the fleet (default 6). */
+  n?: number
+  /** The resolved patch; null: not resolved. */
+  patch?: string | null
+  /** Changes the inventory's hosts before planning (e.g. makes one a MicroOS box). */
+  hosts?: (hosts: Host[]) => void
+}
+
 /** The whole build plan of fakeFleet(6): HAProxy on lb-1, cp-1..cp-3, worker-1, worker-2. */
-function plan(change: (spec: ClusterSpecDocument) => void = () => {}): Plan {
-  const fleet = fakeFleet(6)
+function plan(change: (spec: ClusterSpecDocument) => void = () => {}, options: PlanOptions = {}): Plan {
+  const fleet = fakeFleet(options.n ?? 6)
   change(fleet.spec)
+  options.hosts?.(fleet.hosts)
+  const patch = options.patch === undefined ? '1.32.4' : options.patch
   const byLabel = new Map(fleet.hosts.map((h) => [h.label!, h]))
   return buildPlan({
     spec: fleet.spec,
@@ -27,7 +39,7 @@ function plan(change: (spec: ClusterSpecDocument) => void = () => {}): Plan {
       endpointHost: byLabel.get('lb-1'),
     },
     recipes: BUILD_RECIPES,
-    kubernetes: { minor: '1.32', patch: '1.32.4' },
+    kubernetes: patch ? { minor: '1.32', patch } : { minor: '1.32' },
     now: NOW,
   })
 }
@@ -151,59 +163,22 @@ describe('the kubeadm build plan', () => {
   })
 
   it('has no kubeadm step when the Kubernetes patch is not resolved (the plan cannot show its exact config)', () => {
-    const fleet = fakeFleet(4)
-    const byLabel = new Map(fleet.hosts.map((h) => [h.label!, h]))
-    const p = buildPlan({
-      spec: fleet.spec,
-      validation: {
-        problems: [],
-        blocked: false,
-        nodes: fleet.spec.spec.nodes.map((n, i) => ({
-          ref: n.host,
-          path: `n${i}`,
-          host: byLabel.get(n.host)!,
-          roles: n.roles,
-        })),
-        endpointHost: byLabel.get('lb-1'),
-      },
-      recipes: BUILD_RECIPES,
-      kubernetes: { minor: '1.32' },
-      now: NOW,
-    })
+    const p = plan(undefined, { n: 4, patch: null })
     expect(p.steps.some((s) => s.kind === 'init' || s.kind.startsWith('join'))).toBe(false)
   })
 })
 
 describe('the build plan on MicroOS', () => {
   it('installs the packages (with cri-o) before configuring the runtime: no step waits for itself', () => {
-    const p = plan((s) => {
-      s.spec.nodes[1]!.roles = ['control-plane']
-    })
-    // Make cp-2 a MicroOS host: its runtime step waits for the packages' reboot.
-    const cp2 = p.hosts.find((h) => h.name === 'cp-2')!.host
-    cp2.identification = {
-      ...cp2.identification!,
-      os: { ...cp2.identification!.os, id: 'opensuse-microos', family: 'microos' },
-    }
-    const fleet = fakeFleet(6)
-    const byLabel = new Map(fleet.hosts.map((h) => [h.label!, h]))
-    byLabel.set('cp-2', cp2)
-    const again = buildPlan({
-      spec: fleet.spec,
-      validation: {
-        problems: [],
-        blocked: false,
-        nodes: fleet.spec.spec.nodes.map((n, i) => ({
-          ref: n.host,
-          path: `n${i}`,
-          host: byLabel.get(n.host)!,
-          roles: n.roles,
-        })),
-        endpointHost: byLabel.get('lb-1'),
+    // cp-2 is a MicroOS host: its runtime step waits for the packages' reboot.
+    const again = plan(undefined, {
+      hosts: (hosts) => {
+        const cp2 = hosts.find((h) => h.label === 'cp-2')!
+        cp2.identification = {
+          ...cp2.identification!,
+          os: { ...cp2.identification!.os, id: 'opensuse-microos', family: 'microos' },
+        }
       },
-      recipes: BUILD_RECIPES,
-      kubernetes: { minor: '1.32', patch: '1.32.4' },
-      now: NOW,
     })
     const order = again.hosts.find((h) => h.name === 'cp-2')!.steps
     expect(order.indexOf('cp-2/packages/reboot')).toBeLessThan(order.indexOf('cp-2/runtime'))
