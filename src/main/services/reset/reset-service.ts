@@ -51,12 +51,30 @@ export class ResetService {
     options: ResetOptions,
     ctx: OperationContext,
   ): Promise<{ plan: Plan; checks: Map<string, CheckOutcome> }> {
+    const { plan } = await this.#build(cluster, options, ctx, (step, done) => ctx.progress({ step, done, total: 3 }))
+    ctx.progress({ step: `Checking ${plan.steps.length} steps`, done: 2, total: 3 })
+    const checks =
+      plan.steps.length > 0 ? await runPlanChecks(this.deps.ssh, plan, ctx, this.#api(cluster.id)) : new Map()
+    ctx.progress({ step: 'Planned', done: 3, total: 3 })
+    return { plan, checks }
+  }
+
+  /**
+   * The reset plan from fresh facts, as `plan` shows it and `run` recomputes it before running:
+   * the hosts selected (none: the whole cluster), re-probed, and whether the cluster's API answers.
+   */
+  async #build(
+    cluster: Cluster,
+    options: ResetOptions,
+    ctx: OperationContext,
+    progress: (step: string, done: number) => void = () => undefined,
+  ): Promise<{ plan: Plan }> {
     const selected = this.#selected(cluster, options.hosts ?? [])
     if (options.deletePki && selected.length > 0)
       throw new AppError('INVALID_INPUT', '--delete-pki goes with a reset of the whole cluster only (no --host).')
-    ctx.progress({ step: 'Refreshing host facts', done: 0, total: 3 })
+    progress('Refreshing host facts', 0)
     await this.#refresh(cluster, selected, ctx)
-    ctx.progress({ step: "Asking the cluster's API", done: 1, total: 3 })
+    progress("Asking the cluster's API", 1)
     const api = selected.length > 0 ? await this.#apiAnswers(cluster.id) : ({ answers: true } as const)
     const plan = buildResetPlan({
       spec: cluster.spec,
@@ -67,11 +85,7 @@ export class ResetService {
       kubernetes: { minor: cluster.spec.spec.kubernetesVersion },
       now: this.deps.now?.() ?? new Date(),
     })
-    ctx.progress({ step: `Checking ${plan.steps.length} steps`, done: 2, total: 3 })
-    const checks =
-      plan.steps.length > 0 ? await runPlanChecks(this.deps.ssh, plan, ctx, this.#api(cluster.id)) : new Map()
-    ctx.progress({ step: 'Planned', done: 3, total: 3 })
-    return { plan, checks }
+    return { plan }
   }
 
   async run(cluster: Cluster, options: ResetRunOptions, ctx: OperationContext): Promise<ResetResult> {
@@ -81,20 +95,7 @@ export class ResetService {
         ctx.log(
           `The apply lock of ${cluster.name} was left by process ${lock.tookOver.pid}, which is gone: taken over.`,
         )
-      const selected = this.#selected(cluster, options.hosts ?? [])
-      if (options.deletePki && selected.length > 0)
-        throw new AppError('INVALID_INPUT', '--delete-pki goes with a reset of the whole cluster only (no --host).')
-      await this.#refresh(cluster, selected, ctx)
-      const api = selected.length > 0 ? await this.#apiAnswers(cluster.id) : ({ answers: true } as const)
-      const plan = buildResetPlan({
-        spec: cluster.spec,
-        hosts: this.deps.hosts(),
-        selected,
-        api,
-        ...(options.deletePki ? { deletePki: true } : {}),
-        kubernetes: { minor: cluster.spec.spec.kubernetesVersion },
-        now: this.deps.now?.() ?? new Date(),
-      })
+      const { plan } = await this.#build(cluster, options, ctx)
       refuseUnreviewed(plan, options.reviewed)
       const names = new Map(plan.hosts.map((h) => [h.host.id, h.name]))
       const name = (id: string) => names.get(id) ?? id
