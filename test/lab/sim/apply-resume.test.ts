@@ -16,16 +16,12 @@
  *    answers with its three members.
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from '../../../src/main/cli/main'
 import { OperationJournal } from '../../../src/main/services/operations/journal'
 import type { PlanView } from '../../../src/shared/types'
-import { installLabKey, testApp, type TestApp } from '../../integration/ssh-app'
-import { useLab, type Lab, type LabNode } from '../harness'
-import { PASSPHRASE } from './build-support'
+import type { Lab, LabNode } from '../harness'
+import { buildSetup, cli, homelab, PASSPHRASE, type BuildSetup } from './build-support'
 
 const PROFILES = ['debian-sudo-nopass+sim', 'pi4+sim', 'pi5+sim', 'microos+sim']
 const BIN = join(import.meta.dirname, '../../../bin/flotilla.mjs')
@@ -41,54 +37,30 @@ const SNAPSHOT = [
   'echo "## cmdline cgroup flags"; for f in /boot/firmware/cmdline.txt; do [ -f "$f" ] && tr " " "\\n" < "$f" | grep cgroup | LC_ALL=C sort; done; true',
 ].join('\n')
 
-interface Setup {
-  lab: Lab
-  app: TestApp
-  specFile: string
+interface Setup extends BuildSetup {
   /** Per profile index: the snapshot before any apply. */
   before: string[]
 }
 
 async function setup(): Promise<Setup> {
-  const lab = await useLab({ profiles: PROFILES })
-  const [lb, pi, pi5, microos] = lab.nodes as [LabNode, LabNode, LabNode, LabNode]
-  const app = testApp()
-  installLabKey(app, lab.keyPath)
-  const ids: string[] = []
-  for (const node of lab.nodes) {
-    const host = await app.addNode(node)
-    await app.api.ssh.trust(host.id, node.hostKeyFingerprint!)
-    ids.push(host.id)
-  }
-  // Both Pis' sudo asks for a password; a script gives one (FLOTILLA_SUDO_PASSWORD), so the
-  // Pi 5's user gets the Pi 4's password (as one person's two Pis often share it).
-  const chpasswd = await lab.nodeExec(pi5, `echo '${pi5.user}:${pi.password!}' | chpasswd`)
-  expect(chpasswd.code, chpasswd.stderr).toBe(0)
-  for (const i of [1, 2]) await app.api.ssh.provideSecret(ids[i]!, 'sudo', pi.password!)
-  const checked = await app.api.ssh.check(ids)
-  expect(checked.filter((c) => !c.ok)).toEqual([])
-  expect((await app.api.discovery.probe(ids)).filter((p) => !p.ok)).toEqual([])
-  const specFile = join(mkdtempSync(join(tmpdir(), 'apply-spec-')), 'homelab.yaml')
-  writeFileSync(
-    specFile,
-    `apiVersion: flotilla/v1alpha1
-kind: Cluster
-metadata:
-  name: homelab
-spec:
-  flavour: kubeadm
-  kubernetesVersion: "1.32"
-  endpoint:
-    haproxy: { host: ${lb.hostname}, port: 6443 }
-  network: { podSubnet: 172.20.0.0/16, serviceSubnet: 172.21.0.0/16 }
-  nodes:
-    - { host: ${pi.hostname}, roles: [control-plane] }
-    - { host: ${pi5.hostname}, roles: [control-plane] }
-    - { host: ${microos.hostname}, roles: [control-plane] }
-`,
+  const built = await buildSetup(
+    PROFILES,
+    ([lb, pi, pi5, microos]) =>
+      homelab(
+        lb!,
+        [pi!, pi5!, microos!].map((node) => ({ node, roles: 'control-plane' })),
+      ),
+    // Both Pis' sudo asks for a password; a script gives one (FLOTILLA_SUDO_PASSWORD), so the
+    // Pi 5's user gets the Pi 4's password (as one person's two Pis often share it).
+    async (lab) => {
+      const [, pi, pi5] = lab.nodes as [LabNode, LabNode, LabNode]
+      const chpasswd = await lab.nodeExec(pi5, `echo '${pi5.user}:${pi.password!}' | chpasswd`)
+      expect(chpasswd.code, chpasswd.stderr).toBe(0)
+      pi5.password = pi.password
+    },
   )
-  const before = await Promise.all(lab.nodes.map((n) => snapshot(lab, n)))
-  return { lab, app, specFile, before }
+  const before = await Promise.all(built.lab.nodes.map((n) => snapshot(built.lab, n)))
+  return { ...built, before }
 }
 
 async function snapshot(lab: Lab, node: LabNode): Promise<string> {
@@ -109,19 +81,6 @@ function changes(before: string, after: string, node: LabNode): string[] {
     .filter((line) => !old.has(line))
     .map((line) => line.replaceAll(node.hostname, '<node>').replace(/^[0-9a-f]{64} {2}/, 'changed '))
     .sort()
-}
-
-async function cli(s: Setup, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  process.env.FLOTILLA_SUDO_PASSWORD = s.lab.nodes[1]!.password!
-  process.env.FLOTILLA_VAULT_PASSPHRASE = PASSPHRASE
-  const code = await runCli(
-    ['--data-dir', s.app.dataDir, ...args],
-    { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) },
-    { sshEnvironment: { home: s.app.home, agent: undefined } },
-  )
-  return { code, stdout, stderr }
 }
 
 /** Per step id, the apply operations (journals) in which it was applied and finished (`done`). */

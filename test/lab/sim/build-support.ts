@@ -23,8 +23,14 @@ export interface BuildSetup {
 }
 
 /** A lab, the app with every node trusted and probed, and a spec file naming them. */
-export async function buildSetup(profiles: string[], spec: (nodes: LabNode[]) => string): Promise<BuildSetup> {
+export async function buildSetup(
+  profiles: string[],
+  spec: (nodes: LabNode[]) => string,
+  /** Runs on the lab before its nodes are added (e.g. gives two Pis one sudo password). */
+  prepare?: (lab: Lab) => Promise<void>,
+): Promise<BuildSetup> {
   const lab = await useLab({ profiles })
+  await prepare?.(lab)
   const app = testApp()
   installLabKey(app, lab.keyPath)
   const ids: string[] = []
