@@ -1,0 +1,10 @@
+import type { Cluster } from '../../../../../shared/types'
+
+/** Placeholder until this view is built (issue 14). */
+export function PlanReview({ cluster }: { cluster: Cluster }) {
+  return (
+    <section aria-label="Plan">
+      <p>{cluster.name}: this view is not built yet.</p>
+    </section>
+  )
+}
