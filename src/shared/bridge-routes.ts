@@ -83,6 +83,7 @@ export const CHANNEL_ROUTES = {
     op: 2,
     adapt: (cluster: string, options: PlanComputeOptions = {}, _options?: OpOptions) => [cluster, options],
   },
+  'plan:scripts': { to: 'plan.scripts' },
 
   'apply:run': { to: 'apply.run', op: 2 },
   'apply:lock': { to: 'apply.lock' },

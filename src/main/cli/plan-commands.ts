@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import type { Command } from 'commander'
 import type { PlanStepView, PlanView, SpecProblem } from '../../shared/types'
 import { readSpecYaml } from '../services/clusters/spec-yaml'
-import { hostScript } from '../services/plan/script-writer'
+import { hostScript, scriptFileName } from '../services/plan/script-writer'
 import type { CliContext } from './hosts-commands'
 import { readSpecFile, toNumber } from './cli-helpers'
 import { CliExit, jsonText, terminalSafe } from './output'
@@ -164,8 +164,7 @@ export function writeScripts(view: PlanView, dir: string): string[] {
 
 /** A host's name as a file name: labels and addresses are safe already; anything else becomes "_". */
 export function fileName(host: string): string {
-  const safe = host.replace(/[^A-Za-z0-9._:-]/g, '_').replace(/^\.+/, '_')
-  return safe || 'host'
+  return scriptFileName(host).slice(0, -'.sh'.length)
 }
 
 function oneLine(text: string): string {

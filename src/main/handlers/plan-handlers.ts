@@ -1,12 +1,13 @@
 import type { PlanInvoke } from '../../shared/channels/plan'
 import type { ClusterSpecDocument } from '../../shared/cluster-spec'
 import { AppError } from '../../shared/errors'
-import type { Cluster } from '../../shared/types'
+import type { Cluster, PlanView } from '../../shared/types'
 import type { Services } from '../app'
 import { readSpecYaml } from '../services/clusters/spec-yaml'
 import { recordLastResults } from '../services/inventory/last-results'
 import { PlanService, type PlanRequest } from '../services/plan/plan-service'
 import { renderPlan } from '../services/plan/planner'
+import { planScripts } from '../services/plan/script-writer'
 import { BUILD_RECIPES, resetRecipe } from '../services/plan/recipes'
 import { engineEnv } from '../services/apply/engine-env'
 import { resolveEndpointName, validateSpec } from '../services/plan/validate'
@@ -72,11 +73,36 @@ function existingCluster(cluster: Cluster): ExistingCluster {
   }
 }
 
-/** `plan:compute`: an operation that changes nothing (re-probes, validation, read-only checks). */
+/** How many computed plans `plan:scripts` can still find (the newest; a review needs only its own). */
+const KEPT_PLANS = 20
+
+/**
+ * `plan:compute`: an operation that changes nothing (re-probes, validation, read-only checks);
+ * `plan:scripts`: a plan it made, as scripts. Plans are kept here, not in the operation's result:
+ * the registry keeps only small results, and a plan with its files is not small.
+ */
 export function planHandlers(services: Services): HandlersOf<PlanInvoke> {
   const { ops, clusters } = services
   const service = createPlanService(services)
+  const kept = new Map<string, PlanView>()
+  const keep = (opId: string, view: PlanView) => {
+    kept.set(opId, view)
+    for (const old of kept.keys()) if (kept.size > KEPT_PLANS) kept.delete(old)
+    return view
+  }
   return {
+    'plan:scripts': (planOpId, ref) => {
+      const view = kept.get(planOpId)
+      if (!view)
+        throw new AppError(
+          'OPERATION_NOT_FOUND',
+          'That plan is no longer kept (Flotilla keeps the newest plans while it runs): plan again, then download its scripts.',
+        )
+      const name = clusters.find(ref)?.name ?? ref.trim().toLowerCase()
+      if (view.cluster !== name)
+        throw new AppError('INVALID_INPUT', `That plan is of cluster "${view.cluster}", not "${name}".`)
+      return planScripts(view)
+    },
     'plan:compute': (opId, ref, options) => {
       const { spec, existing, guard } = specFor(clusters, ref, options.specYaml)
       return ops.run(
@@ -99,7 +125,7 @@ export function planHandlers(services: Services): HandlersOf<PlanInvoke> {
             },
             ctx,
           )
-          return renderPlan(plan, checks)
+          return keep(opId, renderPlan(plan, checks))
         },
       )
     },

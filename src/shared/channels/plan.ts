@@ -21,6 +21,21 @@ export interface PlanInvoke {
    * hosts, validate, make the ordered steps per host and run their read-only checks.
    */
   'plan:compute': { args: [opId: string, cluster: string, options: PlanComputeOptions]; result: PlanView }
+  /**
+   * The plan a `plan:compute` operation made (by its opId; kept while the app runs), as one POSIX sh
+   * script per host: exactly what `flotilla plan --script DIR` writes.
+   */
+  'plan:scripts': { args: [planOpId: string, cluster: string]; result: PlanScript[] }
+}
+
+/** One host's script of a plan. */
+export interface PlanScript {
+  hostId: string
+  /** The host as the user knows it. */
+  host: string
+  /** `<host>.sh` (safe as a file name). */
+  fileName: string
+  text: string
 }
 
 export const planComputeOptionsSchema = z.strictObject({
@@ -43,5 +58,10 @@ export const planSchemas = {
     idSchema,
     z.string().trim().min(1, 'Name the cluster.').max(253, 'That cluster name is too long.'),
     planComputeOptionsSchema,
+  ),
+  'plan:scripts': channel(
+    ['planOpId', 'cluster'],
+    idSchema,
+    z.string().trim().min(1, 'Name the cluster.').max(253, 'That cluster name is too long.'),
   ),
 } satisfies SchemasOf<PlanInvoke>

@@ -6,6 +6,7 @@
  * secret refuses with a message: the secret's value is never in a plan.
  */
 import { randomBytes } from 'node:crypto'
+import type { PlanScript } from '../../../shared/channels/plan'
 import type { PlanStepView, PlanView, PlannedAction, PlannedCommand } from '../../../shared/types'
 import { quote } from '../ssh/shell-command'
 
@@ -108,4 +109,20 @@ function delimiter(content: string): string {
 function oneLine(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\x00-\x1f\x7f]+/g, ' ')
+}
+
+/** A host's name as a script's file name: labels and addresses are safe already; anything else becomes "_". */
+export function scriptFileName(host: string): string {
+  const safe = host.replace(/[^A-Za-z0-9._:-]/g, '_').replace(/^\.+/, '_')
+  return `${safe || 'host'}.sh`
+}
+
+/** Every host's script of the plan (what `plan --script DIR` writes), as text: the UI downloads them. */
+export function planScripts(plan: PlanView): PlanScript[] {
+  return plan.hosts.map((h) => ({
+    hostId: h.hostId,
+    host: h.host,
+    fileName: scriptFileName(h.host),
+    text: hostScript(plan, h.hostId),
+  }))
 }
