@@ -20,8 +20,10 @@ export interface WebUi {
  */
 export async function startWebUi(
   env: Record<string, string | undefined> = {},
+  seed?: (dataDir: string) => void,
 ): Promise<WebUi & { child: ChildProcess }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'flotilla-e2e-'))
+  seed?.(dataDir)
   const serverEnv = { ...process.env, ...env }
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete serverEnv[name]
   const child = spawn('npm', ['run', 'web', '--', '--port', '0', '--data-dir', dataDir], {
@@ -64,3 +66,21 @@ export const test = base.extend<{ web: WebUi }>({
 })
 
 export { expect } from '@playwright/test'
+
+/**
+ * Like `test`, with files written into the fresh data directory before the server starts
+ * (`seededTest.use({ seed: { write: (dataDir) => … } })`): journals, cluster records. (An object:
+ * Playwright would take a bare function for a fixture of its own.)
+ */
+export const seededTest = base.extend<{ seed: { write(dataDir: string): void }; web: WebUi }>({
+  seed: [{ write: () => undefined }, { option: true }],
+  web: async ({ seed }, use) => {
+    const { child, ...web } = await startWebUi({}, (dataDir) => seed.write(dataDir))
+    await use(web)
+    try {
+      process.kill(-child.pid!, 'SIGTERM')
+    } catch {
+      // already gone
+    }
+  },
+})

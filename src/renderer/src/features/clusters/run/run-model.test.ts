@@ -67,8 +67,16 @@ describe('run model', () => {
     expect(runState({ state: 'cancelled' }, hosts)).toBe('cancelled')
     expect(runState({ state: 'interrupted' }, hosts)).toBe('interrupted')
     expect(runState({ state: 'waiting' }, hosts)).toBe('waiting')
-    // An interrupted run's step that was running shows as stopped, not as still running.
-    const cut = hostsOf([{ stepId: 'a', hostId: 'h', state: 'running', startedAt: T0 }], undefined, 'interrupted')
+    // An interrupted run's step that was running did not finish; its host is stopped, not running.
+    const cut = hostsOf(
+      [
+        { stepId: 'a', hostId: 'h', state: 'running', startedAt: T0 },
+        { stepId: 'b', hostId: 'h', state: 'pending' },
+      ],
+      undefined,
+      'interrupted',
+    )
+    expect(cut[0]!.steps.map((s) => s.state)).toEqual(['unfinished', 'not-run'])
     expect(cut[0]!.state).toBe('stopped')
   })
 

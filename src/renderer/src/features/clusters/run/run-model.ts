@@ -9,7 +9,16 @@ import type { AppErrorData } from '../../../../../shared/errors'
 import type { OperationInfo, OpLogLine, OpStep, OpStepState } from '../../../../../shared/types'
 
 /** A step as the timeline shows it: the journal's states plus "already done" and "not run". */
-export type RunStepState = 'pending' | 'running' | 'done' | 'already-done' | 'failed' | 'not-run' | 'cancelled'
+export type RunStepState =
+  | 'pending'
+  | 'running'
+  | 'done'
+  | 'already-done'
+  | 'failed'
+  | 'not-run'
+  | 'cancelled'
+  /** Was running when the process that ran it ended (an interrupted operation). */
+  | 'unfinished'
 
 export interface RunStep {
   stepId: string
@@ -43,9 +52,24 @@ export type RunEndState = 'running' | 'waiting' | 'done' | 'failed' | 'cancelled
  * found the step already done (it had started: it was checked), or the operation ended without
  * running it (never started). The apply's result, when kept, says which steps were blocked.
  */
-export function toRunStep(step: OpStep, blocked: ReadonlySet<string> = new Set()): RunStep {
+export function toRunStep(
+  step: OpStep,
+  blocked: ReadonlySet<string> = new Set(),
+  opState?: OperationInfo['state'],
+): RunStep {
+  // An operation that is no longer live runs nothing: what the journal left running did not
+  // finish, what it left pending will not run (in this operation).
+  const ended = opState !== undefined && opState !== 'running' && opState !== 'waiting'
   const state: RunStepState =
-    step.state === 'skipped' ? (step.startedAt && !blocked.has(step.stepId) ? 'already-done' : 'not-run') : step.state
+    step.state === 'skipped'
+      ? step.startedAt && !blocked.has(step.stepId)
+        ? 'already-done'
+        : 'not-run'
+      : ended && step.state === 'running'
+        ? 'unfinished'
+        : ended && step.state === 'pending'
+          ? 'not-run'
+          : step.state
   return {
     stepId: step.stepId,
     hostId: step.hostId,
@@ -87,7 +111,7 @@ export function hostsOf(steps: readonly OpStep[], result?: unknown, opState?: Op
   const byHost = new Map<string, RunStep[]>()
   for (const step of steps) {
     const list = byHost.get(step.hostId) ?? []
-    list.push(toRunStep(step, blocked))
+    list.push(toRunStep(step, blocked, opState))
     byHost.set(step.hostId, list)
   }
   return [...byHost].map(([hostId, list]) => {
@@ -111,7 +135,7 @@ function hostState(
   opState: OperationInfo['state'] | undefined,
 ): HostRunState {
   if (failed) return 'failed'
-  if (steps.some((s) => s.state === 'running')) return opState === 'interrupted' ? 'stopped' : 'running'
+  if (steps.some((s) => s.state === 'running')) return 'running'
   if (done === steps.length) return 'done'
   if (steps.some((s) => s.state === 'cancelled')) return 'cancelled'
   if (opState === 'interrupted' || steps.some((s) => s.state === 'not-run')) return 'stopped'
