@@ -5,8 +5,10 @@
  * state, a virtualised log that reaches its last line, and Resume for the interrupted run.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
+import ssh2 from 'ssh2'
 import type { JournalRecord } from '../../src/main/services/operations/journal'
 import type { OpLogLine, OpStep } from '../../src/shared/types'
 import { expect, seededTest as test } from './web-fixture'
@@ -218,4 +220,62 @@ test('the newest apply of a cluster was interrupted: the run view says so and of
   await expect(host.getByTestId('run-step').nth(1)).toContainText('did not finish')
   await expect(host.getByTestId('run-step').nth(2)).toContainText('not run')
   await shots(page, 'run-interrupted')
+})
+
+test('an operation that waits for a password: the run view says so, the dialog asks, and the same run goes on', async ({
+  page,
+  web,
+}) => {
+  // A loopback SSH server that takes only a password (as secret-dialog.spec.ts): the login waits.
+  const PASSWORD = 'e2e-run-password'
+  const accepted: string[] = []
+  const clients: ssh2.Connection[] = []
+  const server = new ssh2.Server({ hostKeys: [ssh2.utils.generateKeyPairSync('ed25519').private] }, (client) => {
+    clients.push(client)
+    client.on('authentication', (ctx) => {
+      if (ctx.method === 'password' && ctx.password === PASSWORD) {
+        accepted.push(ctx.username)
+        return ctx.accept()
+      }
+      ctx.reject(['password'])
+    })
+    client.on('ready', () =>
+      client.on('session', (accept) =>
+        accept().on('exec', (acceptExec) => {
+          const stream = acceptExec()
+          stream.exit(1)
+          stream.end()
+        }),
+      ),
+    )
+    client.on('error', () => undefined)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  try {
+    await page.goto(web.url)
+    await page.evaluate(async (p) => {
+      const host = await window.api.hosts.add({ address: '127.0.0.1', port: p, user: 'pi', label: 'locked' })
+      const scan = await window.api.ssh.scan(host.id)
+      await window.api.ssh.trust(host.id, scan.fingerprint)
+      // Not awaited: it waits for the password the dialog asks for.
+      void window.api.ssh.check([host.id], { opId: 'op-waits' }).catch(() => undefined)
+    }, port)
+    await page.evaluate(() => (window.location.hash = '#/clusters/home/run/op-waits'))
+    await expect(page.getByTestId('run-state')).toHaveText('Waiting for a password')
+    await expect(page.locator('.run-banner-wait')).toContainText('Give it in the dialog')
+    const dialog = page.getByRole('dialog', { name: 'Password needed' })
+    await expect(dialog).toBeVisible()
+    await shots(page, 'run-waiting')
+    await page.getByLabel('Login password').fill(PASSWORD)
+    await page.getByRole('button', { name: 'Continue' }).click()
+    // The same operation went on: it logged in, and the view no longer says it waits.
+    await expect.poll(() => accepted.length).toBeGreaterThan(0)
+    await expect(page.getByTestId('run-state')).not.toHaveText('Waiting for a password')
+    await expect(page.locator('.run-banner-wait')).toHaveCount(0)
+    expect(await page.content()).not.toContain(PASSWORD)
+  } finally {
+    for (const client of clients) client.end()
+    await new Promise((resolve) => server.close(resolve))
+  }
 })

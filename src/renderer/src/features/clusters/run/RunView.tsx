@@ -169,10 +169,7 @@ function Run({ opId, cluster }: { opId: string; cluster: Cluster }) {
             </button>
           )}
           {stale && (
-            <button
-              className="button button-primary"
-              onClick={() => useNav.getState().open({ screen: 'clusters', cluster: cluster.name, view: 'plan' })}
-            >
+            <button className="button button-primary" onClick={() => openNewPlan(cluster.name)}>
               Re-plan
             </button>
           )}
@@ -288,13 +285,10 @@ function StartFailed({ cluster, message, code }: { cluster: Cluster; message: st
   return (
     <section className="run" aria-label="Run">
       <p className="run-banner run-banner-bad" role="alert">
-        <strong>{stale ? 'The plan changed since you reviewed it.' : 'The apply did not start.'}</strong> {message}{' '}
-        <code className="run-code">{code}</code>
+        <strong>{stale ? 'The plan changed since you reviewed it.' : 'The apply did not start.'}</strong>{' '}
+        {message.replace(/^re-plan: /, '')} <code className="run-code">{code}</code>
       </p>
-      <button
-        className="button button-primary"
-        onClick={() => useNav.getState().open({ screen: 'clusters', cluster: cluster.name, view: 'plan' })}
-      >
+      <button className="button button-primary" onClick={() => openNewPlan(cluster.name)}>
         {stale ? 'Re-plan' : 'Back to the plan'}
       </button>
     </section>
@@ -416,6 +410,12 @@ function StepRow({ step, selected, onSelect }: { step: RunStep; selected: boolea
       )}
     </li>
   )
+}
+
+/** The review of a plan made now (the one reviewed before is no longer what apply would run). */
+function openNewPlan(cluster: string): void {
+  void usePlan.getState().compute(cluster)
+  useNav.getState().open({ screen: 'clusters', cluster, view: 'plan' })
 }
 
 /** A step id is `<host>/<recipe>[/<part>]`: under its host, the recipe part says enough. */
