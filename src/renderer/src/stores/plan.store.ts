@@ -28,9 +28,11 @@ interface PlanState {
   apply(cluster: string, plan: PlanView): string
   /**
    * Retry and resume: plan again (fresh facts) and apply that plan; the engine re-checks every step
-   * and only does what is still to do. A blocked plan opens the review instead, which says why.
+   * and only does what is still to do. Only when the new plan has exactly the steps of the run
+   * (`runSteps`, which the user reviewed): a plan with other steps, or a blocked one, opens the
+   * review instead ("show, then do"), which shows what is new or why it is blocked.
    */
-  replanAndApply(cluster: string): Promise<void>
+  replanAndApply(cluster: string, runSteps: readonly string[]): Promise<void>
 }
 
 /** What apply:run needs to run exactly the plan that was reviewed. */
@@ -45,6 +47,12 @@ export function reviewedPins(plan: PlanView): ReviewedPlan {
 /** A refusal of apply:run because the plan is not the reviewed one (the engine's words start so). */
 export function isStalePlan(error: Pick<AppErrorData, 'message'> | undefined): boolean {
   return !!error && /^re-plan\b/.test(error.message)
+}
+
+/** The plan has exactly these steps (ids are stable across plans of the same spec and hosts). */
+export function sameSteps(plan: Pick<PlanView, 'steps'>, stepIds: readonly string[]): boolean {
+  const known = new Set(stepIds)
+  return plan.steps.length === known.size && plan.steps.every((s) => known.has(s.id))
 }
 
 /** Operations of plan:compute being followed: opId → cluster name. */
@@ -97,9 +105,9 @@ export const usePlan = create<PlanState>((set, get) => {
       useNav.getState().open({ screen: 'clusters', cluster, view: 'run', opId })
       return opId
     },
-    replanAndApply: async (cluster) => {
+    replanAndApply: async (cluster, runSteps) => {
       const plan = await get().compute(cluster)
-      if (!plan || plan.blocked) {
+      if (!plan || plan.blocked || !sameSteps(plan, runSteps)) {
         useNav.getState().open({ screen: 'clusters', cluster, view: 'plan' })
         return
       }

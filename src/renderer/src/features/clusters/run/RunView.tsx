@@ -135,7 +135,11 @@ function Run({ opId, cluster }: { opId: string; cluster: Cluster }) {
 
   const state = runState(op, hosts)
   const failedHosts = hosts.filter((h) => h.failed)
-  const replan = () => void usePlan.getState().replanAndApply(cluster.name)
+  const replan = () =>
+    void usePlan.getState().replanAndApply(
+      cluster.name,
+      hosts.flatMap((h) => h.steps.map((s) => s.stepId)),
+    )
   const stale = state === 'failed' && isStalePlan(op.error)
   const waiting = waitingText(op)
 
