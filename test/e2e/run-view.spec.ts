@@ -203,6 +203,14 @@ test('a finished apply: a bar per host, the failed step and why, "Failed", and a
   await failedStep.getByRole('button').click()
   await expect(page.locator('.log-toolbar')).toContainText('3,334 lines')
   await expect(page.getByRole('log', { name: 'Log of pi2, step runtime' })).toBeVisible()
+  // "Copy all" copies the whole step log, not only the rows in the DOM.
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'])
+  await page.getByRole('button', { name: 'Copy all' }).click()
+  await expect(page.locator('.log-toolbar')).toContainText('Copied 3334 lines')
+  const copied = (await page.evaluate(() => navigator.clipboard.readText())).split('\n')
+  expect(copied).toHaveLength(3334)
+  expect(copied[0]).toBe('output line 1')
+  expect(copied.at(-1)).toBe('the very last line of the log')
 })
 
 test('the newest apply of a cluster was interrupted: the run view says so and offers Resume', async ({ page, web }) => {
