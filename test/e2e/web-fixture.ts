@@ -14,14 +14,21 @@ export interface WebUi {
   dataDir: string
 }
 
+export interface WebUiOptions {
+  /** Writes into the fresh data directory before the server starts (e.g. an inventory with facts). */
+  seed?: (dataDir: string) => void
+}
+
 /**
  * Starts `npm run web -- --port 0 --data-dir <fresh>` and waits for its one URL line. `env` is
  * added to the server's environment (an `undefined` value removes a variable).
  */
 export async function startWebUi(
   env: Record<string, string | undefined> = {},
+  options: WebUiOptions = {},
 ): Promise<WebUi & { child: ChildProcess }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'flotilla-e2e-'))
+  options.seed?.(dataDir)
   const serverEnv = { ...process.env, ...env }
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete serverEnv[name]
   const child = spawn('npm', ['run', 'web', '--', '--port', '0', '--data-dir', dataDir], {

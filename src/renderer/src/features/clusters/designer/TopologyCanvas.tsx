@@ -184,7 +184,15 @@ export function TopologyCanvas(props: TopologyCanvasProps) {
           <Zone
             {...zone('control-plane')}
             subtitle={check.quorum}
-            tone={quorumProblems.length ? 'warning' : controlPlanes > 0 ? 'ok' : undefined}
+            tone={
+              quorumProblems.some((p) => p.severity === 'blocking')
+                ? 'blocking'
+                : quorumProblems.length
+                  ? 'warning'
+                  : controlPlanes > 0
+                    ? 'ok'
+                    : undefined
+            }
             detail={quorumProblems.map((p) => p.next).join(' ')}
           >
             <ul className="card-row">{nodeCards(rows['control-plane'])}</ul>
@@ -280,7 +288,7 @@ interface ZoneProps {
   target: DesignTarget
   subtitle?: string | undefined
   detail?: string | undefined
-  tone?: 'ok' | 'warning' | undefined
+  tone?: 'ok' | 'warning' | 'blocking' | undefined
   className?: string
   dragging: { hostId: string; list: readonly MoveVerdict[] | undefined } | undefined
   isOver: boolean
@@ -323,6 +331,7 @@ function Zone({
             data-testid={`zone-${target}-subtitle`}
           >
             {tone === 'warning' && <strong>Warning: </strong>}
+            {tone === 'blocking' && <strong>Blocks the plan: </strong>}
             {subtitle}
           </span>
         )}
