@@ -147,10 +147,12 @@ test('design a cluster: drag roles by mouse and keyboard, a refused drop explain
   )
   try {
     await page.goto(web.url + '#/clusters')
+    await expect(page.getByText('6 adopted hosts to build with.')).toBeVisible()
     await page.getByRole('button', { name: 'New cluster' }).click()
     const dialog = page.getByRole('dialog', { name: 'New cluster' })
     await dialog.getByLabel('Cluster name').fill('homelab')
     await dialog.getByLabel('HAProxy host').selectOption({ label: 'lb-1' })
+    await shots(page, 'new-cluster')
     await dialog.getByRole('button', { name: 'Create and design' }).click()
     await expect(page.getByRole('heading', { level: 1, name: 'homelab' })).toBeVisible()
     await expect(zone(page, 'endpoint')).toContainText('lb-1')

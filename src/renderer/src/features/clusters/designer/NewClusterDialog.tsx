@@ -19,8 +19,11 @@ export function NewClusterDialog({ hosts, onClose }: { hosts: readonly Host[]; o
     h.identification?.readiness.some((r) => r.role === 'haproxy' && r.verdict === 'ready'),
   )
   const [name, setName] = useState('')
-  const [kind, setKind] = useState<'haproxy' | 'address'>(adopted.length > 0 ? 'haproxy' : 'address')
-  const [hostId, setHostId] = useState((ready ?? adopted[0])?.id ?? '')
+  // Until the user chooses, the defaults follow the inventory (it may still be loading when this opens).
+  const [chosenKind, setKind] = useState<'haproxy' | 'address' | undefined>()
+  const [chosenHost, setHostId] = useState<string | undefined>()
+  const kind = chosenKind ?? (adopted.length > 0 ? 'haproxy' : 'address')
+  const hostId = chosenHost ?? (ready ?? adopted[0])?.id ?? ''
   const [address, setAddress] = useState('')
   const [error, setError] = useState<AppErrorData | undefined>()
   const [busy, setBusy] = useState(false)

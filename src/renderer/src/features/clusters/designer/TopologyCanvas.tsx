@@ -204,7 +204,7 @@ export function TopologyCanvas(props: TopologyCanvasProps) {
                 ? spec.spec.devCluster
                   ? 'No workers: workloads run on the control planes (dev cluster).'
                   : 'No workers yet: drop hosts here to run workloads.'
-                : `${rows.worker.length} ${rows.worker.length === 1 ? 'worker' : 'workers'} run the workloads.`
+                : `${rows.worker.length} ${rows.worker.length === 1 ? 'worker runs' : 'workers run'} the workloads.`
             }
           >
             <ul className="card-row">{nodeCards(rows.worker)}</ul>
