@@ -183,6 +183,7 @@ test('design a cluster: drag roles by mouse and keyboard, a refused drop explain
     await expect(zone(page, 'worker')).toHaveClass(/zone-over/)
     await page.keyboard.press('Space')
     await expect(zone(page, 'worker').locator('[data-host="worker-1"]')).toBeVisible()
+    await expect(card(page, 'worker-1').locator('.host-card-main')).toBeFocused()
 
     const id = await page.evaluate(async () => (await window.api.clusters.list())[0]!.id)
     const before = await page.evaluate(async (cid) => window.api.clusters.spec(cid), id)
@@ -230,6 +231,21 @@ test('design a cluster: drag roles by mouse and keyboard, a refused drop explain
     }
     expect(yaml).not.toContain('pi-1gb')
     await shots(page, 'designer-done')
+
+    // The menu path, by keyboard: the refused place says why, the worker place takes it.
+    await page.getByRole('button', { name: 'Move pi-1gb to…' }).focus()
+    await page.keyboard.press('Enter')
+    const menu = page.getByRole('menu', { name: 'Move pi-1gb to' })
+    await expect(menu.getByRole('menuitem', { name: /Control plane/ })).toContainText(`Not possible: ${sentence}`)
+    await expect(menu.getByRole('menuitem').first()).toBeFocused()
+    while (!(await menu.getByRole('menuitem', { name: /^Worker/ }).evaluate((e) => e === document.activeElement))) {
+      await page.keyboard.press('ArrowDown')
+    }
+    await page.keyboard.press('Enter')
+    await expect(zone(page, 'worker').locator('[data-host="pi-1gb"]')).toBeVisible()
+    await expect(page.getByRole('button', { name: 'Move pi-1gb to…' })).toBeFocused()
+    const last = await page.evaluate(async (cid) => window.api.clusters.spec(cid), id)
+    expect(last.spec.spec.nodes.at(-1)).toEqual({ host: 'pi-1gb', roles: ['worker'] })
 
     await page.getByRole('button', { name: 'Review plan' }).click()
     await expect(page).toHaveURL(/#\/clusters\/homelab\/plan$/)

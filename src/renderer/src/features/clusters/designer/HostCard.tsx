@@ -51,7 +51,12 @@ export const HostCard = memo(function HostCard(props: HostCardProps) {
     menuButton.current?.focus()
   }
   return (
-    <li className={`host-card ${isDragging ? 'host-card-dragging' : ''}`} data-testid="host-card" data-host={name}>
+    <li
+      className={`host-card ${isDragging ? 'host-card-dragging' : ''}`}
+      data-testid="host-card"
+      data-host={name}
+      data-host-id={host.id}
+    >
       <div
         ref={setNodeRef}
         className="host-card-main"

@@ -15,7 +15,7 @@ import {
   type DragStartEvent,
   type KeyboardCoordinateGetter,
 } from '@dnd-kit/core'
-import { useCallback, useMemo, useState, type ReactNode } from 'react'
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import type { DesignCheck, DesignTarget, MoveVerdict } from '../../../../../shared/channels/clusters'
 import type { Host, SpecProblem } from '../../../../../shared/types'
 import { HostCard, HostCardBody } from './HostCard'
@@ -55,6 +55,9 @@ export function TopologyCanvas(props: TopologyCanvasProps) {
   const [active, setActive] = useState<string | undefined>()
   const [over, setOver] = useState<DesignTarget | undefined>()
   const [menuFor, setMenuFor] = useState<string | undefined>()
+  // A keyboard move re-creates the card in its new place: focus follows it there (menu or card).
+  const [refocus, setRefocus] = useState<{ hostId: string; part: 'menu' | 'card' } | undefined>()
+  const root = useRef<HTMLDivElement>(null)
   const { spec } = check
   const showEtcd = spec.spec.etcd === 'external' || check.nodes.some((n) => n.roles.includes('etcd'))
   const targets = useMemo<DesignTarget[]>(
@@ -86,7 +89,19 @@ export function TopologyCanvas(props: TopologyCanvasProps) {
     [onPick],
   )
   const closeMenu = useCallback(() => setMenuFor(undefined), [])
-  const pick = useCallback((hostId: string, target: DesignTarget) => onMove(hostId, target), [onMove])
+  const pick = useCallback(
+    (hostId: string, target: DesignTarget) => {
+      setRefocus({ hostId, part: 'menu' })
+      onMove(hostId, target)
+    },
+    [onMove],
+  )
+  useEffect(() => {
+    if (!refocus) return
+    const selector = `[data-host-id="${CSS.escape(refocus.hostId)}"] ${refocus.part === 'menu' ? '.host-card-menu' : '.host-card-main'}`
+    const el = root.current?.querySelector<HTMLElement>(selector)
+    if (el && el !== document.activeElement) el.focus()
+  }, [check, refocus])
 
   const onDragStart = (e: DragStartEvent) => {
     setActive(String(e.active.id))
@@ -98,6 +113,7 @@ export function TopologyCanvas(props: TopologyCanvasProps) {
     const target = targetOfZone(e.over?.id)
     setActive(undefined)
     setOver(undefined)
+    if (e.activatorEvent instanceof KeyboardEvent) setRefocus({ hostId: String(e.active.id), part: 'card' })
     if (target) onMove(String(e.active.id), target)
   }
   const onDragCancel = () => {
@@ -156,7 +172,7 @@ export function TopologyCanvas(props: TopologyCanvasProps) {
       onDragCancel={onDragCancel}
       accessibility={{ announcements: announcements(hosts), screenReaderInstructions: { draggable: INSTRUCTIONS } }}
     >
-      <div className="topology">
+      <div className="topology" ref={root}>
         <div className="topology-canvas" aria-label="Cluster topology" role="group">
           <Zone {...zone('endpoint')} subtitle="Every node, kubelet and kubeconfig reaches the API here.">
             {haproxy ? (
