@@ -211,6 +211,19 @@ test('design a cluster: drag roles by mouse and keyboard, a refused drop explain
     // The spec panel edits the same document.
     const panel = page.getByRole('form', { name: 'Cluster spec' })
     await panel.getByLabel('Pod subnet').fill('10.32.0.0/16')
+    // Meanwhile saved elsewhere (the CLI, another window): this edit must not overwrite that.
+    await page.evaluate(async (cid) => {
+      const { spec, revision } = await window.api.clusters.spec(cid)
+      const edited = { ...spec, spec: { ...spec.spec, devCluster: true } }
+      await window.api.clusters.import(edited as unknown as Record<string, unknown>, { expectedRevision: revision })
+    }, id)
+    await expect(panel.getByText(/saved elsewhere since you started editing/)).toBeVisible()
+    await panel.getByRole('button', { name: 'Save spec' }).click()
+    await expect(page.getByText(/changed elsewhere; the designer reloaded it/)).toBeVisible()
+    await expect(panel.getByLabel('Pod subnet')).toHaveValue('10.244.0.0/16')
+    await expect(panel.getByRole('switch', { name: /Dev cluster/ })).toBeChecked()
+
+    await panel.getByLabel('Pod subnet').fill('10.32.0.0/16')
     await panel.getByRole('button', { name: 'Save spec' }).click()
     await expect(page.getByText('Spec saved.')).toBeVisible()
     await expect(panel.getByLabel('Pod subnet')).toHaveValue('10.32.0.0/16')
@@ -221,6 +234,7 @@ test('design a cluster: drag roles by mouse and keyboard, a refused drop explain
     expect(file.suggestedFilename()).toBe('homelab.yaml')
     const yaml = readFileSync((await file.path())!, 'utf8')
     expect(yaml).toContain('podSubnet: 10.32.0.0/16')
+    expect(yaml).toContain('devCluster: true')
     expect(yaml).toMatch(/haproxy:\s+host: lb-1/)
     for (const [host, role] of [
       ['cp-1', 'control-plane'],

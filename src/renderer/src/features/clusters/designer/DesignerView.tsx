@@ -119,7 +119,7 @@ export function DesignerView({ cluster }: { cluster: Cluster }) {
           onMove={onMove}
           onRemoveRef={onRemoveRef}
           onDismissRejection={onDismiss}
-          aside={<SpecPanel key={check.revision} check={check} hosts={hostList} saving={saving} onSave={onSave} />}
+          aside={<SpecPanel key={check.id} check={check} hosts={hostList} saving={saving} onSave={onSave} />}
         />
       )}
     </section>

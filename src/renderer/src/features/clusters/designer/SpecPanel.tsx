@@ -3,6 +3,7 @@ import type { DesignCheck } from '../../../../../shared/channels/clusters'
 import type { ClusterSpecDocument } from '../../../../../shared/cluster-spec'
 import type { AppErrorData } from '../../../../../shared/errors'
 import type { Host } from '../../../../../shared/types'
+import { useDesigner } from '../../../stores/designer.store'
 import { hostName } from './host-kind'
 
 interface SpecPanelProps {
@@ -14,25 +15,58 @@ interface SpecPanelProps {
 
 type Spec = ClusterSpecDocument['spec']
 
+/** What the form edits: the spec's fields and the endpoint as its three inputs. */
+interface Form {
+  draft: Spec
+  endpointKind: 'haproxy' | 'address'
+  haproxyHost: string
+  haproxyPort: string
+  address: string
+}
+
+function formOf(check: DesignCheck): Form {
+  const spec = check.spec.spec
+  return {
+    draft: spec,
+    endpointKind: spec.endpoint.haproxy ? 'haproxy' : 'address',
+    haproxyHost: spec.endpoint.haproxy?.host ?? '',
+    haproxyPort: String(spec.endpoint.haproxy?.port ?? 6443),
+    address: spec.endpoint.address ?? '',
+  }
+}
+
 /**
  * The spec's fields besides the nodes, as the file has them: version, CNI, subnets, the dev
- * cluster switch, etcd placement and the endpoint. Saved with the revision it was read at (the
- * parent remounts it on every new revision, so the form always starts from what is saved);
- * problems the spec schema finds come back and stand next to their field.
+ * cluster switch, etcd placement and the endpoint. Saved with the revision it was read at (a
+ * CONFLICT reloads it); problems the spec schema finds come back and stand next to their field.
  */
 export function SpecPanel({ check, hosts, saving, onSave }: SpecPanelProps) {
-  const saved = check.spec.spec
-  const [draft, setDraft] = useState<Spec>(saved)
-  const [endpointKind, setEndpointKind] = useState<'haproxy' | 'address'>(
-    saved.endpoint.haproxy ? 'haproxy' : 'address',
-  )
-  const [haproxyHost, setHaproxyHost] = useState(saved.endpoint.haproxy?.host ?? '')
-  const [haproxyPort, setHaproxyPort] = useState(String(saved.endpoint.haproxy?.port ?? 6443))
-  const [address, setAddress] = useState(saved.endpoint.address ?? '')
+  // The check the form started from: saved with its revision, so an edit of a stale spec is a CONFLICT.
+  const [base, setBase] = useState(check)
+  const [form, setForm] = useState(() => formOf(check))
   const [errors, setErrors] = useState<Record<string, string>>({})
+  const dirty = JSON.stringify(form) !== JSON.stringify(formOf(base))
+  // A new revision (a move here, a save elsewhere) replaces an untouched form; an edited one is kept
+  // and says that saving it will be refused.
+  if (check.revision !== base.revision && !dirty) {
+    setBase(check)
+    setForm(formOf(check))
+  }
+  const reset = (to: DesignCheck) => {
+    setBase(to)
+    setForm(formOf(to))
+    setErrors({})
+  }
+  const { draft, endpointKind, haproxyHost, haproxyPort, address } = form
+  const setDraft = (next: Spec) => setForm({ ...form, draft: next })
+  const setField = <K extends keyof Form>(key: K, value: Form[K]) => setForm({ ...form, [key]: value })
   const set = <K extends keyof Spec>(key: K, value: Spec[K]) => setDraft({ ...draft, [key]: value })
   const setNet = (key: keyof Spec['network'], value: string) =>
     setDraft({ ...draft, network: { ...draft.network, [key]: value } })
+  const setEndpointKind = (v: Form['endpointKind']) => setField('endpointKind', v)
+  const setHaproxyHost = (v: string) => setField('haproxyHost', v)
+  const setHaproxyPort = (v: string) => setField('haproxyPort', v)
+  const setAddress = (v: string) => setField('address', v)
   const versions = check.kubernetesVersions.includes(draft.kubernetesVersion)
     ? check.kubernetesVersions
     : [...check.kubernetesVersions, draft.kubernetesVersion]
@@ -44,7 +78,16 @@ export function SpecPanel({ check, hosts, saving, onSave }: SpecPanelProps) {
       endpointKind === 'haproxy'
         ? { haproxy: { host: haproxyHost, port: Number(haproxyPort) } }
         : { address: address.trim() }
-    const error = await onSave({ ...check.spec, spec: { ...draft, endpoint } }, check.revision)
+    const error = await onSave(
+      { ...base.spec, spec: { ...draft, nodes: base.spec.spec.nodes, endpoint } },
+      base.revision,
+    )
+    if (error?.code === 'CONFLICT') {
+      // The designer has said so and reloaded: start again from what is saved now.
+      const latest = useDesigner.getState().check
+      if (latest) reset(latest)
+      return
+    }
     const fields: Record<string, string> = {}
     for (const p of (error?.details?.problems as { path?: string; message: string }[] | undefined) ?? []) {
       const key = FIELD_OF[p.path ?? ''] ?? 'form'
@@ -57,6 +100,12 @@ export function SpecPanel({ check, hosts, saving, onSave }: SpecPanelProps) {
   return (
     <form className="spec-panel card" aria-label="Cluster spec" onSubmit={(e) => void submit(e)}>
       <h2>Spec</h2>
+      {dirty && check.revision !== base.revision && (
+        <p className="spec-stale" role="status">
+          The spec was saved elsewhere since you started editing: saving these changes will be refused. Undo changes to
+          start from what is saved.
+        </p>
+      )}
       <label className="spec-field">
         <span>Kubernetes version</span>
         <select value={draft.kubernetesVersion} onChange={(e) => set('kubernetesVersion', e.target.value)}>
@@ -169,14 +218,7 @@ export function SpecPanel({ check, hosts, saving, onSave }: SpecPanelProps) {
         <button type="submit" className="button" disabled={saving}>
           {saving ? 'Saving…' : 'Save spec'}
         </button>
-        <button
-          type="button"
-          className="link-button"
-          onClick={() => {
-            setDraft(saved)
-            setErrors({})
-          }}
-        >
+        <button type="button" className="link-button" disabled={!dirty} onClick={() => reset(check)}>
           Undo changes
         </button>
       </div>
