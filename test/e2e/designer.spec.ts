@@ -227,6 +227,8 @@ test('design a cluster: drag roles by mouse and keyboard, a refused drop explain
     await panel.getByRole('button', { name: 'Save spec' }).click()
     await expect(page.getByText('Spec saved.')).toBeVisible()
     await expect(panel.getByLabel('Pod subnet')).toHaveValue('10.32.0.0/16')
+    await expect(panel.getByText(/saved elsewhere since you started editing/)).toHaveCount(0)
+    await expect(panel.getByRole('button', { name: 'Undo changes' })).toBeDisabled()
 
     const download = page.waitForEvent('download')
     await page.getByRole('button', { name: 'Export YAML' }).click()

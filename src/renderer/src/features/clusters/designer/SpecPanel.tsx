@@ -82,8 +82,8 @@ export function SpecPanel({ check, hosts, saving, onSave }: SpecPanelProps) {
       { ...base.spec, spec: { ...draft, nodes: base.spec.spec.nodes, endpoint } },
       base.revision,
     )
-    if (error?.code === 'CONFLICT') {
-      // The designer has said so and reloaded: start again from what is saved now.
+    if (!error || error.code === 'CONFLICT') {
+      // Saved, or refused as stale (the designer said so and reloaded): go on from what is saved now.
       const latest = useDesigner.getState().check
       if (latest) reset(latest)
       return
