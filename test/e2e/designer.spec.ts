@@ -128,6 +128,8 @@ async function shots(page: Page, name: string, resize = true) {
       [1280, 800],
       [1920, 1080],
       [800, 600],
+      // 800 wide, tall enough to see what lies below the fold (the tray under the canvas).
+      [800, 1700],
     ] as const) {
       await page.setViewportSize({ width: w, height: h })
       await page.screenshot({ path: join(SHOTS, `${name}-${w}x${h}-${theme}.png`), fullPage: true })
