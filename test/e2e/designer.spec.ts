@@ -256,6 +256,7 @@ test('design a cluster: drag roles by mouse and keyboard, a refused drop explain
     const menu = page.getByRole('menu', { name: 'Move pi-1gb to' })
     await expect(menu.getByRole('menuitem', { name: /Control plane/ })).toContainText(`Not possible: ${sentence}`)
     await expect(menu.getByRole('menuitem').first()).toBeFocused()
+    await shots(page, 'move-menu', false)
     while (!(await menu.getByRole('menuitem', { name: /^Worker/ }).evaluate((e) => e === document.activeElement))) {
       await page.keyboard.press('ArrowDown')
     }
