@@ -250,6 +250,17 @@ test('design a cluster: drag roles by mouse and keyboard, a refused drop explain
     expect(yaml).not.toContain('pi-1gb')
     await shots(page, 'designer-done')
 
+    // 800x600: the tray goes below the canvas and nothing scrolls sideways.
+    await page.setViewportSize({ width: 800, height: 600 })
+    const layout = await page.evaluate(() => {
+      const content = document.querySelector('.content')!
+      const canvas = document.querySelector('.topology-canvas')!.getBoundingClientRect()
+      const tray = document.querySelector('[data-testid=zone-none]')!.getBoundingClientRect()
+      return { sideways: content.scrollWidth - content.clientWidth, below: tray.top >= canvas.bottom }
+    })
+    expect(layout).toEqual({ sideways: 0, below: true })
+    await page.setViewportSize({ width: 1280, height: 800 })
+
     // The menu path, by keyboard: the refused place says why, the worker place takes it.
     await page.getByRole('button', { name: 'Move pi-1gb to…' }).focus()
     await page.keyboard.press('Enter')
