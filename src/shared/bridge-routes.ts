@@ -77,6 +77,8 @@ export const CHANNEL_ROUTES = {
   },
   'clusters:set-role': { to: 'clusters.setRole' },
   'clusters:export': { to: 'clusters.export' },
+  'clusters:check': { to: 'clusters.check' },
+  'clusters:check-move': { to: 'clusters.checkMove' },
 
   'plan:compute': {
     to: 'plan.compute',

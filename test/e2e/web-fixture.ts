@@ -14,16 +14,21 @@ export interface WebUi {
   dataDir: string
 }
 
+export interface WebUiOptions {
+  /** Writes into the fresh data directory before the server starts (e.g. an inventory with facts). */
+  seed?: (dataDir: string) => void
+}
+
 /**
  * Starts `npm run web -- --port 0 --data-dir <fresh>` and waits for its one URL line. `env` is
  * added to the server's environment (an `undefined` value removes a variable).
  */
 export async function startWebUi(
   env: Record<string, string | undefined> = {},
-  seed?: (dataDir: string) => void,
+  options: WebUiOptions = {},
 ): Promise<WebUi & { child: ChildProcess }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'flotilla-e2e-'))
-  seed?.(dataDir)
+  options.seed?.(dataDir)
   const serverEnv = { ...process.env, ...env }
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete serverEnv[name]
   const child = spawn('npm', ['run', 'web', '--', '--port', '0', '--data-dir', dataDir], {
@@ -75,7 +80,7 @@ export { expect } from '@playwright/test'
 export const seededTest = base.extend<{ seed: { write(dataDir: string): void }; web: WebUi }>({
   seed: [{ write: () => undefined }, { option: true }],
   web: async ({ seed }, use) => {
-    const { child, ...web } = await startWebUi({}, (dataDir) => seed.write(dataDir))
+    const { child, ...web } = await startWebUi({}, { seed: (dataDir) => seed.write(dataDir) })
     await use(web)
     try {
       process.kill(-child.pid!, 'SIGTERM')

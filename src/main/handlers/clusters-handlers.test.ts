@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { testAppIn } from '../app-test-support'
+import { fakeIdentification } from '../services/plan/test-fixtures'
 import { tempDir } from '../services/vault/test-support'
 
 const PASS = 'handler test passphrase'
@@ -140,5 +141,36 @@ describe('vault channels', () => {
     const cluster = await api.clusters.create({ name: 'a', flavour: 'kubeadm', endpoint: '10.0.0.1' })
     await expect(api.pki.init(cluster.id)).rejects.toMatchObject({ code: 'KEYCHAIN_UNAVAILABLE' })
     expect(await api.pki.show(cluster.id)).toBeNull()
+  })
+})
+
+describe('designer channels', () => {
+  it('clusters:check and clusters:check-move judge the stored spec against the stored inventory', async () => {
+    const { api, app } = appIn()
+    const big = await api.hosts.add({ address: '10.0.0.21', user: 'pi', label: 'big' })
+    const small = await api.hosts.add({ address: '10.0.0.22', user: 'pi', label: 'small' })
+    // Facts as identification stores them (the designer judges them; it probes nothing).
+    const facts = (memoryMiB: number) => ({ ...fakeIdentification({ memoryMiB }), at: new Date().toISOString() })
+    app.inventory.mutate((hosts) => hosts.map((h) => ({ ...h, identification: facts(h.id === small.id ? 906 : 4096) })))
+    const cluster = await api.clusters.create({ name: 'homelab', flavour: 'kubeadm', endpoint: '10.0.0.10' })
+    await api.clusters.setRole(cluster.id, 'big', 'control-plane')
+
+    const check = await api.clusters.check(cluster.id)
+    expect(check).toMatchObject({ id: cluster.id, revision: 2, unassigned: [small.id] })
+    expect(check.nodes).toEqual([{ ref: 'big', hostId: big.id, roles: ['control-plane'] }])
+    expect(check.quorum).toMatch(/^1 control plane: no high availability/)
+    expect(check.problems.map((p) => p.code)).toEqual(expect.arrayContaining(['quorum-single', 'host-untrusted']))
+
+    const moves = await api.clusters.checkMove(cluster.id, small.id)
+    expect(moves.map((m) => [m.target, m.allowed])).toEqual([
+      ['control-plane', false],
+      ['worker', true],
+      ['etcd', false],
+      ['endpoint', true],
+      ['none', true],
+    ])
+    expect(moves[0]!.reasons[0]!.message).toBe('small: 906 MB RAM: too little for a control plane (2 GB minimum).')
+    await expect(api.clusters.checkMove(cluster.id, '')).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    await expect(api.clusters.check('nope')).rejects.toMatchObject({ code: 'CLUSTER_NOT_FOUND' })
   })
 })

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { ClusterSpecDocument, NodeRole } from '../cluster-spec'
 import type {
   Cluster,
   ClusterImportOptions,
@@ -6,6 +7,7 @@ import type {
   ClusterRemoveOptions,
   ClusterSpecSaved,
   ClusterSpecView,
+  SpecProblem,
   SpecRole,
 } from '../types'
 import { idSchema, normaliseAddress } from '../schemas'
@@ -33,6 +35,10 @@ export interface ClustersInvoke {
   'clusters:set-role': { args: [id: string, hostRef: string, role: SpecRole]; result: ClusterSpecSaved }
   /** The spec as canonical YAML (what `import` reads back unchanged). */
   'clusters:export': { args: [id: string]; result: string }
+  /** The designer's view of the stored spec: where each host sits, its problems and quorum (nothing probed). */
+  'clusters:check': { args: [id: string]; result: DesignCheck }
+  /** What moving one inventory host to each place would do: allowed or not, and the problems it brings. */
+  'clusters:check-move': { args: [id: string, host: string]; result: MoveVerdict[] }
 }
 
 export interface ClustersEvents {
@@ -124,4 +130,52 @@ export const clustersSchemas = {
     specRoleSchema,
   ),
   'clusters:export': channel(['id'], idSchema),
+  'clusters:check': channel(['id'], idSchema),
+  'clusters:check-move': channel(
+    ['id', 'host'],
+    idSchema,
+    z.string({ error: 'Name a host.' }).trim().min(1, 'Name a host.').max(253, 'That host name is too long.'),
+  ),
 } satisfies SchemasOf<ClustersInvoke>
+
+/** Where the designer can put a host: a node role, the HAProxy endpoint, or back among the unassigned. */
+export const DESIGN_TARGETS = ['control-plane', 'worker', 'etcd', 'endpoint', 'none'] as const
+export type DesignTarget = (typeof DESIGN_TARGETS)[number]
+
+/**
+ * The stored spec as the designer draws it, judged against the inventory's last known facts (the
+ * plan probes again; nothing is probed here): the spec and revision judged, where each node's and
+ * the endpoint's host resolved, the adopted hosts in neither place, and the validator's findings.
+ */
+export interface DesignCheck {
+  id: string
+  revision: number
+  spec: ClusterSpecDocument
+  /** Each spec node in order, with its inventory host when the reference resolves to exactly one. */
+  nodes: { ref: string; hostId?: string; roles: NodeRole[] }[]
+  /** The HAProxy endpoint's inventory host, when the endpoint is one and it resolves. */
+  endpointHostId?: string
+  /** Adopted inventory hosts that are neither a node nor the endpoint, in inventory order. */
+  unassigned: string[]
+  problems: SpecProblem[]
+  /** e.g. "3 control planes: survives 1 failure (etcd needs 2 of 3 up)." */
+  quorum: string
+  /** The Kubernetes minors this Flotilla installs, oldest first. */
+  kubernetesVersions: string[]
+}
+
+/**
+ * What moving a host to `target` would do. Refused when it brings a blocking problem that comes
+ * with the place (too little RAM for a control plane, a port clash); problems of the host itself
+ * (not trusted or identified yet, leftovers to reset) do not refuse a move: they are `notes`.
+ */
+export interface MoveVerdict {
+  target: DesignTarget
+  /** The host is there already. */
+  current: boolean
+  allowed: boolean
+  /** Why the move is refused (empty when allowed). */
+  reasons: SpecProblem[]
+  /** Other problems the move brings for this host. */
+  notes: SpecProblem[]
+}

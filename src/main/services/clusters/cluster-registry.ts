@@ -144,29 +144,7 @@ export class ClusterRegistry {
       const index = clusters.findIndex((c) => c.id === id)
       const cluster = clusters[index]
       if (!cluster) throw notFound(id)
-      const hosts = this.#hosts()
-      const matches = resolveHostRef(hostRef, hosts)
-      if (matches.length > 1) throw ambiguous(hostRef, matches)
-      const target = matches[0]
-      const sameHost = (ref: string) =>
-        target
-          ? resolveHostRef(ref, hosts).some((h) => h.id === target.id)
-          : ref.trim().toLowerCase() === hostRef.trim().toLowerCase()
-      const nodes = cluster.spec.spec.nodes
-      const at = nodes.findIndex((n) => sameHost(n.host))
-      let next = nodes
-      if (role === 'none') {
-        if (at >= 0) next = nodes.filter((_, i) => i !== at)
-      } else if (at >= 0) {
-        next = nodes.map((n, i) => (i === at ? { ...n, roles: [role] } : n))
-      } else if (!target) {
-        throw new AppError(
-          'HOST_NOT_FOUND',
-          `"${hostRef}" is not in the inventory. Add it first (flotilla hosts add <address> --label ${hostRef} --user <user>), then give it a role.`,
-        )
-      } else {
-        next = [...nodes, { host: hostName(target), roles: [role] }]
-      }
+      const next = nodesWithRole(cluster.spec.spec.nodes, hostRef, role, this.#hosts())
       const spec = { ...cluster.spec, spec: { ...cluster.spec.spec, nodes: next } }
       return this.#edit(clusters, index, spec)
     })
@@ -315,6 +293,36 @@ export class ClusterRegistry {
       return undefined
     }
   }
+}
+
+/**
+ * The spec's nodes after giving `hostRef` exactly `role` (setRole's edit, also used to judge a move
+ * before it is made: design-check.ts). A node matches when it names the same inventory host by any
+ * of its names; a host the inventory lacks can only be taken out.
+ */
+export function nodesWithRole(
+  nodes: ClusterSpecDocument['spec']['nodes'],
+  hostRef: string,
+  role: SpecRole,
+  hosts: readonly Host[],
+): ClusterSpecDocument['spec']['nodes'] {
+  const matches = resolveHostRef(hostRef, hosts)
+  if (matches.length > 1) throw ambiguous(hostRef, matches)
+  const target = matches[0]
+  const sameHost = (ref: string) =>
+    target
+      ? resolveHostRef(ref, hosts).some((h) => h.id === target.id)
+      : ref.trim().toLowerCase() === hostRef.trim().toLowerCase()
+  const at = nodes.findIndex((n) => sameHost(n.host))
+  if (role === 'none') return at >= 0 ? nodes.filter((_, i) => i !== at) : nodes
+  if (at >= 0) return nodes.map((n, i) => (i === at ? { ...n, roles: [role] } : n))
+  if (!target) {
+    throw new AppError(
+      'HOST_NOT_FOUND',
+      `"${hostRef}" is not in the inventory. Add it first (flotilla hosts add <address> --label ${hostRef} --user <user>), then give it a role.`,
+    )
+  }
+  return [...nodes, { host: hostName(target), roles: [role] }]
 }
 
 /** `https://host:port` for a cluster's API (IPv6 in brackets). */

@@ -14,6 +14,12 @@ const PATHS = {
   trash: 'M5 7h14M10 7V4h4v3M7 7l1 13h8l1-13',
   pulse: 'M3 12h4l3-7 4 14 3-7h4',
   server: 'M5 4h14v7H5zM5 13h14v7H5zM8 7.5h.01M8 16.5h.01',
+  /** A Raspberry Pi: a board with its GPIO header and two ports. */
+  pi: 'M3 6h18v12H3zM6 8.5h.01M9 8.5h.01M12 8.5h.01M15 8.5h.01M18 8.5h.01M6 12h5v4H6zM14 13h4v3h-4z',
+  /** openSUSE MicroOS: the curled chameleon tail of openSUSE's mark. */
+  microos: 'M4 15c0-5 4-9 9-9 4 0 7 3 7 6s-2 5-5 5h-4a3 3 0 010-6h2M16 9.5h.01',
+  /** Any other Linux: a terminal prompt. */
+  linux: 'M3 5h18v14H3zM7 10l3 2-3 2M12 15h5',
 } as const
 
 export type IconName = keyof typeof PATHS

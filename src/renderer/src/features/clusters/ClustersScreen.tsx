@@ -1,9 +1,10 @@
-import { useEffect } from 'react'
+import { useEffect, useState } from 'react'
 import { EmptyState } from '../../components/EmptyState'
 import { useClusters } from '../../stores/clusters.store'
 import { useHosts } from '../../stores/hosts.store'
 import { CLUSTER_VIEWS, useNav, type ClusterView } from '../../stores/nav.store'
 import { DesignerView } from './designer/DesignerView'
+import { NewClusterDialog } from './designer/NewClusterDialog'
 import { LiveView } from './live/LiveView'
 import { PlanReview } from './plan/PlanReview'
 import { RunView } from './run/RunView'
@@ -75,41 +76,98 @@ function ClusterPage({ clusterId }: { clusterId: string }) {
   )
 }
 
-/** Every cluster record with a way into it; until there is one, what a cluster needs. */
+const BUILD_WORD: Record<'none' | 'building' | 'built', string> = {
+  none: 'Not built',
+  building: 'Building',
+  built: 'Built',
+}
+const BUILD_CLASS: Record<'none' | 'building' | 'built', string> = {
+  none: 'status-idle',
+  building: 'status-running',
+  built: 'status-done',
+}
+
+/** Every cluster as a card that opens its designer; "New cluster" makes one and opens it. */
 function ClusterList() {
   const clusters = useClusters((s) => s.clusters)
-  const hostCount = useHosts((s) => s.hosts.length)
+  const hosts = useHosts((s) => s.hosts)
+  const hostsLoaded = useHosts((s) => s.loaded)
   const go = useNav((s) => s.go)
   const open = useNav((s) => s.open)
+  const [creating, setCreating] = useState(false)
+  useEffect(() => {
+    if (!hostsLoaded) void useHosts.getState().load()
+  }, [hostsLoaded])
+  const adopted = hosts.filter((h) => !h.pending && !h.ignored).length
   return (
-    <section className="screen" aria-labelledby="clusters-title">
+    <section className="screen screen-wide" aria-labelledby="clusters-title">
       <header className="screen-header">
-        <h1 id="clusters-title">Clusters</h1>
+        <div>
+          <h1 id="clusters-title">Clusters</h1>
+          <p className="muted">
+            {adopted} adopted {adopted === 1 ? 'host' : 'hosts'} to build with.
+          </p>
+        </div>
+        <button className="button button-primary" onClick={() => setCreating(true)}>
+          New cluster
+        </button>
       </header>
       {clusters.length === 0 ? (
         <EmptyState icon="clusters" title="No clusters yet">
           <p>
             A highly available cluster needs three control planes and, ideally, a separate machine for the HAProxy
-            endpoint. You have {hostCount} {hostCount === 1 ? 'host' : 'hosts'}.
+            endpoint. You have {adopted} adopted {adopted === 1 ? 'host' : 'hosts'}.
           </p>
-          <button className="button button-primary" onClick={() => go('hosts')}>
+          <button className="button" onClick={() => go('hosts')}>
             Go to Hosts
           </button>
         </EmptyState>
       ) : (
-        <ul className="cluster-list">
-          {clusters.map((c) => (
-            <li key={c.id}>
-              <button className="button" onClick={() => open({ screen: 'clusters', cluster: c.name, view: 'design' })}>
-                {c.name}
-              </button>
-              <span className="muted">
-                {c.flavour} · {c.build?.state ?? 'not built'}
-              </span>
-            </li>
-          ))}
+        <ul className="cluster-cards">
+          {clusters.map((c) => {
+            const nodes = c.spec.spec.nodes
+            const count = (role: string) => nodes.filter((n) => (n.roles as string[]).includes(role)).length
+            const build = c.build?.state ?? 'none'
+            const { haproxy, address } = c.spec.spec.endpoint
+            return (
+              <li key={c.id}>
+                <button
+                  className="cluster-card"
+                  data-testid="cluster-card"
+                  onClick={() => open({ screen: 'clusters', cluster: c.name, view: 'design' })}
+                >
+                  <span className="cluster-card-head">
+                    <span className="cluster-card-name">{c.name}</span>
+                    <span className={`status ${BUILD_CLASS[build]}`}>{BUILD_WORD[build]}</span>
+                  </span>
+                  <span className="cluster-card-line">
+                    {c.flavour} {c.spec.spec.kubernetesVersion} · {c.spec.spec.network.cni}
+                    {c.spec.spec.devCluster ? ' · dev cluster' : ''}
+                  </span>
+                  <span className="cluster-card-line">
+                    Endpoint: {haproxy ? `HAProxy on ${haproxy.host}:${haproxy.port}` : address}
+                  </span>
+                  <span className="cluster-card-counts">
+                    <span>
+                      <strong>{count('control-plane')}</strong> control{' '}
+                      {count('control-plane') === 1 ? 'plane' : 'planes'}
+                    </span>
+                    <span>
+                      <strong>{count('worker')}</strong> {count('worker') === 1 ? 'worker' : 'workers'}
+                    </span>
+                    {count('etcd') > 0 && (
+                      <span>
+                        <strong>{count('etcd')}</strong> etcd
+                      </span>
+                    )}
+                  </span>
+                </button>
+              </li>
+            )
+          })}
         </ul>
       )}
+      {creating && <NewClusterDialog hosts={hosts} onClose={() => setCreating(false)} />}
     </section>
   )
 }
