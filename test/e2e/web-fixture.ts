@@ -16,12 +16,13 @@ export interface WebUi {
 
 /**
  * Starts `npm run web -- --port 0 --data-dir <fresh>` and waits for its one URL line. `env` is
- * added to the server's environment (an `undefined` value removes a variable).
+ * added to the server's environment (an `undefined` value removes a variable); `dataDir` starts
+ * it on a data directory the test prepared (seeded hosts) instead of a fresh one.
  */
 export async function startWebUi(
   env: Record<string, string | undefined> = {},
+  dataDir = mkdtempSync(join(tmpdir(), 'flotilla-e2e-')),
 ): Promise<WebUi & { child: ChildProcess }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'flotilla-e2e-'))
   const serverEnv = { ...process.env, ...env }
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete serverEnv[name]
   const child = spawn('npm', ['run', 'web', '--', '--port', '0', '--data-dir', dataDir], {

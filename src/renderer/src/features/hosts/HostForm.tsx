@@ -3,6 +3,7 @@ import type { AppErrorData } from '../../../../shared/errors'
 import { LOGIN_USER_EXAMPLES } from '../../../../shared/login-user'
 import type { HostInput } from '../../../../shared/types'
 import { Field } from '../../components/Field'
+import type { Outcome } from '../../stores/outcome'
 
 export interface HostFormValues {
   address: string
@@ -14,8 +15,8 @@ export interface HostFormValues {
 interface HostFormProps {
   initial?: HostFormValues
   submitLabel: string
-  /** Resolves to null on success, else the error whose fields are shown next to the inputs. */
-  onSubmit(input: HostInput): Promise<AppErrorData | null>
+  /** The store's outcome: on failure its error's fields are shown next to the inputs. */
+  onSubmit(input: HostInput): Promise<Outcome<unknown>>
   onCancel?: () => void
   /** Clear the inputs after a successful submit (adding, not editing). */
   resetOnSuccess?: boolean
@@ -52,8 +53,8 @@ export function HostForm({
       label: values.label,
     })
     setBusy(false)
-    setError(result)
-    if (!result && resetOnSuccess) setValues(initial)
+    setError(result.ok ? null : result.error)
+    if (result.ok && resetOnSuccess) setValues(initial)
   }
 
   const otherError = error && !error.details?.fields ? error.message : null
