@@ -99,7 +99,10 @@ export function HostRow({ host }: { host: Host }) {
         {host.hostKey && (
           <div className="host-meta host-key">
             <span>
-              key trusted <code title={`${host.hostKey.type} host key`}>{host.hostKey.fingerprint}</code>
+              key trusted{' '}
+              <code title={`${host.hostKey.type} host key ${host.hostKey.fingerprint}`}>
+                {host.hostKey.fingerprint}
+              </code>
             </span>
             <CopyButton value={host.hostKey.fingerprint} what={`host key fingerprint of ${name}`} />
           </div>
