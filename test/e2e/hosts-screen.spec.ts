@@ -116,6 +116,28 @@ test('Hosts: one next step per host state, the rest under a labelled More menu; 
     // A host never trusted has no key to install on yet.
     await row('fresh-pi').getByRole('button', { name: 'More actions for fresh-pi' }).click()
     await expect(page.getByRole('menu').getByRole('menuitem', { name: 'Install my SSH key' })).toHaveCount(0)
+    await page.keyboard.press('Escape')
+
+    // The keyboard keeps its place through edit and remove (the control it was on goes away).
+    const garageMore = row('pi-garage').getByRole('button', { name: 'More actions for pi-garage' })
+    await garageMore.focus()
+    await page.keyboard.press('Enter')
+    await page.keyboard.press('End')
+    await expect(page.getByRole('menuitem', { name: 'Remove…' })).toBeFocused()
+    await page.keyboard.press('Enter')
+    await expect(row('pi-garage').getByRole('button', { name: 'Keep' })).toBeFocused()
+    await page.keyboard.press('Enter')
+    await expect(row('pi-garage').getByTestId('host-next')).toBeFocused()
+    await garageMore.click()
+    await page.getByRole('menuitem', { name: 'Edit' }).click()
+    await expect(page.getByRole('form', { name: 'Save' }).getByLabel('Address')).toBeFocused()
+    await page.getByRole('form', { name: 'Save' }).getByRole('button', { name: 'Cancel' }).click()
+    await expect(row('pi-garage').getByTestId('host-next')).toBeFocused()
+    await garageMore.click()
+    await page.getByRole('menuitem', { name: 'Remove…' }).click()
+    await row('pi-garage').getByRole('button', { name: 'Remove', exact: true }).click()
+    await expect(page.getByTestId('host-row')).toHaveCount(4)
+    await expect(row('pi-kitchen').getByTestId('host-next')).toBeFocused()
   } finally {
     stop(web.child)
   }

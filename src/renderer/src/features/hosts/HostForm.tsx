@@ -20,6 +20,8 @@ interface HostFormProps {
   onCancel?: () => void
   /** Clear the inputs after a successful submit (adding, not editing). */
   resetOnSuccess?: boolean
+  /** Put the cursor in the first field (the form was just opened by the user). */
+  autoFocus?: boolean
 }
 
 // No user: a host added by address shows nothing that says its login (login-user.ts has the rule).
@@ -35,6 +37,7 @@ export function HostForm({
   onSubmit,
   onCancel,
   resetOnSuccess,
+  autoFocus,
 }: HostFormProps) {
   const [values, setValues] = useState(initial)
   const [error, setError] = useState<AppErrorData | null>(null)
@@ -70,6 +73,7 @@ export function HostForm({
         autoComplete="off"
         spellCheck={false}
         className="field-wide"
+        autoFocus={autoFocus}
       />
       <Field
         label="SSH port"

@@ -1,4 +1,4 @@
-import { useState, type ReactNode } from 'react'
+import { useEffect, useRef, useState, type ReactNode } from 'react'
 import type { Host, ReachabilityResult, SshCheckResult } from '../../../../shared/types'
 import { Icon } from '../../components/Icon'
 import { useDiscovery } from '../../stores/discovery.store'
@@ -33,6 +33,19 @@ export function HostRow({ host }: { host: Host }) {
   const [editing, setEditing] = useState(false)
   const [confirming, setConfirming] = useState(false)
   const name = host.label ?? host.address
+  // Leaving the edit form or the remove question unmounts the focused control: give the keyboard
+  // its place back on the row's next step.
+  const row = useRef<HTMLLIElement>(null)
+  const refocus = useRef(false)
+  useEffect(() => {
+    if (editing || confirming || !refocus.current) return
+    refocus.current = false
+    row.current?.querySelector<HTMLElement>('[data-testid="host-next"]')?.focus()
+  }, [editing, confirming])
+  const back = (leave: () => void) => {
+    refocus.current = true
+    leave()
+  }
 
   if (editing) {
     return (
@@ -42,10 +55,11 @@ export function HostRow({ host }: { host: Host }) {
           initial={{ address: host.address, port: String(host.port), user: host.user, label: host.label ?? '' }}
           onSubmit={async (input) => {
             const result = await update(host.id, input)
-            if (result.ok) setEditing(false)
+            if (result.ok) back(() => setEditing(false))
             return result
           }}
-          onCancel={() => setEditing(false)}
+          onCancel={() => back(() => setEditing(false))}
+          autoFocus
         />
       </li>
     )
@@ -85,7 +99,7 @@ export function HostRow({ host }: { host: Host }) {
   ]
 
   return (
-    <li className="host-row" data-testid="host-row" data-address={host.address}>
+    <li className="host-row" data-testid="host-row" data-address={host.address} ref={row}>
       <div className="host-icon" aria-hidden="true">
         <Icon name="server" />
       </div>
@@ -128,10 +142,24 @@ export function HostRow({ host }: { host: Host }) {
         {confirming ? (
           <>
             <span className="muted">Remove {name}?</span>
-            <button className="button button-danger button-small" onClick={() => void remove(host.id)}>
+            <button
+              className="button button-danger button-small"
+              onClick={(e) => {
+                // The row goes away with the focused button: keep the keyboard's place (next row, else the header).
+                const row = e.currentTarget.closest('li')
+                const next = row?.nextElementSibling ?? row?.previousElementSibling
+                void remove(host.id).then(() =>
+                  (
+                    next?.querySelector<HTMLElement>('[data-testid="host-next"]') ??
+                    document.querySelector<HTMLElement>('.screen-actions button')
+                  )?.focus(),
+                )
+              }}
+            >
               Remove
             </button>
-            <button className="button button-small" onClick={() => setConfirming(false)}>
+            {/* The safe answer has the focus (the "More" button that opened this is gone). */}
+            <button className="button button-small" autoFocus onClick={() => back(() => setConfirming(false))}>
               Keep
             </button>
           </>

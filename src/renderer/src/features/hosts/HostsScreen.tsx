@@ -86,6 +86,7 @@ export function HostsScreen() {
           <HostForm
             submitLabel="Add host"
             resetOnSuccess
+            autoFocus={adding === true}
             onSubmit={async (input) => {
               // The first-run panel stays open for the next host (it would close once one exists).
               if (adding === null) setAdding(true)
