@@ -66,13 +66,15 @@ test('edits and removes a host, and refuses a duplicate with a field error', asy
   await form.getByRole('button', { name: 'Add host' }).click()
   await expect(form.getByLabel('Address')).toHaveAccessibleDescription('Already in your hosts.')
 
-  await page.getByRole('button', { name: 'Edit 10.0.0.6' }).click()
+  await page.getByRole('button', { name: 'More actions for 10.0.0.6' }).click()
+  await page.getByRole('menuitem', { name: 'Edit' }).click()
   const edit = page.getByRole('form', { name: 'Save' })
   await edit.getByLabel('SSH port').fill('2222')
   await edit.getByRole('button', { name: 'Save' }).click()
   await expect(page.locator('[data-address="10.0.0.6"]')).toContainText(':2222')
 
-  await page.getByRole('button', { name: 'Remove 10.0.0.5' }).click()
+  await page.getByRole('button', { name: 'More actions for 10.0.0.5' }).click()
+  await page.getByRole('menuitem', { name: 'Remove…' }).click()
   await page.getByRole('button', { name: 'Remove', exact: true }).click()
   await expect(page.getByTestId('host-row')).toHaveCount(1)
   await page.reload()
@@ -88,7 +90,8 @@ test('checks reachability as an operation shown in the tray', async ({ page, web
   await form.getByLabel('SSH port').fill('1')
   await form.getByLabel('User').fill('pi')
   await form.getByRole('button', { name: 'Add host' }).click()
-  await page.getByRole('button', { name: 'Check 127.0.0.1' }).click()
+  await page.getByRole('button', { name: 'More actions for 127.0.0.1' }).click()
+  await page.getByRole('menuitem', { name: 'Check reachability' }).click()
 
   const op = page.getByTestId('op')
   await expect(op).toContainText('Checking 127.0.0.1')

@@ -56,7 +56,7 @@ test('a login that needs a password pauses, asks in a dialog (also after a reloa
     await form.getByLabel('Label (optional)').fill('locked')
     await form.getByRole('button', { name: 'Add host' }).click()
     const row = page.getByTestId('host-row').filter({ hasText: 'locked' })
-    await row.getByRole('button', { name: 'Connect' }).click()
+    await row.getByRole('button', { name: 'Trust…' }).click()
     await page.getByRole('dialog', { name: 'Trust this host?' }).getByRole('button', { name: 'Trust' }).click()
 
     // The login waits for the password: a dialog asks, the tray says so.

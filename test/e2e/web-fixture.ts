@@ -17,6 +17,8 @@ export interface WebUi {
 export interface WebUiOptions {
   /** Writes into the fresh data directory before the server starts (e.g. an inventory with facts). */
   seed?: (dataDir: string) => void
+  /** A data directory the test prepared (seeded hosts) instead of a fresh one. */
+  dataDir?: string
 }
 
 /**
@@ -27,7 +29,7 @@ export async function startWebUi(
   env: Record<string, string | undefined> = {},
   options: WebUiOptions = {},
 ): Promise<WebUi & { child: ChildProcess }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'flotilla-e2e-'))
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'flotilla-e2e-'))
   options.seed?.(dataDir)
   const serverEnv = { ...process.env, ...env }
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete serverEnv[name]

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import ssh2 from 'ssh2'
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../app'
 import { confStoreFactory } from '../store/conf-store'
@@ -55,6 +56,60 @@ describe('SshService fan-out', () => {
     } finally {
       process.off('warning', onWarning)
       app.close()
+    }
+  })
+})
+
+describe('SshService login check', () => {
+  it('says in a sentence with a next step why a login whose shell failed did not go on', async () => {
+    const PASSWORD = 'unit-login-password'
+    const clients: ssh2.Connection[] = []
+    // A server that accepts the login, then ends every command at once with exit status 1, silent.
+    const server = new ssh2.Server({ hostKeys: [ssh2.utils.generateKeyPairSync('ed25519').private] }, (client) => {
+      clients.push(client)
+      client.on('authentication', (ctx) =>
+        ctx.method === 'password' && ctx.password === PASSWORD ? ctx.accept() : ctx.reject(['password']),
+      )
+      client.on('ready', () =>
+        client.on('session', (accept) =>
+          accept().on('exec', (acceptExec) => {
+            const stream = acceptExec()
+            stream.exit(1)
+            stream.end()
+          }),
+        ),
+      )
+      client.on('error', () => undefined)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as { port: number }
+    const dataDir = mkdtempSync(join(tmpdir(), 'flotilla-ssh-svc-'))
+    const home = mkdtempSync(join(tmpdir(), 'flotilla-ssh-home-'))
+    mkdirSync(join(home, '.ssh'))
+    const app = createApp({
+      dataDir,
+      transport: 'cli',
+      version: 'test',
+      createStore: confStoreFactory(dataDir),
+      sshEnvironment: { home, agent: undefined },
+    })
+    try {
+      const host = await app.api.hosts.add({ address: '127.0.0.1', port, label: 'shell-less', user: 'pi' })
+      const scan = await app.api.ssh.scan(host.id)
+      await app.api.ssh.trust(host.id, scan.fingerprint, {})
+      await app.api.ssh.provideSecret(host.id, 'password', PASSWORD)
+      const [result] = await app.api.ssh.check([host.id], { opId: 'login-check' })
+      expect(result).toMatchObject({ ok: false, error: { code: 'COMMAND_FAILED' } })
+      const message = result!.error!.message
+      expect(message).not.toMatch(/^Logging in failed/)
+      expect(message).toContain('Flotilla logged in to shell-less as pi')
+      expect(message).toContain('exit status 1')
+      expect(message).toContain(`ssh -p ${port} pi@127.0.0.1`)
+      expect(message).toMatch(/then log in again\.$/)
+    } finally {
+      for (const client of clients) client.end()
+      app.close()
+      await new Promise((resolve) => server.close(resolve))
     }
   })
 })

@@ -411,7 +411,7 @@ export class SshService {
   }
 
   async #checkOne(host: Host, ctx: OperationContext): Promise<SshCheckResult> {
-    const result = expectSuccess(await this.run(host.id, loginCheckScript(), { timeoutMs: 20_000 }, ctx), 'Logging in')
+    const result = loginChecked(host, await this.run(host.id, loginCheckScript(), { timeoutMs: 20_000 }, ctx))
     const answers = parseLoginCheck(result.stdout.toString('utf8'))
     if (!answers)
       throw new AppError('COMMAND_FAILED', 'The host ended the login check early (its output was cut short).')
@@ -486,6 +486,29 @@ export class SshService {
   #name(hostId: string): string {
     const host = this.#options.inventory.list().find((h) => h.id === hostId)
     return host ? (host.label ?? host.address) : hostId
+  }
+}
+
+/**
+ * The login check's result, or why it failed as a sentence with the next step. The login itself
+ * worked (a refused login fails before any command); what failed is the shell the host gave us.
+ * "Logging in failed (exit 1)." told the user neither (issue 14).
+ */
+function loginChecked(host: Host, result: ExecResult): ExecResult {
+  try {
+    return expectSuccess(result, 'The login check')
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error
+    const name = host.label ?? host.address
+    const address = host.address.includes(':') ? `[${host.address}]` : host.address
+    const stderr =
+      typeof error.details?.stderr === 'string' && error.details.stderr ? ` It said: ${error.details.stderr}` : ''
+    throw new AppError(
+      'COMMAND_FAILED',
+      `Flotilla logged in to ${name} as ${host.user}, but the host ended its short login check (id, /etc/os-release, sudo -n) with exit status ${result.exitCode ?? result.signal ?? 'unknown'}.${stderr} ` +
+        `Log in yourself (ssh -p ${host.port} ${host.user}@${address}) and check that this account gets a normal shell (no forced command, no restricted shell), then log in again.`,
+      error.details,
+    )
   }
 }
 

@@ -24,6 +24,17 @@ export interface OsKeychainOptions {
 }
 
 const SECRET_SERVICE = 'org.freedesktop.secrets'
+
+/*
+ * What the user reads when the keychain cannot be used: a sentence and the next step. The raw
+ * text of D-Bus or the keyring library never reaches the UI (it names daemons, not choices).
+ */
+export const NO_SESSION_BUS =
+  'No desktop session is running here, so there is no Secret Service (system keychain) to keep the vault key. Use a passphrase instead, or start Flotilla from your desktop session to use the keychain.'
+export const KEYCHAIN_SILENT =
+  'The system keychain did not answer (it may be locked or still starting). Unlock your keyring and open this screen again, or use a passphrase instead.'
+export const KEYCHAIN_REFUSED =
+  'The system keychain refused the request (it is locked, or its prompt was dismissed). Unlock your keyring and try again, or use a passphrase instead.'
 /** A keychain call may show an unlock prompt; give the user time, but not forever. */
 const CALL_TIMEOUT_MS = 120_000
 
@@ -65,8 +76,9 @@ export class OsKeychain implements Keychain {
       // A read of an entry that does not exist: proves the store answers, changes nothing.
       await this.#entry('probe').getPassword(AbortSignal.timeout(CALL_TIMEOUT_MS))
       return { backend, available: true }
-    } catch (error) {
-      return { backend, available: false, reason: `The keychain did not answer: ${describe(error)}` }
+    } catch {
+      // The library's own text (D-Bus jargon) is no help to the user: say what to do instead.
+      return { backend, available: false, reason: KEYCHAIN_SILENT }
     }
   }
 
@@ -90,8 +102,8 @@ export class OsKeychain implements Keychain {
   async #call<T>(run: () => Promise<T>): Promise<T> {
     try {
       return await run()
-    } catch (error) {
-      throw new AppError('KEYCHAIN_UNAVAILABLE', `The system keychain refused the request: ${describe(error)}`)
+    } catch {
+      throw new AppError('KEYCHAIN_UNAVAILABLE', KEYCHAIN_REFUSED)
     }
   }
 }
@@ -139,7 +151,8 @@ export async function secretServiceMissing(env: NodeJS.ProcessEnv, timeoutMs: nu
   for (const [command, args, yes] of attempts) {
     const result = await run(command, args, childEnv, timeoutMs + 1000)
     if (result.missing) continue
-    if (result.error) return `No D-Bus session bus to ask for a Secret Service (${result.error}).`
+    // The bus's own words ("Unable to autolaunch a dbus-daemon without a $DISPLAY…") are not shown.
+    if (result.error) return NO_SESSION_BUS
     return yes.test(result.stdout)
       ? null
       : 'No Secret Service (GNOME Keyring, KWallet, KeePassXC) is running on the session bus; start your keyring (log in to a desktop session) and try again.'
@@ -163,8 +176,4 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeout: n
       resolve({ stdout, error: why.slice(0, 200) })
     })
   })
-}
-
-function describe(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).slice(0, 300)
 }

@@ -24,6 +24,9 @@ describe('Vault (passphrase mode, no keychain)', () => {
     const status = await vault.status()
     expect(status).toMatchObject({ state: 'uninitialised', keychain: { backend: 'secret-service', available: false } })
     expect(status.keychain.reason).toMatch(/D-Bus|Secret Service/)
+    // A sentence with the next step, never the bus's own words (issue 14).
+    expect(status.keychain.reason).toMatch(/Use a passphrase instead/)
+    expect(status.keychain.reason).not.toMatch(/dbus|autolaunch|\$DISPLAY|X11/i)
     await expect(vault.setup('keychain')).rejects.toMatchObject({ code: 'KEYCHAIN_UNAVAILABLE' })
     // Writing a secret with neither keychain nor passphrase says how to choose a passphrase.
     await expect(vault.update((s) => (s.x = 'y'))).rejects.toMatchObject({

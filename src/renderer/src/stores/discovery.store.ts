@@ -2,6 +2,7 @@ import { create } from 'zustand'
 import type { AdoptInput, ProbeResult } from '../../../shared/types'
 import { asError } from '../errors'
 import { useHosts } from './hosts.store'
+import { outcome, type Outcome } from './outcome'
 import { useSsh } from './ssh.store'
 import { useToasts } from './toasts.store'
 
@@ -16,7 +17,9 @@ interface DiscoveryState {
   cancelScan(): Promise<void>
   probe(ids: string[]): Promise<void>
   /** Gives a discovered host its login, then connects (with the SSH dialogs) and identifies it. */
-  adopt(id: string, input: AdoptInput): Promise<string | null>
+  adopt(id: string, input: AdoptInput): Promise<Outcome<void>>
+  /** Logs in afresh (asking what is missing) and, once in, identifies the host again. */
+  recheck(id: string): Promise<void>
   ignore(id: string, ignored: boolean): Promise<void>
 }
 
@@ -72,14 +75,16 @@ export const useDiscovery = create<DiscoveryState>((set, get) => ({
     }
   },
   adopt: async (id, input) => {
-    try {
-      await window.api.discovery.adopt(id, input)
-    } catch (error) {
-      return asError(error).message
-    }
+    const result = await outcome(() => window.api.discovery.adopt(id, input))
+    if (!result.ok) return result
     identifyAfterConnect.add(id)
     await useSsh.getState().connect(id)
-    return null
+    return { ok: true, value: undefined }
+  },
+  recheck: async (id) => {
+    // Identified after the login succeeds (the subscription below), however many dialogs it takes.
+    identifyAfterConnect.add(id)
+    await useSsh.getState().connect(id)
   },
   ignore: async (id, ignored) => {
     try {

@@ -1,7 +1,7 @@
 import { create } from 'zustand'
-import type { AppErrorData } from '../../../shared/errors'
 import type { Host, HostInput, HostPatch, ReachabilityResult } from '../../../shared/types'
 import { asError } from '../errors'
+import { outcome, type Outcome } from './outcome'
 import { useToasts } from './toasts.store'
 
 interface HostsState {
@@ -11,9 +11,9 @@ interface HostsState {
   reachability: Record<string, ReachabilityResult>
   checking: Record<string, boolean>
   load(): Promise<void>
-  /** Resolves to null on success, or the error (its `details.fields` go next to the form fields). */
-  add(input: HostInput): Promise<AppErrorData | null>
-  update(id: string, patch: HostPatch): Promise<AppErrorData | null>
+  /** The host as stored, or the error whose `details.fields` go next to the form fields (outcome.ts). */
+  add(input: HostInput): Promise<Outcome<Host>>
+  update(id: string, patch: HostPatch): Promise<Outcome<Host>>
   remove(id: string): Promise<void>
   check(ids: string[]): Promise<void>
 }
@@ -38,12 +38,17 @@ export const useHosts = create<HostsState>((set, get) => ({
       useToasts.getState().error(asError(error))
     }
   },
-  add: async (input) => formCall(async () => set({ hosts: [...get().hosts, await window.api.hosts.add(input)] })),
-  update: async (id, patch) =>
-    formCall(async () => {
-      const host = await window.api.hosts.update(id, patch)
-      set({ hosts: get().hosts.map((h) => (h.id === id ? host : h)) })
-    }),
+  add: async (input) => {
+    const result = await outcome(() => window.api.hosts.add(input))
+    // The `hosts:changed` event may have brought it already.
+    if (result.ok && !get().hosts.some((h) => h.id === result.value.id)) set({ hosts: [...get().hosts, result.value] })
+    return result
+  },
+  update: async (id, patch) => {
+    const result = await outcome(() => window.api.hosts.update(id, patch))
+    if (result.ok) set({ hosts: get().hosts.map((h) => (h.id === id ? result.value : h)) })
+    return result
+  },
   remove: async (id) => {
     try {
       await window.api.hosts.remove(id)
@@ -67,15 +72,3 @@ export const useHosts = create<HostsState>((set, get) => ({
     }
   },
 }))
-
-/** Field errors go back to the form; anything else (storage, disconnect) becomes a toast as well. */
-async function formCall(run: () => Promise<void>): Promise<AppErrorData | null> {
-  try {
-    await run()
-    return null
-  } catch (raw) {
-    const error = asError(raw)
-    if (!error.details?.fields) useToasts.getState().error(error)
-    return error
-  }
-}

@@ -1,5 +1,4 @@
 import { create } from 'zustand'
-import type { AppErrorData } from '../../../shared/errors'
 import type {
   ClusterPki,
   IssuedKubeconfig,
@@ -12,10 +11,8 @@ import type {
   VaultStatus,
 } from '../../../shared/types'
 import { asError } from '../errors'
+import { outcome, type Outcome } from './outcome'
 import { useToasts } from './toasts.store'
-
-/** A call's outcome for forms: the value, or the error whose fields go next to the inputs. */
-export type Outcome<T> = { ok: true; value: T } | { ok: false; error: AppErrorData }
 
 interface SecurityState {
   vault: VaultStatus | null
@@ -39,14 +36,6 @@ interface SecurityState {
 }
 
 let subscribed = false
-
-async function outcome<T>(run: () => Promise<T>): Promise<Outcome<T>> {
-  try {
-    return { ok: true, value: await run() }
-  } catch (raw) {
-    return { ok: false, error: asError(raw) }
-  }
-}
 
 /**
  * The vault status and, per cluster, its CAs and issued kubeconfigs. Key material never reaches

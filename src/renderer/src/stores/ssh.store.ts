@@ -3,6 +3,7 @@ import type { AppErrorData } from '../../../shared/errors'
 import type { HostKeyScan, OpSecretNeeded, SshCheckResult, SshSecretKind } from '../../../shared/types'
 import { asError } from '../errors'
 import { useOps } from './ops.store'
+import { outcome, type Outcome } from './outcome'
 import { useToasts } from './toasts.store'
 
 /** What the user is being asked right now, if anything. */
@@ -26,6 +27,11 @@ interface SshState {
   prompt: SshPrompt | null
   /** Logs in to a host; asks for whatever is missing (trust, password, passphrase, sudo) and retries. */
   connect(hostId: string): Promise<void>
+  /**
+   * Adds your public key (~/.ssh) to the host's authorized_keys, as `flotilla ssh install-key`
+   * does: an operation, which asks for the login password in a dialog if it needs one.
+   */
+  installKey(hostId: string): Promise<Outcome<{ added: boolean }>>
   trust(fingerprint: string, replace: boolean): Promise<void>
   provide(value: string): Promise<void>
   dismiss(): void
@@ -113,6 +119,7 @@ export const useSsh = create<SshState>((set, get) => {
         setConnecting(hostId, false)
       }
     },
+    installKey: (hostId) => outcome(() => window.api.ssh.installKey(hostId)),
     trust: async (fingerprint, replace) => {
       const prompt = get().prompt
       if (!prompt) return

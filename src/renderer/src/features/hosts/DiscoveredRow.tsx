@@ -8,7 +8,8 @@ import { HostBadges } from './HostFacts'
 
 /** A machine found over mDNS and not adopted yet: what it seems to be; adopt or ignore it. */
 export function DiscoveredRow({ host }: { host: Host }) {
-  const { adopt, ignore } = useDiscovery()
+  const adopt = useDiscovery((s) => s.adopt)
+  const ignore = useDiscovery((s) => s.ignore)
   const connecting = useSsh((s) => Boolean(s.connecting[host.id]))
   const [adopting, setAdopting] = useState(false)
   // The same rule as the CLI (login-user.ts): from the hints, else empty for the person to fill.
@@ -21,9 +22,9 @@ export function DiscoveredRow({ host }: { host: Host }) {
 
   const submit = async (event: FormEvent) => {
     event.preventDefault()
-    const problem = await adopt(host.id, { user: user.trim(), port: /^\d+$/.test(port) ? Number(port) : Number.NaN })
-    setError(problem)
-    if (!problem) setAdopting(false)
+    const result = await adopt(host.id, { user: user.trim(), port: /^\d+$/.test(port) ? Number(port) : Number.NaN })
+    setError(result.ok ? null : result.error.message)
+    if (result.ok) setAdopting(false)
   }
 
   return (

@@ -3,6 +3,7 @@ import type { AppErrorData } from '../../../../shared/errors'
 import { LOGIN_USER_EXAMPLES } from '../../../../shared/login-user'
 import type { HostInput } from '../../../../shared/types'
 import { Field } from '../../components/Field'
+import type { Outcome } from '../../stores/outcome'
 
 export interface HostFormValues {
   address: string
@@ -14,11 +15,13 @@ export interface HostFormValues {
 interface HostFormProps {
   initial?: HostFormValues
   submitLabel: string
-  /** Resolves to null on success, else the error whose fields are shown next to the inputs. */
-  onSubmit(input: HostInput): Promise<AppErrorData | null>
+  /** The store's outcome: on failure its error's fields are shown next to the inputs. */
+  onSubmit(input: HostInput): Promise<Outcome<unknown>>
   onCancel?: () => void
   /** Clear the inputs after a successful submit (adding, not editing). */
   resetOnSuccess?: boolean
+  /** Put the cursor in the first field (the form was just opened by the user). */
+  autoFocus?: boolean
 }
 
 // No user: a host added by address shows nothing that says its login (login-user.ts has the rule).
@@ -34,6 +37,7 @@ export function HostForm({
   onSubmit,
   onCancel,
   resetOnSuccess,
+  autoFocus,
 }: HostFormProps) {
   const [values, setValues] = useState(initial)
   const [error, setError] = useState<AppErrorData | null>(null)
@@ -52,8 +56,8 @@ export function HostForm({
       label: values.label,
     })
     setBusy(false)
-    setError(result)
-    if (!result && resetOnSuccess) setValues(initial)
+    setError(result.ok ? null : result.error)
+    if (result.ok && resetOnSuccess) setValues(initial)
   }
 
   const otherError = error && !error.details?.fields ? error.message : null
@@ -69,6 +73,7 @@ export function HostForm({
         autoComplete="off"
         spellCheck={false}
         className="field-wide"
+        autoFocus={autoFocus}
       />
       <Field
         label="SSH port"

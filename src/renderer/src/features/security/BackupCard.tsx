@@ -82,7 +82,8 @@ function BackupForm({ ready }: { ready: boolean }) {
       )}
       {done && <p role="status">{done}</p>}
       <div>
-        <button className="button button-primary" type="submit" disabled={!ready}>
+        {/* Upkeep, not a step to a cluster: never the screen's filled button. */}
+        <button className="button" type="submit" disabled={!ready}>
           Back up
         </button>
       </div>

@@ -2,6 +2,7 @@ import { useState } from 'react'
 import { KEY_ALGORITHMS } from '../../../../shared/types/pki'
 import type { Cluster, ClusterPki, KeyAlgorithm } from '../../../../shared/types'
 import { useSecurity } from '../../stores/security.store'
+import { CopyButton } from './CopyButton'
 import { expiry, expiryClass } from './format'
 
 /** The cluster's certificate authorities: create them, then their fingerprints and expiry. */
@@ -9,24 +10,27 @@ export function CaCard({
   cluster,
   pki,
   vaultReady,
+  primary,
 }: {
   cluster: Cluster
   pki: ClusterPki | null
   vaultReady: boolean
+  /** The screen's next step (SecurityScreen): the one filled button. */
+  primary: boolean
 }) {
   return (
     <div className="card" aria-labelledby="ca-title">
       <h2 className="card-title" id="ca-title">
         Certificate authorities
       </h2>
-      {pki ? <CaTable pki={pki} /> : <CaInit cluster={cluster} vaultReady={vaultReady} />}
+      {pki ? <CaTable pki={pki} /> : <CaInit cluster={cluster} vaultReady={vaultReady} primary={primary} />}
     </div>
   )
 }
 
-function CaInit({ cluster, vaultReady }: { cluster: Cluster; vaultReady: boolean }) {
-  const { initPki, initialising } = useSecurity()
-  const busy = Boolean(initialising[cluster.id])
+function CaInit({ cluster, vaultReady, primary }: { cluster: Cluster; vaultReady: boolean; primary: boolean }) {
+  const initPki = useSecurity((s) => s.initPki)
+  const busy = useSecurity((s) => Boolean(s.initialising[cluster.id]))
   const [algorithm, setAlgorithm] = useState<KeyAlgorithm>(cluster.flavour === 'k3s' ? 'ECDSA-P256' : 'RSA-2048')
   return (
     <div>
@@ -50,7 +54,7 @@ function CaInit({ cluster, vaultReady }: { cluster: Cluster; vaultReady: boolean
         </div>
         <div className="form-actions">
           <button
-            className="button button-primary"
+            className={primary ? 'button button-primary' : 'button'}
             disabled={busy || !vaultReady}
             onClick={() => void initPki(cluster.id, algorithm)}
           >
@@ -88,9 +92,12 @@ function CaTable({ pki }: { pki: ClusterPki }) {
                 <span className={`status ${expiryClass(ca.notAfter)}`}>{expiry(ca.notAfter)}</span>
               </td>
               <td>
-                <code className="fingerprint" title={ca.fingerprintSha256}>
-                  {ca.fingerprintSha256}
-                </code>
+                <span className="copyable">
+                  <code className="fingerprint" title={ca.fingerprintSha256}>
+                    {ca.fingerprintSha256}
+                  </code>
+                  <CopyButton value={ca.fingerprintSha256} what={`fingerprint of ${ca.file}`} />
+                </span>
               </td>
             </tr>
           ))}
@@ -105,14 +112,20 @@ function CaTable({ pki }: { pki: ClusterPki }) {
           <>
             <dt>Token CA hash</dt>
             <dd>
-              <code data-testid="discovery-hash">{pki.k3sTokenCaHash}</code>
+              <span className="copyable">
+                <code data-testid="discovery-hash">{pki.k3sTokenCaHash}</code>
+                <CopyButton value={pki.k3sTokenCaHash} what="token CA hash" />
+              </span>
             </dd>
           </>
         ) : (
           <>
             <dt>Discovery hash</dt>
             <dd>
-              <code data-testid="discovery-hash">{pki.discoveryHash}</code>
+              <span className="copyable">
+                <code data-testid="discovery-hash">{pki.discoveryHash}</code>
+                <CopyButton value={pki.discoveryHash} what="discovery hash" />
+              </span>
             </dd>
           </>
         )}

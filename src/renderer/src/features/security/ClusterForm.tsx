@@ -4,7 +4,16 @@ import { Field } from '../../components/Field'
 import { useClusters } from '../../stores/clusters.store'
 
 /** Name, flavour and API endpoint: all the PKI needs to know about a cluster. */
-export function ClusterForm({ onCreated, onCancel }: { onCreated(cluster: Cluster): void; onCancel?: () => void }) {
+export function ClusterForm({
+  onCreated,
+  onCancel,
+  primary = true,
+}: {
+  onCreated(cluster: Cluster): void
+  onCancel?: () => void
+  /** The screen's next step (SecurityScreen): the one filled button. */
+  primary?: boolean
+}) {
   const create = useClusters((s) => s.create)
   const [name, setName] = useState('')
   const [flavour, setFlavour] = useState<ClusterFlavour>('kubeadm')
@@ -45,7 +54,7 @@ export function ClusterForm({ onCreated, onCancel }: { onCreated(cluster: Cluste
         spellCheck={false}
       />
       <div className="form-actions">
-        <button className="button button-primary" type="submit">
+        <button className={primary ? 'button button-primary' : 'button'} type="submit">
           Create cluster
         </button>
         {onCancel && (

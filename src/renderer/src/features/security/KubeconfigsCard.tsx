@@ -8,10 +8,13 @@ export function KubeconfigsCard({
   cluster,
   issued,
   ready,
+  primary,
 }: {
   cluster: Cluster
   issued: IssuedKubeconfig[]
   ready: boolean
+  /** The screen's next step (SecurityScreen): the one filled button. */
+  primary: boolean
 }) {
   const [exporting, setExporting] = useState(false)
   return (
@@ -20,7 +23,11 @@ export function KubeconfigsCard({
         <h2 className="card-title" id="kubeconfigs-title">
           Issued kubeconfigs
         </h2>
-        <button className="button button-primary" disabled={!ready} onClick={() => setExporting(true)}>
+        <button
+          className={primary ? 'button button-primary' : 'button'}
+          disabled={!ready}
+          onClick={() => setExporting(true)}
+        >
           Export kubeconfig…
         </button>
       </div>

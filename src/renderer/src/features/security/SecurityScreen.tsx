@@ -13,8 +13,13 @@ import './security.css'
  * them, export; for the whole vault: where its key lives (the first-run check), backup, restore.
  */
 export function SecurityScreen() {
-  const { clusters, loaded } = useClusters()
-  const { vault, clusterId, pki, issued, select } = useSecurity()
+  const clusters = useClusters((s) => s.clusters)
+  const loaded = useClusters((s) => s.loaded)
+  const vault = useSecurity((s) => s.vault)
+  const clusterId = useSecurity((s) => s.clusterId)
+  const pki = useSecurity((s) => s.pki)
+  const issued = useSecurity((s) => s.issued)
+  const select = useSecurity((s) => s.select)
   const [creating, setCreating] = useState(false)
 
   useEffect(() => {
@@ -30,6 +35,12 @@ export function SecurityScreen() {
   const vaultReady =
     vault?.state === 'unlocked' ||
     (vault?.state === 'uninitialised' && (vault.keychain.available || vault.passphraseProvided))
+
+  // One filled button on the screen: the next step to a cluster's credentials, in order.
+  const vaultStep = vault !== null && vault.state !== 'unlocked'
+  const clusterStep = !vaultStep && loaded && (clusters.length === 0 || creating)
+  const caStep = !vaultStep && !clusterStep && clusterPki === null
+  const exportStep = !vaultStep && !clusterStep && Boolean(clusterPki)
 
   return (
     <section className="screen" aria-labelledby="security-title">
@@ -73,6 +84,7 @@ export function SecurityScreen() {
               setCreating(false)
               select(c.id)
             }}
+            primary={clusterStep}
             {...(clusters.length > 0 ? { onCancel: () => setCreating(false) } : {})}
           />
         </div>
@@ -80,8 +92,13 @@ export function SecurityScreen() {
 
       {current && clusterPki !== undefined && (
         <>
-          <CaCard cluster={current} pki={clusterPki} vaultReady={vaultReady} />
-          <KubeconfigsCard cluster={current} issued={issued[current.id] ?? []} ready={clusterPki !== null} />
+          <CaCard cluster={current} pki={clusterPki} vaultReady={vaultReady} primary={caStep} />
+          <KubeconfigsCard
+            cluster={current}
+            issued={issued[current.id] ?? []}
+            ready={clusterPki !== null}
+            primary={exportStep}
+          />
         </>
       )}
 

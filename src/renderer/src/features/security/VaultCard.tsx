@@ -82,14 +82,15 @@ function FirstRun({ status }: { status: VaultStatus }) {
           <p className="muted">{status.keychain.available ? 'Available on this computer.' : status.keychain.reason}</p>
         </div>
         <button
-          className="button"
+          // The first run's one primary action: the keychain when there is one, else the passphrase.
+          className={status.keychain.available ? 'button button-primary' : 'button'}
           disabled={!status.keychain.available}
           onClick={() => void setupVault('keychain').then((r) => setError(r.ok ? null : r.error))}
         >
           Use the keychain
         </button>
       </div>
-      <PassphraseSetup onError={setError} />
+      <PassphraseSetup onError={setError} primary={!status.keychain.available} />
       {error && !error.details?.fields && (
         <p className="form-error" role="alert">
           {error.message}
@@ -99,7 +100,7 @@ function FirstRun({ status }: { status: VaultStatus }) {
   )
 }
 
-function PassphraseSetup({ onError }: { onError(error: AppErrorData | null): void }) {
+function PassphraseSetup({ onError, primary }: { onError(error: AppErrorData | null): void; primary: boolean }) {
   const setupVault = useSecurity((s) => s.setupVault)
   const passphrase = useNewPassphrase()
   const [fields, setFields] = useState<Record<string, string>>({})
@@ -120,7 +121,7 @@ function PassphraseSetup({ onError }: { onError(error: AppErrorData | null): voi
         fields={fields}
       />
       <div className="form-actions">
-        <button className="button" type="submit">
+        <button className={primary ? 'button button-primary' : 'button'} type="submit">
           Use a passphrase
         </button>
       </div>
@@ -158,7 +159,8 @@ function UnlockForm() {
 }
 
 function VaultActions({ status }: { status: VaultStatus }) {
-  const { lock, rotate } = useSecurity()
+  const lock = useSecurity((s) => s.lock)
+  const rotate = useSecurity((s) => s.rotate)
   return (
     <div className="row-actions">
       <button className="button button-small" onClick={() => void rotate()}>

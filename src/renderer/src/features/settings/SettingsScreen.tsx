@@ -1,5 +1,6 @@
 import type { ThemePreference } from '../../../../shared/types'
 import { useSettings } from '../../stores/settings.store'
+import './settings.css'
 
 const THEMES: { value: ThemePreference; label: string }[] = [
   { value: 'system', label: 'Match system' },
@@ -9,7 +10,9 @@ const THEMES: { value: ThemePreference; label: string }[] = [
 
 /** Theme, and where Flotilla keeps its files. */
 export function SettingsScreen() {
-  const { settings, info, setTheme } = useSettings()
+  const theme = useSettings((s) => s.settings.theme)
+  const info = useSettings((s) => s.info)
+  const setTheme = useSettings((s) => s.setTheme)
   return (
     <section className="screen" aria-labelledby="settings-title">
       <header className="screen-header">
@@ -22,8 +25,8 @@ export function SettingsScreen() {
             <button
               key={t.value}
               role="radio"
-              aria-checked={settings.theme === t.value}
-              className={settings.theme === t.value ? 'active' : ''}
+              aria-checked={theme === t.value}
+              className={theme === t.value ? 'active' : ''}
               onClick={() => void setTheme(t.value)}
             >
               {t.label}

@@ -3,6 +3,8 @@ import { Dialog } from '../../components/Dialog'
 import { Field } from '../../components/Field'
 import { useHosts } from '../../stores/hosts.store'
 import { useSsh, type SshPrompt } from '../../stores/ssh.store'
+import { CopyButton } from '../security/CopyButton'
+import './ssh.css'
 
 /** Whichever question the connect flow is asking, as a dialog. */
 export function SshDialogs() {
@@ -34,7 +36,8 @@ export function SshDialogs() {
 }
 
 function FingerprintDialog({ name, prompt }: { name: string; prompt: Extract<SshPrompt, { kind: 'fingerprint' }> }) {
-  const { trust, dismiss } = useSsh()
+  const trust = useSsh((s) => s.trust)
+  const dismiss = useSsh((s) => s.dismiss)
   return (
     <Dialog
       title="Trust this host?"
@@ -53,9 +56,12 @@ function FingerprintDialog({ name, prompt }: { name: string; prompt: Extract<Ssh
       <p>
         Flotilla has not met {name} before. It presents this {prompt.scan.type} host key:
       </p>
-      <code className="host-fingerprint" data-testid="fingerprint">
-        {prompt.scan.fingerprint}
-      </code>
+      <div className="fingerprint-line">
+        <code className="host-fingerprint" data-testid="fingerprint">
+          {prompt.scan.fingerprint}
+        </code>
+        <CopyButton value={prompt.scan.fingerprint} what="host key fingerprint" />
+      </div>
       <p className="muted">
         To be sure it is your machine, compare it with what the machine itself prints for{' '}
         <code>ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub</code>. Flotilla will refuse any other key from now on.
@@ -65,7 +71,8 @@ function FingerprintDialog({ name, prompt }: { name: string; prompt: Extract<Ssh
 }
 
 function HostKeyChangedDialog({ name, prompt }: { name: string; prompt: Extract<SshPrompt, { kind: 'changed' }> }) {
-  const { trust, dismiss } = useSsh()
+  const trust = useSsh((s) => s.trust)
+  const dismiss = useSsh((s) => s.dismiss)
   const [reinstalled, setReinstalled] = useState(false)
   return (
     <Dialog
@@ -91,11 +98,17 @@ function HostKeyChangedDialog({ name, prompt }: { name: string; prompt: Extract<
       <dl className="facts">
         <dt>Trusted</dt>
         <dd>
-          <code data-testid="old-fingerprint">{prompt.oldFingerprint}</code>
+          <span className="copyable">
+            <code data-testid="old-fingerprint">{prompt.oldFingerprint}</code>
+            <CopyButton value={prompt.oldFingerprint} what="trusted fingerprint" />
+          </span>
         </dd>
         <dt>Now</dt>
         <dd>
-          <code data-testid="new-fingerprint">{prompt.newFingerprint}</code>
+          <span className="copyable">
+            <code data-testid="new-fingerprint">{prompt.newFingerprint}</code>
+            <CopyButton value={prompt.newFingerprint} what="new fingerprint" />
+          </span>
         </dd>
       </dl>
       <p>
@@ -125,7 +138,8 @@ function SecretDialog({
   user: string
   prompt: Extract<SshPrompt, { kind: 'secret' }>
 }) {
-  const { provide, dismiss } = useSsh()
+  const provide = useSsh((s) => s.provide)
+  const dismiss = useSsh((s) => s.dismiss)
   const [value, setValue] = useState('')
   const text = SECRET_TEXT[prompt.secret]
   const why =
