@@ -1,6 +1,6 @@
 import { test as base } from '@playwright/test'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
@@ -16,15 +16,23 @@ export interface WebUi {
 
 /**
  * Starts `npm run web -- --port 0 --data-dir <fresh>` and waits for its one URL line. `env` is
- * added to the server's environment (an `undefined` value removes a variable).
+ * added to the server's environment (an `undefined` value removes a variable). `prebuilt` skips
+ * the build `npm run web` does first and serves the `out/` already there (the lab e2e builds once
+ * for the whole run).
  */
 export async function startWebUi(
   env: Record<string, string | undefined> = {},
+  options: { prebuilt?: boolean } = {},
 ): Promise<WebUi & { child: ChildProcess }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'flotilla-e2e-'))
   const serverEnv = { ...process.env, ...env }
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete serverEnv[name]
-  const child = spawn('npm', ['run', 'web', '--', '--port', '0', '--data-dir', dataDir], {
+  if (options.prebuilt && !existsSync(join(ROOT, 'out/renderer/index.html')))
+    throw new Error('startWebUi({ prebuilt }): out/ is not built; run `npm run build` first')
+  const [command, ...args] = options.prebuilt
+    ? [join(ROOT, 'node_modules/.bin/tsx'), 'src/main/web/serve-cli.ts']
+    : ['npm', 'run', 'web', '--']
+  const child = spawn(command!, [...args, '--port', '0', '--data-dir', dataDir], {
     cwd: ROOT,
     env: serverEnv,
     detached: true,
@@ -54,13 +62,18 @@ export const test = base.extend<{ web: WebUi }>({
   web: async ({}, use) => {
     const { child, ...web } = await startWebUi()
     await use(web)
-    // npm starts tsx in its own group: signal the whole group so no server outlives the test.
-    try {
-      process.kill(-child.pid!, 'SIGTERM')
-    } catch {
-      // already gone
-    }
+    stopWebUi(child)
   },
 })
+
+/** Stops a server startWebUi() started. */
+export function stopWebUi(child: ChildProcess): void {
+  // npm starts tsx in its own group: signal the whole group so no server outlives the test.
+  try {
+    process.kill(-child.pid!, 'SIGTERM')
+  } catch {
+    // already gone
+  }
+}
 
 export { expect } from '@playwright/test'
