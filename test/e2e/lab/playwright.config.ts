@@ -20,4 +20,6 @@ export default defineConfig({
   expect: { timeout: 60_000 },
   globalTimeout: 20 * 60_000,
   retries: 0,
+  // A click or fill on a control that never appears fails within a minute, not at the test's end.
+  use: { ...base.use, actionTimeout: 60_000, navigationTimeout: 60_000 },
 })
