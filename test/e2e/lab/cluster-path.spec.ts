@@ -37,7 +37,7 @@ test('from an empty app to six trusted, identified hosts', async ({ page, web, l
   })
 
   await test.step('identify them all: each shows what it is', async () => {
-    await hosts.identifyAll(lab.nodes)
+    await hosts.identifyAll(lab.nodes, web.dataDir)
     for (const node of lab.nodes) {
       // Expected from the hardware each profile imitates, not read back from the app.
       const facts =

@@ -5,7 +5,7 @@
  * browser only ever reach the lab.
  */
 import { test as base } from '@playwright/test'
-import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { useLab, type Lab } from '../../lab/harness'
@@ -44,6 +44,8 @@ export const test = base.extend<{ web: LabWebUi }, { lab: Lab }>({
     const { child, ...web } = await startWebUi({ HOME: home, SSH_AUTH_SOCK: undefined }, { prebuilt: true })
     await use({ ...web, home })
     stopWebUi(child)
+    // The copy of the lab's private key goes with it.
+    rmSync(home, { recursive: true, force: true })
   },
 })
 

@@ -6,6 +6,8 @@
  * (designer, plan review, run view, live view) add their page object here.
  */
 import { expect, type Locator, type Page } from '@playwright/test'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { LabNode } from '../../lab/harness'
 
 /** The app shell: sidebar navigation and the dialogs that can open over any screen. */
@@ -90,9 +92,17 @@ export class HostsPage {
     await expect(this.hostRow(node)).toContainText('Connected')
   }
 
-  /** "Identify all", and wait until no host is being identified any more and none failed. */
-  async identifyAll(nodes: LabNode[]): Promise<void> {
+  /**
+   * "Identify all", and wait until every host was identified again after the click -- read from
+   * the server's inventory (`dataDir`), because each host was already identified once right after
+   * its adoption and its row looks the same before and after -- and no row reports a failure.
+   */
+  async identifyAll(nodes: LabNode[], dataDir: string): Promise<void> {
+    const clicked = new Date().toISOString()
     await this.page.getByRole('button', { name: 'Identify all' }).click()
+    await expect
+      .poll(() => identifiedSince(dataDir, clicked), { message: 'every host identified after "Identify all"' })
+      .toEqual(nodes.map((n) => n.address).sort())
     for (const node of nodes) {
       const row = this.hostRow(node)
       await expect(row.getByRole('button', { name: 'Identify again' })).toBeEnabled()
@@ -112,4 +122,18 @@ export class HostsPage {
     // Identified: the readiness per role is shown with it.
     await expect(row.getByRole('button', { name: /^Control plane: / })).toBeVisible()
   }
+}
+
+/** Addresses of the hosts in the inventory whose last identification is at or after `since` (ISO). */
+function identifiedSince(dataDir: string, since: string): string[] {
+  let inventory: { hosts: { address: string; identification?: { at: string } }[] }
+  try {
+    inventory = JSON.parse(readFileSync(join(dataDir, 'inventory.json'), 'utf8'))
+  } catch {
+    return [] // not written yet, or caught mid-write: poll again
+  }
+  return inventory.hosts
+    .filter((h) => h.identification && h.identification.at >= since)
+    .map((h) => h.address)
+    .sort()
 }
