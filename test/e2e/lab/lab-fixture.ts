@@ -5,7 +5,7 @@
  * browser only ever reach the lab.
  */
 import { test as base } from '@playwright/test'
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { useLab, type Lab } from '../../lab/harness'
@@ -35,7 +35,7 @@ export const test = base.extend<{ web: LabWebUi }, { lab: Lab }>({
     },
     { scope: 'worker', timeout: 180_000 },
   ],
-  web: async ({ lab }, use) => {
+  web: async ({ lab }, use, testInfo) => {
     const home = mkdtempSync(join(tmpdir(), 'flotilla-e2e-home-'))
     mkdirSync(join(home, '.ssh'), { mode: 0o700 })
     copyFileSync(lab.keyPath, join(home, '.ssh', 'id_ed25519'))
@@ -44,6 +44,12 @@ export const test = base.extend<{ web: LabWebUi }, { lab: Lab }>({
     const { child, ...web } = await startWebUi({ HOME: home, SSH_AUTH_SOCK: undefined }, { prebuilt: true })
     await use({ ...web, home })
     stopWebUi(child)
+    // A failed run in CI leaves only its report: give it the app's own log (which holds no secret).
+    if (testInfo.status !== testInfo.expectedStatus) {
+      const logs = join(web.dataDir, 'logs')
+      for (const file of existsSync(logs) ? readdirSync(logs) : [])
+        await testInfo.attach(`app log ${file}`, { path: join(logs, file), contentType: 'text/plain' })
+    }
     // The copy of the lab's private key goes with it.
     rmSync(home, { recursive: true, force: true })
   },

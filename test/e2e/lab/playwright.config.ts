@@ -21,5 +21,5 @@ export default defineConfig({
   globalTimeout: 20 * 60_000,
   retries: 0,
   // A click or fill on a control that never appears fails within a minute, not at the test's end.
-  use: { ...base.use, actionTimeout: 60_000, navigationTimeout: 60_000 },
+  use: { ...base.use, actionTimeout: 60_000, navigationTimeout: 60_000, screenshot: 'only-on-failure' },
 })
