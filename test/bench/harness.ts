@@ -29,3 +29,10 @@ export function round(value: number, digits = 3): number {
   const f = 10 ** digits
   return Math.round(value * f) / f
 }
+
+/** The p-th percentile (nearest rank, 0 < p <= 100) of `values`; NaN when there are none. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1]!
+}

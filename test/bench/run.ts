@@ -12,9 +12,10 @@ import { pki } from './groups/pki'
 import { plan } from './groups/plan'
 import { ssh } from './groups/ssh'
 import { sshFailures } from './groups/ssh-failures'
+import { ui } from './groups/ui'
 import type { BenchGroup } from './harness'
 
-const GROUPS: BenchGroup[] = [contract, inventory, lab, ssh, sshFailures, discovery, pki, plan, apply]
+const GROUPS: BenchGroup[] = [contract, inventory, lab, ssh, sshFailures, discovery, pki, plan, apply, ui]
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
 const unknown = wanted.filter((w) => !GROUPS.some((g) => g.name === w))

@@ -1,6 +1,6 @@
 import { test as base } from '@playwright/test'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
@@ -19,6 +19,8 @@ export interface WebUiOptions {
   seed?: (dataDir: string) => void
   /** A data directory the test prepared (seeded hosts) instead of a fresh one. */
   dataDir?: string
+  /** Serve the `out/` already built instead of `npm run web`'s build first (the lab e2e builds once). */
+  prebuilt?: boolean
 }
 
 /**
@@ -33,7 +35,12 @@ export async function startWebUi(
   options.seed?.(dataDir)
   const serverEnv = { ...process.env, ...env }
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete serverEnv[name]
-  const child = spawn('npm', ['run', 'web', '--', '--port', '0', '--data-dir', dataDir], {
+  if (options.prebuilt && !existsSync(join(ROOT, 'out/renderer/index.html')))
+    throw new Error('startWebUi({ prebuilt }): out/ is not built; run `npm run build` first')
+  const [command, ...args] = options.prebuilt
+    ? [join(ROOT, 'node_modules/.bin/tsx'), 'src/main/web/serve-cli.ts']
+    : ['npm', 'run', 'web', '--']
+  const child = spawn(command!, [...args, '--port', '0', '--data-dir', dataDir], {
     cwd: ROOT,
     env: serverEnv,
     detached: true,
@@ -63,14 +70,19 @@ export const test = base.extend<{ web: WebUi }>({
   web: async ({}, use) => {
     const { child, ...web } = await startWebUi()
     await use(web)
-    // npm starts tsx in its own group: signal the whole group so no server outlives the test.
-    try {
-      process.kill(-child.pid!, 'SIGTERM')
-    } catch {
-      // already gone
-    }
+    stopWebUi(child)
   },
 })
+
+/** Stops a server startWebUi() started. */
+export function stopWebUi(child: ChildProcess): void {
+  // npm starts tsx in its own group: signal the whole group so no server outlives the test.
+  try {
+    process.kill(-child.pid!, 'SIGTERM')
+  } catch {
+    // already gone
+  }
+}
 
 export { expect } from '@playwright/test'
 
@@ -84,10 +96,6 @@ export const seededTest = base.extend<{ seed: { write(dataDir: string): void }; 
   web: async ({ seed }, use) => {
     const { child, ...web } = await startWebUi({}, { seed: (dataDir) => seed.write(dataDir) })
     await use(web)
-    try {
-      process.kill(-child.pid!, 'SIGTERM')
-    } catch {
-      // already gone
-    }
+    stopWebUi(child)
   },
 })

@@ -16,6 +16,7 @@ const PROFILES = [
   'ssh-port-2222',
   'mdns-no-ssh',
   'ubuntu-sudo-nopass',
+  'microos+mdns-ssh',
 ]
 
 let lab: Lab
@@ -57,7 +58,8 @@ describe('mDNS seen from the desk', () => {
 
   it('lists the hosts that publish _ssh._tcp with their SSH port', async () => {
     const found = await browse('_ssh._tcp')
-    const want = ['microos-pi', 'ssh-port-2222']
+    // A MicroOS box whose owner installed avahi (mdns-ssh) is found like any other.
+    const want = ['microos-pi', 'ssh-port-2222', 'microos+mdns-ssh']
       .map(node)
       .map((n) => ({ instance: n.hostname, port: n.port, addresses: [n.address] }))
       .sort((a, b) => a.instance.localeCompare(b.instance))

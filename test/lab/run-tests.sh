@@ -8,6 +8,8 @@
 #   LAB_TEST_PREFIX / LAB_TEST_NET   override the prefix (labtest) and subnet (10.78.0.0/24)
 #   LAB_TEST_CONFIG                  the vitest config (test/lab/vitest.config.ts); the simulator's
 #                                    runner (test/lab/sim/run-tests.sh) sets its own
+#   LAB_TEST_PLAYWRIGHT              a Playwright config: run `playwright test` with it instead of
+#                                    vitest (the browser e2e in the lab, test/e2e/lab/run.sh)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -32,6 +34,10 @@ teardown() {
 
 lab up 0 >/dev/null
 rc=0
-lab exec node_modules/.bin/vitest run -c "${LAB_TEST_CONFIG:-test/lab/vitest.config.ts}" "$@" || rc=$?
+if [ -n "${LAB_TEST_PLAYWRIGHT:-}" ]; then
+  lab exec node_modules/.bin/playwright test -c "$LAB_TEST_PLAYWRIGHT" "$@" || rc=$?
+else
+  lab exec node_modules/.bin/vitest run -c "${LAB_TEST_CONFIG:-test/lab/vitest.config.ts}" "$@" || rc=$?
+fi
 teardown || rc=$((rc == 0 ? 1 : rc))
 exit "$rc"

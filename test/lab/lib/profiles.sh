@@ -176,7 +176,9 @@ profile_resolve() {
       password-only) NODE_PASSWORD_LOGIN=yes NODE_KEY_LOGIN=no ;;
       ssh-off) NODE_SSHD=no ;;
       no-mdns) NODE_AVAHI=no ;;
-      mdns-ssh) NODE_MDNS_SSH=yes ;;
+      # Publishing a service means running the responder: on MicroOS (no avahi by default) this is
+      # the owner who installed avahi with its ssh service, so a LAN scan finds the box.
+      mdns-ssh) NODE_MDNS_SSH=yes NODE_AVAHI=yes ;;
       old-cluster) NODE_OLD_CLUSTER=yes ;;
       sim) NODE_SIM=yes ;; # the simulator's stand-ins (systemctl, kubeadm...): test/lab/sim
       same-name) NODE_SAME_NAME=yes ;;

@@ -91,20 +91,7 @@ ${extra}  nodes:
 ${nodes.map((n) => `    - { host: ${n.node.hostname}, roles: [${n.roles}] }`).join('\n')}
 `
 
-/**
- * The HA lab of issue 13's test 1: an HAProxy host (Debian), three control planes — a Raspberry
- * Pi 5 whose sudo asks for a password and whose kernel lacks the memory cgroup (cmdline fix and
- * reboot), a Debian box and a MicroOS box (cri-o and openSUSE's packages in a snapshot, and its
- * reboot) — and two workers. The test and the `apply` benchmark build the same one.
- */
-export const HA_PROFILES = [
-  'debian-sudo-nopass+sim',
-  'pi5+sim',
-  'debian-sudo-nopass+sim',
-  'microos+sim',
-  'debian-sudo-nopass+sim',
-  'ubuntu-sudo-nopass+sim',
-]
+export { HA_PROFILES } from './ha-profiles'
 
 /** The HA lab's spec: the first node is the HAProxy host, then 3 control planes and 2 workers. */
 export const haSpec = ([lb, cp1, cp2, cp3, w1, w2]: LabNode[]) =>
