@@ -16,15 +16,17 @@ export interface WebUi {
 
 /**
  * Starts `npm run web -- --port 0 --data-dir <fresh>` and waits for its one URL line. `env` is
- * added to the server's environment (an `undefined` value removes a variable).
+ * added to the server's environment (an `undefined` value removes a variable). `again` restarts a
+ * stopped server on its port and data directory (pass FLOTILLA_WEB_TOKEN in `env` to keep its token).
  */
 export async function startWebUi(
   env: Record<string, string | undefined> = {},
+  again?: { port: number; dataDir: string },
 ): Promise<WebUi & { child: ChildProcess }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'flotilla-e2e-'))
+  const dataDir = again?.dataDir ?? mkdtempSync(join(tmpdir(), 'flotilla-e2e-'))
   const serverEnv = { ...process.env, ...env }
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete serverEnv[name]
-  const child = spawn('npm', ['run', 'web', '--', '--port', '0', '--data-dir', dataDir], {
+  const child = spawn('npm', ['run', 'web', '--', '--port', String(again?.port ?? 0), '--data-dir', dataDir], {
     cwd: ROOT,
     env: serverEnv,
     detached: true,
@@ -48,18 +50,22 @@ export async function startWebUi(
   return { url, dataDir, child }
 }
 
+/** Stops a server startWebUi started (npm starts tsx in its own group: the whole group goes). */
+export function stopWebUi(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGTERM')
+  } catch {
+    // already gone
+  }
+}
+
 export const test = base.extend<{ web: WebUi }>({
   // Playwright reads a fixture's dependencies from its destructuring pattern; this one has none.
   // eslint-disable-next-line no-empty-pattern
   web: async ({}, use) => {
     const { child, ...web } = await startWebUi()
     await use(web)
-    // npm starts tsx in its own group: signal the whole group so no server outlives the test.
-    try {
-      process.kill(-child.pid!, 'SIGTERM')
-    } catch {
-      // already gone
-    }
+    stopWebUi(child)
   },
 })
 

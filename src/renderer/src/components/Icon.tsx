@@ -14,6 +14,15 @@ const PATHS = {
   trash: 'M5 7h14M10 7V4h4v3M7 7l1 13h8l1-13',
   pulse: 'M3 12h4l3-7 4 14 3-7h4',
   server: 'M5 4h14v7H5zM5 13h14v7H5zM8 7.5h.01M8 16.5h.01',
+  chevronUp: 'M6 15l6-6 6 6',
+  chevronDown: 'M6 9l6 6 6-6',
+  home: 'M4 11l8-7 8 7M6 9.5V20h12V9.5M10 20v-5h4v5',
+  lock: 'M6 11h12v9H6zM8.5 11V8a3.5 3.5 0 017 0v3',
+  unlock: 'M6 11h12v9H6zM8.5 11V8a3.5 3.5 0 016.8-1.2',
+  plug: 'M9 3v5M15 3v5M6 8h12v3a6 6 0 01-12 0zM12 17v4',
+  alert: 'M12 4l9 16H3zM12 10v4M12 17h.01',
+  circle: 'M12 6a6 6 0 100 12 6 6 0 000-12z',
+  arrowRight: 'M5 12h14M13 6l6 6-6 6',
 } as const
 
 export type IconName = keyof typeof PATHS
