@@ -38,7 +38,7 @@ test('without its token, or with a wrong one, the page says how to get in instea
     // Nothing of the app: no false empty fleet, no FORBIDDEN messages, no navigation.
     await expect(page.getByRole('heading', { name: 'No hosts yet' })).toHaveCount(0)
     await expect(page.getByText('FORBIDDEN')).toHaveCount(0)
-    await expect(page.getByTestId('toast')).toHaveCount(0)
+    await expect(page.locator('.toast')).toHaveCount(0)
     await expect(page.getByRole('navigation', { name: 'Main' })).toHaveCount(0)
   }
 })
@@ -58,7 +58,7 @@ test('a stopped server shows "Disconnected — reconnecting…" at once, and the
     // No click, no navigation: the socket's close alone says it.
     await expect(connection).toHaveText('Disconnected — reconnecting…')
     await expect(connection).toHaveAttribute('data-state', 'disconnected')
-    await expect(page.getByTestId('toast')).toHaveCount(0)
+    await expect(page.locator('.toast')).toHaveCount(0)
 
     // The same server again (same port, data and token): the page reconnects by itself and reloads.
     const { port } = new URL(first.url)

@@ -1,3 +1,5 @@
+import { useEffect } from 'react'
+import { applyTheme } from '../stores/settings.store'
 import { Logo } from './Icon'
 
 /**
@@ -6,6 +8,8 @@ import { Logo } from './Icon'
  * Nothing else loads, so no false "No hosts yet" and no FORBIDDEN toasts.
  */
 export function TokenPage({ reason }: { reason: 'no-token' | 'bad-token' }) {
+  // No settings to read without the services: follow the system's light or dark.
+  useEffect(() => applyTheme('system'), [])
   return (
     <main className="token-page" aria-labelledby="token-title">
       <div className="token-card card">
