@@ -109,13 +109,6 @@ export default tseslint.config(
   },
   {
     files: ['src/renderer/**/*.{ts,tsx}'],
-    // Still subscribed to a whole store, and being fixed in parallel on another branch (issue 14):
-    // drop each from this list when its fix is merged.
-    ignores: [
-      'src/renderer/src/App.tsx',
-      'src/renderer/src/components/OpsTray.tsx',
-      'src/renderer/src/components/Toasts.tsx',
-    ],
     rules: { 'no-restricted-syntax': ['error', wholeStore] },
   },
 )

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { expect, test } from './web-fixture'
 
 test('adds a host through the UI and still has it after a reload', async ({ page, web }) => {
-  await page.goto(web.url)
+  await page.goto(web.url + '#/hosts')
   await expect(page.getByRole('heading', { name: 'No hosts yet' })).toBeVisible()
 
   const form = page.getByRole('form', { name: 'Add host' })
@@ -27,7 +27,7 @@ test('adds a host through the UI and still has it after a reload', async ({ page
 })
 
 test('shows each invalid field next to it and saves nothing', async ({ page, web }) => {
-  await page.goto(web.url)
+  await page.goto(web.url + '#/hosts')
   const form = page.getByRole('form', { name: 'Add host' })
   await form.getByLabel('Address').fill('my host; reboot')
   await form.getByLabel('SSH port').fill('70000')
@@ -48,7 +48,7 @@ test('shows each invalid field next to it and saves nothing', async ({ page, web
 })
 
 test('edits and removes a host, and refuses a duplicate with a field error', async ({ page, web }) => {
-  await page.goto(web.url)
+  await page.goto(web.url + '#/hosts')
   const form = page.getByRole('form', { name: 'Add host' })
   // No login is guessed for a host added by address (issue 11 item 21): the field starts empty.
   await expect(form.getByLabel('User')).toHaveValue('')
@@ -83,7 +83,7 @@ test('edits and removes a host, and refuses a duplicate with a field error', asy
 })
 
 test('checks reachability as an operation shown in the tray', async ({ page, web }) => {
-  await page.goto(web.url)
+  await page.goto(web.url + '#/hosts')
   const form = page.getByRole('form', { name: 'Add host' })
   // Port 1 on loopback: nothing listens, so the check ends quickly and honestly as unreachable.
   await form.getByLabel('Address').fill('127.0.0.1')
@@ -105,7 +105,7 @@ test('checks reachability as an operation shown in the tray', async ({ page, web
 })
 
 test('navigates between areas, switches theme and keeps the choice', async ({ page, web }) => {
-  await page.goto(web.url)
+  await page.goto(web.url + '#/hosts')
   for (const area of ['Clusters', 'Security', 'Settings']) {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: area }).click()
     await expect(page.getByRole('heading', { level: 1, name: area })).toBeVisible()
@@ -121,7 +121,8 @@ test('navigates between areas, switches theme and keeps the choice', async ({ pa
 test('without the token the page says how to get in, and the API refuses', async ({ page, web }) => {
   const bare = web.url.replace(/\?token=.*$/, '')
   await page.goto(bare)
-  await expect(page.getByRole('alert').first()).toContainText('Open the address that `npm run web` printed')
+  await expect(page.getByRole('heading', { level: 1, name: 'This link needs its token' })).toBeVisible()
+  await expect(page.getByRole('main')).toContainText('Open the address it printed')
   const status = await page.evaluate(async (u) => {
     const ws = new WebSocket(u.replace('http', 'ws').replace('/?token=', '/api?token=') + 'x')
     return new Promise((resolve) => {

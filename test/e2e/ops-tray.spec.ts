@@ -59,7 +59,7 @@ async function shot(page: Page, name: string): Promise<void> {
 }
 
 test('an operation where every host failed ends "Failed", also after a reload', async ({ page, web }) => {
-  await page.goto(web.url)
+  await page.goto(web.url + '#/hosts')
   await addHost(page, await closedPort(), 'gone-a')
   await addHost(page, await closedPort(), 'gone-b')
   await page.getByRole('button', { name: 'Check all' }).click()
@@ -89,7 +89,7 @@ test('an operation where every host failed ends "Failed", also after a reload', 
 })
 
 test('some hosts failed: "Partly failed" with the reasons; all answered: "Succeeded"', async ({ page, web }) => {
-  await page.goto(web.url)
+  await page.goto(web.url + '#/hosts')
   await addHost(page, await listen('SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n'), 'up')
   await addHost(page, await closedPort(), 'down')
   await page.getByRole('button', { name: 'Check all' }).click()
@@ -113,7 +113,7 @@ test('some hosts failed: "Partly failed" with the reasons; all answered: "Succee
 })
 
 test('a cancelled check ends "Cancelled" where it stopped, not with a full bar', async ({ page, web }) => {
-  await page.goto(web.url)
+  await page.goto(web.url + '#/hosts')
   await addHost(page, await listen(null), 'silent')
   await checkOne(page, 'silent')
   const op = page.getByTestId('op')
@@ -127,4 +127,73 @@ test('a cancelled check ends "Cancelled" where it stopped, not with a full bar',
   await shot(page, 'tray-cancelled')
   await page.reload()
   await expect(page.getByTestId('op')).toHaveAttribute('data-outcome', 'cancelled')
+})
+
+/** True when two boxes overlap (touching edges do not). */
+function intersects(a: { x: number; y: number; width: number; height: number }, b: typeof a): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height
+}
+
+test('the tray is docked: it never covers a button, collapses, and finished operations clear', async ({
+  page,
+  web,
+}) => {
+  await page.goto(web.url + '#/hosts')
+  for (const label of ['gone-1', 'gone-2', 'gone-3']) await addHost(page, await closedPort(), label)
+  await page.getByRole('button', { name: 'Check all' }).click()
+  // The tray by its label (whatever its role) and the toasts by their class: the same locators held
+  // before the tray was docked, when they covered the page.
+  const tray = page.locator('[aria-label="Operations"]')
+  await expect(tray.getByTestId('op')).toHaveAttribute('data-outcome', 'failed')
+
+  for (const viewport of [
+    { width: 800, height: 600 },
+    { width: 1280, height: 800 },
+  ]) {
+    await page.setViewportSize(viewport)
+    const trayBox = (await tray.boundingBox())!
+    expect(trayBox.height).toBeGreaterThan(0)
+    // Every button of the page, scrolled into view, is clear of the tray and is what a click hits.
+    const buttons = page.getByRole('main').getByRole('button')
+    const count = await buttons.count()
+    expect(count).toBeGreaterThan(6)
+    for (let i = 0; i < count; i++) {
+      const button = buttons.nth(i)
+      if (!(await button.isVisible())) continue
+      await button.scrollIntoViewIfNeeded()
+      const box = (await button.boundingBox())!
+      expect(intersects(box, (await tray.boundingBox())!), `${await button.textContent()} at ${viewport.width}`).toBe(
+        false,
+      )
+      const hit = await button.evaluate((el) => {
+        const r = el.getBoundingClientRect()
+        return el.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2))
+      })
+      expect(hit, `${await button.textContent()} is covered at ${viewport.width}x${viewport.height}`).toBe(true)
+    }
+    await shot(page, `tray-docked-${viewport.width}`)
+  }
+
+  // Collapse to the status bar and open again.
+  const statusButton = page.getByRole('contentinfo', { name: 'Status' }).getByRole('button', { name: /Operations/ })
+  await expect(statusButton).toHaveText(/1 needs attention/)
+  await tray.getByRole('button', { name: 'Collapse operations' }).click()
+  await expect(tray).toHaveCount(0)
+  await expect(statusButton).toHaveAttribute('aria-expanded', 'false')
+  await statusButton.click()
+  await expect(tray.getByTestId('op')).toHaveCount(1)
+
+  // A success moves to a collapsed "Recent" list by itself; "Clear finished" removes the rest.
+  const port = await listen('SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n')
+  await addHost(page, port, 'alive')
+  await page.getByRole('button', { name: 'Check alive' }).click()
+  await expect(tray.getByTestId('op').filter({ hasText: 'Checking alive' })).toHaveAttribute(
+    'data-outcome',
+    'succeeded',
+  )
+  await expect(tray.getByTestId('op').filter({ hasText: 'Checking alive' })).toHaveCount(0, { timeout: 15_000 })
+  await expect(tray.getByRole('button', { name: 'Recent (1)' })).toHaveAttribute('aria-expanded', 'false')
+  await tray.getByRole('button', { name: 'Clear finished' }).click()
+  await expect(page.getByTestId('op')).toHaveCount(0)
+  await expect(statusButton).toHaveText('Operations: none')
 })

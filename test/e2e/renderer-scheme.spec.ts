@@ -11,8 +11,8 @@ import { contentSecurityPolicy, rendererResponse } from '../../src/main/web/stat
  * file:// fuse off. Chromium here cannot register a scheme, so the same handler serves the same
  * files under an origin with the same rules (standard, secure, its own host), and every request
  * is mapped onto the flotilla:// URL the handler sees in the app. No window.api here: the page
- * falls back to the web transport, which has no token, so it must say so (that proves the scripts
- * ran) while showing the Hosts screen.
+ * falls back to the web transport, which has no token, so it must say so on its token page (that
+ * proves the scripts ran and the stylesheet applied).
  */
 const RENDERER = resolve(import.meta.dirname, '../../out/renderer')
 const STAND_IN = 'https://app.flotilla.invalid'
@@ -29,7 +29,7 @@ test.beforeAll(() => {
   if (!existsSync(resolve(RENDERER, 'index.html'))) throw new Error('out/renderer is not built: run `npm run build`')
 })
 
-test('the built renderer shows the Hosts screen when served the way the packaged app serves it', async ({ page }) => {
+test('the built renderer shows its first page when served the way the packaged app serves it', async ({ page }) => {
   const served: string[] = []
   await page.route(`${STAND_IN}/**`, async (route) => {
     const url = new URL(route.request().url())
@@ -45,8 +45,8 @@ test('the built renderer shows the Hosts screen when served the way the packaged
   const problems = watchProblems(page)
 
   await page.goto(APP_URL.replace(APP_ORIGIN, STAND_IN))
-  await expect(page.getByRole('heading', { name: 'Hosts', level: 1 })).toBeVisible()
-  await expect(page.getByRole('alert').first()).toContainText('Open the address that `npm run web` printed')
+  await expect(page.getByRole('heading', { name: 'This link needs its token', level: 1 })).toBeVisible()
+  await expect(page.getByRole('main')).toContainText('npm run web')
   expect(served.some((u) => /^flotilla:\/\/app\/assets\/.+\.js$/.test(u))).toBe(true)
   expect(served.some((u) => /^flotilla:\/\/app\/assets\/.+\.css$/.test(u))).toBe(true)
   // Nothing blocked (CORS, CSP, MIME type), nothing failed, the stylesheet applied.

@@ -48,7 +48,7 @@ test('a login that needs a password pauses, asks in a dialog (also after a reloa
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   try {
-    await page.goto(web.url)
+    await page.goto(web.url + '#/hosts')
     const form = page.getByRole('form', { name: 'Add host' })
     await form.getByLabel('Address').fill('127.0.0.1')
     await form.getByLabel('SSH port').fill(String(port))

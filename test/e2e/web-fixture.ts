@@ -21,6 +21,8 @@ export interface WebUiOptions {
   dataDir?: string
   /** Serve the `out/` already built instead of `npm run web`'s build first (the lab e2e builds once). */
   prebuilt?: boolean
+  /** Restart a stopped server on its port and data directory (pass FLOTILLA_WEB_TOKEN in `env` to keep its token). */
+  again?: { port: number; dataDir: string }
 }
 
 /**
@@ -31,7 +33,7 @@ export async function startWebUi(
   env: Record<string, string | undefined> = {},
   options: WebUiOptions = {},
 ): Promise<WebUi & { child: ChildProcess }> {
-  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'flotilla-e2e-'))
+  const dataDir = options.again?.dataDir ?? options.dataDir ?? mkdtempSync(join(tmpdir(), 'flotilla-e2e-'))
   options.seed?.(dataDir)
   const serverEnv = { ...process.env, ...env }
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete serverEnv[name]
@@ -40,7 +42,7 @@ export async function startWebUi(
   const [command, ...args] = options.prebuilt
     ? [join(ROOT, 'node_modules/.bin/tsx'), 'src/main/web/serve-cli.ts']
     : ['npm', 'run', 'web', '--']
-  const child = spawn(command!, [...args, '--port', '0', '--data-dir', dataDir], {
+  const child = spawn(command!, [...args, '--port', String(options.again?.port ?? 0), '--data-dir', dataDir], {
     cwd: ROOT,
     env: serverEnv,
     detached: true,
@@ -64,6 +66,15 @@ export async function startWebUi(
   return { url, dataDir, child }
 }
 
+/** Stops a server startWebUi started (npm starts tsx in its own group: the whole group goes). */
+export function stopWebUi(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGTERM')
+  } catch {
+    // already gone
+  }
+}
+
 export const test = base.extend<{ web: WebUi }>({
   // Playwright reads a fixture's dependencies from its destructuring pattern; this one has none.
   // eslint-disable-next-line no-empty-pattern
@@ -73,16 +84,6 @@ export const test = base.extend<{ web: WebUi }>({
     stopWebUi(child)
   },
 })
-
-/** Stops a server startWebUi() started. */
-export function stopWebUi(child: ChildProcess): void {
-  // npm starts tsx in its own group: signal the whole group so no server outlives the test.
-  try {
-    process.kill(-child.pid!, 'SIGTERM')
-  } catch {
-    // already gone
-  }
-}
 
 export { expect } from '@playwright/test'
 

@@ -35,6 +35,9 @@ const server = await startWebServer({
   log: app.log,
   staticDir,
   port,
+  // A restart that keeps its address (scripts, the reconnect test) may pass the previous token;
+  // otherwise a fresh one per run. Never from the command line: argv is visible to other users.
+  ...(process.env.FLOTILLA_WEB_TOKEN ? { token: process.env.FLOTILLA_WEB_TOKEN } : {}),
   // Each open page asks for a secret an operation waits for (its secret dialog).
   onClient: () => app.ops.answerSecrets(),
 }).catch((error: NodeJS.ErrnoException) => {

@@ -13,7 +13,8 @@ test('the window opens with window.api, no Node in the page and the sandbox on',
   })
   try {
     const page = await app.firstWindow()
-    await expect(page.getByRole('heading', { name: 'Hosts', level: 1 })).toBeVisible()
+    // Home is where the app lands (nav.store's default route).
+    await expect(page.getByRole('heading', { name: 'Home', level: 1 })).toBeVisible()
     // The app's own scheme, as in the packaged app (file:// is blank there: renderer-source.ts).
     expect(page.url()).toBe('flotilla://app/index.html')
 

@@ -47,11 +47,11 @@ async function appPage(browser: Browser): Promise<Page> {
   return page!
 }
 
-test('the packaged app shows the Hosts screen from flotilla://app with window.api', async () => {
+test('the packaged app shows the Home screen from flotilla://app with window.api', async () => {
   const { child, browser } = await launch()
   try {
     const page = await appPage(browser)
-    await expect(page.getByRole('heading', { name: 'Hosts', level: 1 })).toBeVisible()
+    await expect(page.getByRole('heading', { name: 'Home', level: 1 })).toBeVisible()
     expect(page.url()).toBe('flotilla://app/index.html')
 
     const shape = await page.evaluate(() => ({
@@ -68,6 +68,7 @@ test('the packaged app shows the Hosts screen from flotilla://app with window.ap
     })
 
     await page.evaluate(() => window.api.hosts.add({ address: '10.0.0.5', user: 'pi' }))
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Hosts' }).click()
     await expect(page.getByTestId('host-row')).toHaveCount(1)
 
     // The scheme serves the build and nothing else; file:// stays out of reach.

@@ -37,48 +37,109 @@ export function takeToken(win: TokenWindow): string | null {
   return token || null
 }
 
+/** What the transport tells the page about its link (see stores/connection.store.ts). */
+export type LinkState = 'connecting' | 'open' | 'disconnected' | 'no-token' | 'bad-token'
+
+/** Reconnect delays after a lost link: quick at first, then every few seconds. */
+const RETRY_MS = [250, 500, 1000, 2000, 3000]
+
 /**
  * The bridge's transport in a normal browser (`npm run web`): the contract over the loopback
  * WebSocket, authenticated with the per-run token from the page's address (see takeToken).
+ *
+ * The link is watched, not discovered on the next click: a closed socket says `disconnected` at
+ * once and reconnects by itself (event listeners stay registered across sockets). A socket that
+ * cannot open while the server still serves this page means the server refuses the token (a
+ * wrong one, or the server restarted with a new one): `bad-token`, and no more retries.
  */
-export function webTransport(win: TokenWindow & { location: Pick<Location, 'href' | 'host' | 'protocol'> }): Transport {
+export function webTransport(
+  win: TokenWindow & { location: Pick<Location, 'href' | 'host' | 'protocol'> },
+  onState: (state: LinkState) => void = () => undefined,
+): Transport {
   const token = takeToken(win)
-  if (!token) return refusedTransport(noTokenError())
+  if (!token) {
+    onState('no-token')
+    return refusedTransport(noTokenError())
+  }
   const location = win.location
-
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
-  const socket = new WebSocket(`${scheme}://${location.host}${WEB_API_PATH}?token=${encodeURIComponent(token)}`)
+  const address = `${scheme}://${location.host}${WEB_API_PATH}?token=${encodeURIComponent(token)}`
   const pending = new Map<number, (envelope: Envelope<unknown>) => void>()
   const listeners = new Map<EventName, Set<(payload: unknown) => void>>()
   let nextId = 1
-  let closed = false
+  let socket: WebSocket | null = null
+  let attempt = 0
+  let refused = false
+  let opened: Promise<boolean> = Promise.resolve(false)
 
-  const opened = new Promise<boolean>((resolve) => {
-    socket.addEventListener('open', () => resolve(true), { once: true })
-    socket.addEventListener('close', () => resolve(false), { once: true })
-  })
-  socket.addEventListener('message', (event: MessageEvent<string>) => {
-    const message = JSON.parse(event.data) as WebServerMessage
-    if (message.type === 'result') {
-      pending.get(message.id)?.(message.envelope)
-      pending.delete(message.id)
-    } else {
-      for (const listener of listeners.get(message.name) ?? []) listener(message.payload)
-    }
-  })
-  socket.addEventListener('close', () => {
-    closed = true
-    for (const resolve of pending.values()) resolve({ ok: false, error: disconnectedError() })
-    pending.clear()
-  })
+  /** True when the server that served this page still answers plain HTTP. */
+  const serverAnswers = () =>
+    fetch(new URL('/', location.href), { method: 'HEAD', cache: 'no-store' }).then(
+      (r) => r.ok,
+      () => false,
+    )
 
+  const connect = () => {
+    const ws = new WebSocket(address)
+    socket = ws
+    let open = false
+    opened = new Promise<boolean>((resolve) => {
+      ws.addEventListener('open', () => resolve(true), { once: true })
+      ws.addEventListener('close', () => resolve(false), { once: true })
+    })
+    ws.addEventListener('open', () => {
+      open = true
+      attempt = 0
+      onState('open')
+    })
+    ws.addEventListener('message', (event: MessageEvent<string>) => {
+      const message = JSON.parse(event.data) as WebServerMessage
+      if (message.type === 'result') {
+        pending.get(message.id)?.(message.envelope)
+        pending.delete(message.id)
+      } else {
+        for (const listener of listeners.get(message.name) ?? []) listener(message.payload)
+      }
+    })
+    ws.addEventListener('close', () => {
+      socket = null
+      for (const resolve of pending.values()) resolve({ ok: false, error: disconnectedError() })
+      pending.clear()
+      if (open) {
+        onState('disconnected')
+        retry()
+        return
+      }
+      // Never opened: a server that answers HTTP but not this socket refuses the token.
+      void serverAnswers().then((up) => {
+        if (up) {
+          refused = true
+          onState('bad-token')
+        } else {
+          onState('disconnected')
+          retry()
+        }
+      })
+    })
+  }
+  const retry = () => {
+    const delay = RETRY_MS[Math.min(attempt++, RETRY_MS.length - 1)]!
+    setTimeout(connect, delay)
+  }
+
+  onState('connecting')
+  connect()
   return {
     async invoke(channel, args) {
-      if (!(await opened) || closed) return { ok: false, error: disconnectedError() }
+      if (refused) return { ok: false, error: badTokenError() }
+      // While reconnecting a call fails at once (the indicator says why) instead of hanging.
+      if (!(await opened) || !socket || socket.readyState !== WebSocket.OPEN)
+        return { ok: false, error: disconnectedError() }
+      const ws = socket
       const id = nextId++
       return new Promise((resolve) => {
         pending.set(id, resolve)
-        socket.send(JSON.stringify({ id, channel, args }))
+        ws.send(JSON.stringify({ id, channel, args }))
       })
     },
     subscribe(event, listener) {
@@ -106,5 +167,13 @@ function disconnectedError(): AppErrorData {
     code: 'DISCONNECTED',
     message:
       'Lost the connection to Flotilla’s services (was `npm run web` stopped?). Restart it and open the new address.',
+  }
+}
+
+function badTokenError(): AppErrorData {
+  return {
+    code: 'FORBIDDEN',
+    message:
+      'Flotilla refused this address’s token (it changes each time `npm run web` starts): open the address it printed.',
   }
 }

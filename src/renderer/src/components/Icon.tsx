@@ -20,6 +20,15 @@ const PATHS = {
   microos: 'M4 15c0-5 4-9 9-9 4 0 7 3 7 6s-2 5-5 5h-4a3 3 0 010-6h2M16 9.5h.01',
   /** Any other Linux: a terminal prompt. */
   linux: 'M3 5h18v14H3zM7 10l3 2-3 2M12 15h5',
+  chevronUp: 'M6 15l6-6 6 6',
+  chevronDown: 'M6 9l6 6 6-6',
+  home: 'M4 11l8-7 8 7M6 9.5V20h12V9.5M10 20v-5h4v5',
+  lock: 'M6 11h12v9H6zM8.5 11V8a3.5 3.5 0 017 0v3',
+  unlock: 'M6 11h12v9H6zM8.5 11V8a3.5 3.5 0 016.8-1.2',
+  plug: 'M9 3v5M15 3v5M6 8h12v3a6 6 0 01-12 0zM12 17v4',
+  alert: 'M12 4l9 16H3zM12 10v4M12 17h.01',
+  circle: 'M12 6a6 6 0 100 12 6 6 0 000-12z',
+  arrowRight: 'M5 12h14M13 6l6 6-6 6',
 } as const
 
 export type IconName = keyof typeof PATHS

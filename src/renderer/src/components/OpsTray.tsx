@@ -1,7 +1,7 @@
 import { useState } from 'react'
 import { useHosts } from '../stores/hosts.store'
 import type { OperationResult } from '../../../shared/types'
-import { useOps, type OpView } from '../stores/ops.store'
+import { isLive, useOps, type OpView } from '../stores/ops.store'
 import { Icon } from './Icon'
 
 /** The chip: what the operation achieved (its outcome), not merely that it stopped. */
@@ -20,27 +20,95 @@ const RESULT_CHIP: Record<OperationResult, string> = {
   interrupted: 'failed',
 }
 
-/** Running and recent operations: a progress bar each, per-host steps, live log, cancel. */
+/** Newest first. */
+const byStart = (a: OpView, b: OpView) => b.startedAt.localeCompare(a.startedAt)
+
+/**
+ * The operations drawer, docked above the status bar (the content area shrinks for it, it never
+ * covers a row): running and ended operations, a progress bar each, per-host steps, live log,
+ * cancel. A success moves to a collapsed "Recent" list after a moment; what failed stays until
+ * dismissed or "Clear finished".
+ */
 export function OpsTray() {
-  const ops = Object.values(useOps((s) => s.ops)).sort((a, b) => b.startedAt.localeCompare(a.startedAt))
-  const [collapsed, setCollapsed] = useState(false)
-  if (ops.length === 0) return null
-  const running = ops.filter((o) => o.state === 'running' || o.state === 'waiting').length
+  const all = useOps((s) => s.ops)
+  const open = useOps((s) => s.trayOpen)
+  const setOpen = useOps((s) => s.setTrayOpen)
+  const clearFinished = useOps((s) => s.clearFinished)
+  const [showRecent, setShowRecent] = useState(false)
+  const ops = Object.values(all).sort(byStart)
+  const current = ops.filter((o) => !o.archived)
+  const recent = ops.filter((o) => o.archived)
+  const finished = ops.filter((o) => !isLive(o)).length
+  if (!open || ops.length === 0) return null
   return (
-    <aside className={`ops-tray ${collapsed ? 'ops-tray-collapsed' : ''}`} aria-label="Operations">
+    <section id="ops-drawer" className="ops-tray" aria-label="Operations">
       <div className="ops-header">
-        <h2 className="ops-title">Operations{running > 0 ? ` · ${running} running` : ''}</h2>
-        <button className="link-button" aria-expanded={!collapsed} onClick={() => setCollapsed(!collapsed)}>
-          {collapsed ? `Show (${ops.length})` : 'Hide'}
-        </button>
+        <h2 className="ops-title">Operations</h2>
+        <div className="ops-header-actions">
+          {finished > 0 && (
+            <button className="button button-small" onClick={clearFinished}>
+              Clear finished
+            </button>
+          )}
+          <button className="icon-button" aria-label="Collapse operations" onClick={() => setOpen(false)}>
+            <Icon name="chevronDown" size={16} />
+          </button>
+        </div>
       </div>
-      {!collapsed && ops.slice(0, 5).map((op) => <OpCard key={op.id} op={op} />)}
-    </aside>
+      <div className="ops-list">
+        {current.map((op) => (
+          <OpCard key={op.id} op={op} />
+        ))}
+        {current.length === 0 && <p className="muted ops-none">Nothing running.</p>}
+      </div>
+      {recent.length > 0 && (
+        <div className="ops-recent">
+          <button className="link-button" aria-expanded={showRecent} onClick={() => setShowRecent(!showRecent)}>
+            {showRecent ? 'Hide recent' : `Recent (${recent.length})`}
+          </button>
+          {showRecent && (
+            <div className="ops-list">
+              {recent.map((op) => (
+                <OpCard key={op.id} op={op} />
+              ))}
+            </div>
+          )}
+        </div>
+      )}
+    </section>
+  )
+}
+
+/** The status bar's operations button: how many run, how many failed; opens the drawer. */
+export function OpsStatus() {
+  const all = useOps((s) => s.ops)
+  const open = useOps((s) => s.trayOpen)
+  const setOpen = useOps((s) => s.setTrayOpen)
+  const ops = Object.values(all)
+  const running = ops.filter(isLive).length
+  const failed = ops.filter((o) => !o.archived && !isLive(o) && o.outcome?.result !== 'succeeded').length
+  const parts = [
+    running > 0 ? `${running} running` : null,
+    failed > 0 ? `${failed} need${failed === 1 ? 's' : ''} attention` : null,
+  ].filter(Boolean)
+  return (
+    <button
+      className={`statusbar-item statusbar-ops ${running > 0 ? 'is-running' : ''}`}
+      aria-expanded={open && ops.length > 0}
+      aria-controls="ops-drawer"
+      disabled={ops.length === 0}
+      onClick={() => setOpen(!open)}
+    >
+      <Icon name="pulse" size={14} />
+      <span>Operations{parts.length > 0 ? ` · ${parts.join(' · ')}` : ops.length === 0 ? ': none' : ''}</span>
+      {ops.length > 0 && <Icon name={open ? 'chevronDown' : 'chevronUp'} size={14} />}
+    </button>
   )
 }
 
 function OpCard({ op }: { op: OpView }) {
-  const { cancel, dismiss } = useOps()
+  const cancel = useOps((s) => s.cancel)
+  const dismiss = useOps((s) => s.dismiss)
   const hosts = useHosts((s) => s.hosts)
   const [open, setOpen] = useState(false)
   const name = (id: string) => {
@@ -49,7 +117,7 @@ function OpCard({ op }: { op: OpView }) {
   }
   // Before its end an operation only runs (or waits for a secret, shown in its step line); an ended
   // one without an outcome (an older service) is judged by its state alone.
-  const live = op.state === 'running' || op.state === 'waiting'
+  const live = isLive(op)
   const result: OperationResult | 'running' =
     op.state === 'running' || op.state === 'waiting'
       ? 'running'

@@ -1,6 +1,7 @@
 import { create } from 'zustand'
 
-export const SCREENS = ['hosts', 'clusters', 'security', 'settings'] as const
+/** 'home' first: where a new user lands (the steps to a cluster) and the default route. */
+export const SCREENS = ['home', 'hosts', 'clusters', 'security', 'settings'] as const
 export type Screen = (typeof SCREENS)[number]
 
 /** The views of one cluster: design it, review its plan, watch a run, see it live. */
@@ -22,7 +23,7 @@ export interface Route {
 
 export function parseRoute(hash: string): Route {
   const [name = '', cluster, view, opId] = hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent)
-  const screen = (SCREENS as readonly string[]).includes(name) ? (name as Screen) : 'hosts'
+  const screen = (SCREENS as readonly string[]).includes(name) ? (name as Screen) : 'home'
   if (screen !== 'clusters' || !cluster) return { screen }
   const known = (CLUSTER_VIEWS as readonly string[]).includes(view ?? '') ? (view as ClusterView) : 'design'
   return { screen, cluster, view: known, ...(known === 'run' && opId ? { opId } : {}) }

@@ -1,16 +1,17 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { OperationInfo, OpProgress } from '../../../shared/types'
+import type { OpEnd, OperationInfo, OpProgress } from '../../../shared/types'
 
 // The store talks only to window.api: a stand-in that hands the test the event listeners.
 type StartListener = (p: { op: OperationInfo }) => void
 type ProgressListener = (p: OpProgress) => void
-const listeners: { start?: StartListener; progress?: ProgressListener } = {}
+type EndListener = (p: OpEnd) => void
+const listeners: { start?: StartListener; progress?: ProgressListener; end?: EndListener } = {}
 ;(globalThis as unknown as { window: unknown }).window = {
   api: {
     ops: {
       onStart: (l: StartListener) => ((listeners.start = l), () => undefined),
       onProgress: (l: ProgressListener) => ((listeners.progress = l), () => undefined),
-      onEnd: () => () => undefined,
+      onEnd: (l: EndListener) => ((listeners.end = l), () => undefined),
       list: async () => journal,
     },
   },
@@ -18,6 +19,7 @@ const listeners: { start?: StartListener; progress?: ProgressListener } = {}
 
 let journal: OperationInfo[] = []
 const { useOps } = await import('./ops.store')
+const { useToasts } = await import('./toasts.store')
 
 const op: OperationInfo = {
   id: 'op-1',
@@ -61,5 +63,33 @@ describe('the operations tray store', () => {
     journal = [ended('old-ok', 'succeeded'), ended('old-cut', 'interrupted'), { ...op, id: 'live' }]
     await useOps.getState().hydrate()
     expect(Object.keys(useOps.getState().ops).sort()).toEqual(['live', 'old-cut'])
+  })
+
+  it('does not toast what the tray shows, retracts such a toast, and "Clear finished" keeps only live ones', () => {
+    const reason = 'Connection refused: nothing listens on that port.'
+    listeners.start!({ op: { ...op, id: 'op-fail' } })
+    // The call's rejection may arrive first: toasted, then taken back when the tray has it.
+    useToasts.getState().error({ code: 'UNREACHABLE', message: reason })
+    expect(useToasts.getState().toasts).toHaveLength(1)
+    listeners.end!({
+      opId: 'op-fail',
+      ok: false,
+      state: 'done',
+      done: 1,
+      total: 1,
+      outcome: {
+        result: 'failed',
+        items: { total: 1, failed: 1 },
+        reasons: [{ nodeId: 'h1', message: reason }],
+        summary: '1 of 1 hosts failed.',
+      },
+    })
+    expect(useToasts.getState().toasts).toEqual([])
+    useToasts.getState().error({ code: 'UNREACHABLE', message: reason })
+    expect(useToasts.getState().toasts).toEqual([])
+
+    useOps.getState().clearFinished()
+    expect(Object.values(useOps.getState().ops).every((o) => o.state === 'running' || o.state === 'waiting')).toBe(true)
+    expect(useOps.getState().ops['op-fail']).toBeUndefined()
   })
 })

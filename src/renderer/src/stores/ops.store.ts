@@ -11,6 +11,19 @@ export interface OpView extends OperationInfo {
   nodes: Record<string, NodeProgress>
   /** Log lines as the services wrote them (already redacted). */
   lines: string[]
+  /** A success the tray has moved to its collapsed "Recent" list. */
+  archived?: boolean
+}
+
+/** Whether an operation still runs (or waits for a secret). */
+export const isLive = (op: Pick<OperationInfo, 'state'>) => op.state === 'running' || op.state === 'waiting'
+
+/** The sentences an operation shows in the tray: an error with one of them needs no toast. */
+function messagesOf(op: OperationInfo): string[] {
+  return [
+    ...(op.error ? [op.error.message] : []),
+    ...(op.outcome ? [op.outcome.summary, ...op.outcome.reasons.map((r) => r.message)] : []),
+  ]
 }
 
 interface OpsState {
@@ -19,11 +32,18 @@ interface OpsState {
   hydrate(): Promise<void>
   cancel(opId: string): Promise<void>
   dismiss(opId: string): void
+  /** Removes every ended operation (the tray's "Clear finished"). */
+  clearFinished(): void
+  /** The docked drawer is open (it opens by itself when an operation starts). */
+  trayOpen: boolean
+  setTrayOpen(open: boolean): void
 }
 
 const MAX_LINES = 200
-/** How long a successful operation stays in the tray. */
-const DONE_LINGER_MS = 4000
+/** How long a successful operation stays in the tray before it moves to "Recent". */
+export const DONE_LINGER_MS = 4000
+/** Successes kept under "Recent" (older ones go). */
+const MAX_RECENT = 10
 let subscribed = false
 
 export const useOps = create<OpsState>((set, get) => {
@@ -49,12 +69,35 @@ export const useOps = create<OpsState>((set, get) => {
             : { ...op, step: p.step, done: p.done, total: p.total, ...(p.state ? { state: p.state } : {}) },
     )
 
+  const archive = (opId: string) => {
+    patch(opId, (op) => ({ ...op, archived: true }))
+    // Nothing left to look at: the drawer closes (the status bar still counts "Recent").
+    if (Object.values(get().ops).every((o) => o.archived)) set({ trayOpen: false })
+    const recent = Object.values(get().ops)
+      .filter((o) => o.archived)
+      .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
+    if (recent.length > MAX_RECENT) {
+      const ops = { ...get().ops }
+      for (const old of recent.slice(MAX_RECENT)) delete ops[old.id]
+      set({ ops })
+    }
+  }
+
+  // One place per message: what an operation in the tray says is not toasted again.
+  useToasts
+    .getState()
+    .addPlace((error) => Object.values(get().ops).some((op) => !op.archived && messagesOf(op).includes(error.message)))
+
   return {
     ops: {},
+    trayOpen: true,
+    setTrayOpen: (trayOpen) => set({ trayOpen }),
     hydrate: async () => {
       if (!subscribed) {
         subscribed = true
-        window.api.ops.onStart(({ op }) => set({ ops: { ...get().ops, [op.id]: { ...op, nodes: {}, lines: [] } } }))
+        window.api.ops.onStart(({ op }) =>
+          set({ ops: { ...get().ops, [op.id]: { ...op, nodes: {}, lines: [] } }, trayOpen: true }),
+        )
         window.api.ops.onProgress(onProgress)
         window.api.ops.onEnd((end) => {
           patch(end.opId, (op) => ({
@@ -65,8 +108,12 @@ export const useOps = create<OpsState>((set, get) => {
             total: end.total,
             ...(end.error ? { error: end.error } : {}),
           }))
-          // Only a full success leaves the tray after a moment; anything else stays until dismissed.
-          if (end.outcome.result === 'succeeded') setTimeout(() => get().dismiss(end.opId), DONE_LINGER_MS)
+          // The tray shows how it ended: a toast of the same error (its call rejected first) goes.
+          const ended = get().ops[end.opId]
+          if (ended) for (const message of messagesOf(ended)) useToasts.getState().retract(message)
+          // Only a full success leaves the list after a moment (for "Recent"); anything else stays
+          // until dismissed.
+          if (end.outcome.result === 'succeeded') setTimeout(() => archive(end.opId), DONE_LINGER_MS)
         })
       }
       try {
@@ -96,5 +143,6 @@ export const useOps = create<OpsState>((set, get) => {
       delete ops[opId]
       set({ ops })
     },
+    clearFinished: () => set({ ops: Object.fromEntries(Object.entries(get().ops).filter(([, op]) => isLive(op))) }),
   }
 })
