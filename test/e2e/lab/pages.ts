@@ -105,7 +105,8 @@ export class HostsPage {
       .toEqual(nodes.map((n) => n.address).sort())
     for (const node of nodes) {
       const row = this.hostRow(node)
-      await expect(row.getByRole('button', { name: 'Identify again' })).toBeEnabled()
+      // Identified: the row's one next step is a re-check.
+      await expect(row.getByRole('button', { name: 'Re-check' })).toBeEnabled()
       await expect(row).not.toContainText('Identification failed')
     }
   }
