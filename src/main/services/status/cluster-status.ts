@@ -175,9 +175,12 @@ export class ClusterStatusService {
     }
   }
 
-  /** The cluster's nodes through its API (one part of `status`; the live view polls it alone). */
-  nodes(cluster: Cluster, ctx: OperationContext): Promise<StatusPart<NodeStatus>> {
-    return this.#nodes(cluster.id, ctx)
+  /**
+   * The cluster's nodes through its API (one part of `status`; the live view polls it alone, with a
+   * shorter `timeoutMs`: a read stuck on a connection to a dead backend must not freeze the view).
+   */
+  nodes(cluster: Cluster, ctx: OperationContext, timeoutMs = API_TIMEOUT_MS): Promise<StatusPart<NodeStatus>> {
+    return this.#nodes(cluster.id, ctx, timeoutMs)
   }
 
   /** The endpoint's backends from HAProxy's stats on the spec's HAProxy host. */
@@ -211,10 +214,10 @@ export class ClusterStatusService {
     return found.length === 1 ? found[0]! : undefined
   }
 
-  async #nodes(clusterId: string, ctx: OperationContext): Promise<StatusPart<NodeStatus>> {
+  async #nodes(clusterId: string, ctx: OperationContext, timeoutMs: number): Promise<StatusPart<NodeStatus>> {
     try {
       const client = await this.deps.kube.kubeClient(clusterId)
-      const list = await withTimeout(client.core.listNode(), API_TIMEOUT_MS, 'the API server did not answer')
+      const list = await withTimeout(client.core.listNode(), timeoutMs, 'the API server did not answer')
       const items = list.items.map(nodeStatus).sort((a, b) => a.name.localeCompare(b.name))
       return { reachable: true, items, source: client.config.getCurrentCluster()?.server ?? 'the endpoint' }
     } catch (error) {

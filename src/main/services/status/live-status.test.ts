@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { LiveEvents, NodeStatus, StatusPart } from '../../../shared/channels/status'
 import type { Cluster, Host } from '../../../shared/types'
 import type { OperationContext } from '../operations/registry'
-import { LEASE_MS, LiveStatusService, nodeState, tcpProbe, type Probe } from './live-status'
+import { LEASE_MS, LIVE_API_TIMEOUT_MS, LiveStatusService, nodeState, tcpProbe, type Probe } from './live-status'
 import { createServer } from 'node:net'
 
 const cluster = {
@@ -49,14 +49,16 @@ const node = (name: string, ready = true): NodeStatus => ({
 function fakeWorld() {
   const calls = { nodes: 0, backends: 0, etcd: 0, probes: 0 }
   const signals: AbortSignal[] = []
+  const timeouts: (number | undefined)[] = []
   const world = {
     nodes: { reachable: true, items: [node('cp1'), node('w1')], source: 'api' } as StatusPart<NodeStatus>,
     answering: new Set(['10.0.0.11', '10.0.0.21']),
     backendUp: true,
   }
   const reader = {
-    nodes: (_c: Cluster, ctx: OperationContext) => {
+    nodes: (_c: Cluster, ctx: OperationContext, timeoutMs?: number) => {
       calls.nodes++
+      timeouts.push(timeoutMs)
       signals.push(ctx.signal)
       return Promise.resolve(world.nodes)
     },
@@ -85,7 +87,7 @@ function fakeWorld() {
         : { answering: false, detail: `no reply from ${address}` },
     )
   }
-  return { calls, signals, world, reader, probe }
+  return { calls, signals, timeouts, world, reader, probe }
 }
 
 describe('LiveStatusService', () => {
@@ -130,6 +132,8 @@ describe('LiveStatusService', () => {
     ])
     expect(last.status.backends.items?.map((b) => b.status)).toEqual(['UP'])
     expect(Object.keys(last.status.readAt).sort()).toEqual(['backends', 'etcd', 'nodes', 'probes'])
+    // A read stuck on a dead backend's connection is cut short, not left to freeze the view.
+    expect(w.timeouts[0]).toBe(LIVE_API_TIMEOUT_MS)
     // Each part at its own pace: after 5 s nodes ~5 more reads, etcd one more.
     await advance(5000)
     expect(w.calls.nodes).toBe(6)

@@ -45,6 +45,12 @@ export const LEASE_MS = 15_000
 /** The kubelet's port: what Flotilla's probe connects to. */
 export const PROBE_PORT = 10250
 export const PROBE_TIMEOUT_MS = 1500
+/**
+ * How long one read of the nodes may take. After a power cut a kept-alive connection through HAProxy
+ * (TCP mode) can still lead to the dead backend and hang; this bounds the read, and the next read
+ * goes out on a fresh connection HAProxy sends to a live backend.
+ */
+export const LIVE_API_TIMEOUT_MS = 4000
 
 export type Probe = (
   address: string,
@@ -167,7 +173,7 @@ export class LiveStatusService {
     const ctx = quietContext(`live:${cluster.id}:${part}`, loop.controller.signal)
     try {
       if (part === 'probes') loop.probes = await this.#probeAll(cluster)
-      else if (part === 'nodes') loop.nodes = await this.#d.reader.nodes(cluster, ctx)
+      else if (part === 'nodes') loop.nodes = await this.#d.reader.nodes(cluster, ctx, LIVE_API_TIMEOUT_MS)
       else if (part === 'backends') loop.backends = await this.#d.reader.backends(cluster, ctx)
       else loop.etcd = await this.#d.reader.etcd(cluster, ctx)
     } catch (error) {

@@ -16,6 +16,7 @@ import './live.css'
 
 const CP_TAINT = 'node-role.kubernetes.io/control-plane'
 const MASTER_TAINT = 'node-role.kubernetes.io/master'
+const ROLE_PREFIX = 'node-role.kubernetes.io/'
 
 /**
  * The live cluster (issue 14 §4): the endpoint with its backends on top, control planes under it,
@@ -82,7 +83,16 @@ function Live({ cluster }: { cluster: Cluster }) {
           <Sources status={status} />
         </>
       )}
-      {exporting && <ExportDialog cluster={cluster} onClose={() => setExporting(false)} />}
+      {exporting && (
+        <ExportDialog
+          cluster={cluster}
+          onClose={() => {
+            setExporting(false)
+            // A kubeconfig just issued belongs in the certificates panel.
+            void useLive.getState().loadExpiry(id)
+          }}
+        />
+      )}
     </div>
   )
 }
@@ -170,7 +180,17 @@ function quorum(n: number): string {
   return `${n} control plane${n === 1 ? '' : 's'}: ${survives === 0 ? 'no failure tolerated' : `survives ${survives} failure${survives === 1 ? '' : 's'}`}`
 }
 
+/** Seconds since a part was last read, when that is well past its pace (a read still waiting). */
+function staleSeconds(readAt: string | undefined, everyMs: number, now: number): number | undefined {
+  if (!readAt) return undefined
+  const age = now - Date.parse(readAt)
+  return age > 3 * everyMs + 2000 ? Math.round(age / 1000) : undefined
+}
+
 function Topology({ status, cluster }: { status: LiveStatus; cluster: Cluster }) {
+  const now = useNow()
+  const nodesStale = staleSeconds(status.readAt.nodes, status.everyMs.nodes, now)
+  const backendsStale = staleSeconds(status.readAt.backends, status.everyMs.backends, now)
   const planes = status.members.filter((m) => m.specRoles.includes('control-plane'))
   const workers = status.members.filter((m) => !m.specRoles.includes('control-plane'))
   const lb = cluster.spec.spec.endpoint.haproxy?.host
@@ -185,6 +205,11 @@ function Topology({ status, cluster }: { status: LiveStatus; cluster: Cluster })
           </span>
         </h2>
         <Backends part={status.backends} kind={status.endpoint.kind} />
+        {backendsStale !== undefined && (
+          <p className="live-stale" role="status">
+            HAProxy's stats were last read {backendsStale} s ago: the next read is still waiting.
+          </p>
+        )}
       </section>
       <div className="live-link" aria-hidden="true" />
       <section className="live-tier" aria-labelledby="live-planes">
@@ -203,6 +228,12 @@ function Topology({ status, cluster }: { status: LiveStatus; cluster: Cluster })
             <NodeCards nodes={workers} />
           </section>
         </>
+      )}
+      {nodesStale !== undefined && (
+        <p className="live-stale" role="status">
+          The API last answered {nodesStale} s ago: roles, versions and taints below may be out of date (a read is still
+          waiting). Ready/NotReady also follows Flotilla's own probe.
+        </p>
       )}
       {!status.nodes.reachable && status.readAt.nodes && (
         <p className="live-error" role="alert">
@@ -240,6 +271,11 @@ const STATE_WORD: Record<LiveNode['state'], { word: string; tone: string }> = {
   unknown: { word: 'Unknown', tone: 'status-idle' },
 }
 
+/** `node-role.kubernetes.io/control-plane:NoSchedule` → `control-plane:NoSchedule` (the full key in its title). */
+function shortTaint(taint: string): string {
+  return taint.startsWith(ROLE_PREFIX) ? taint.slice(ROLE_PREFIX.length) : taint
+}
+
 function NodeCards({ nodes }: { nodes: LiveNode[] }) {
   return (
     <ul className="live-nodes">
@@ -259,7 +295,10 @@ function NodeCard({ member: m }: { member: LiveNode }) {
         <strong className="live-node-name">{m.nodeName ?? m.host}</strong>
         <span className={`status ${state.tone}`}>{state.word}</span>
       </div>
-      <p className="live-node-why muted">{m.stateDetail}</p>
+      {/* Ready needs no story; any other state says which source says what. */}
+      <p className={`live-node-why ${m.state === 'ready' ? 'muted' : ''}`} title={m.stateDetail}>
+        {m.state === 'ready' ? 'API: Ready · the machine answers' : m.stateDetail}
+      </p>
       <dl className="live-facts">
         <dt>Role</dt>
         <dd>{roles.join(', ') || 'worker'}</dd>
@@ -287,8 +326,8 @@ function NodeCard({ member: m }: { member: LiveNode }) {
           ) : (
             <ul className="live-taints">
               {m.node.taints.map((t) => (
-                <li key={t} className="live-taint">
-                  {t}
+                <li key={t} className="live-taint" title={t}>
+                  {shortTaint(t)}
                 </li>
               ))}
             </ul>
