@@ -376,7 +376,7 @@ function EtcdPanel({
           )}
         </>
       ) : (
-        <table className="live-table">
+        <table className="live-table live-etcd-table">
           <thead>
             <tr>
               <th scope="col">Member</th>
