@@ -94,6 +94,9 @@ export const CHANNEL_ROUTES = {
   'clusters:status': { to: 'clusters.status', op: 1 },
   'reset:plan': { to: 'reset.plan', op: 2 },
   'reset:run': { to: 'reset.run', op: 2 },
+  'clusters:watch': { to: 'clusters.watch' },
+  'clusters:unwatch': { to: 'clusters.unwatch' },
+  'clusters:taint': { to: 'clusters.taint' },
 
   'vault:status': { to: 'vault.status' },
   // `passphrase` is required for passphrase mode and ignored (null) for keychain mode.
@@ -196,4 +199,5 @@ export const EVENT_ROUTES = {
   'pki:changed': 'pki.onChanged',
   // Output of runs started with `stream` (every run's: filter by opId).
   'ssh:output': 'ssh.onOutput',
+  'clusters:live': 'clusters.onLive',
 } as const satisfies Record<EventName, ApiPath>

@@ -13,7 +13,7 @@ import type { PkiEvents, PkiInvoke } from './channels/pki'
 import type { VaultEvents, VaultInvoke } from './channels/vault'
 import type { PlanInvoke } from './channels/plan'
 import type { ApplyInvoke } from './channels/apply'
-import type { StatusInvoke } from './channels/status'
+import type { LiveEvents, LiveInvoke, StatusInvoke } from './channels/status'
 import type { ResetInvoke } from './channels/reset'
 import type { AppErrorData } from './errors'
 
@@ -31,10 +31,12 @@ export interface InvokeContract
     PlanInvoke,
     ApplyInvoke,
     StatusInvoke,
-    ResetInvoke {}
+    ResetInvoke,
+    LiveInvoke {}
 
 /** Every event pushed from the services to the UI. */
-export interface EventContract extends AppEvents, HostsEvents, ClustersEvents, VaultEvents, PkiEvents, SshEvents {}
+export interface EventContract
+  extends AppEvents, HostsEvents, ClustersEvents, VaultEvents, PkiEvents, SshEvents, LiveEvents {}
 
 export type Channel = keyof InvokeContract
 export type EventName = keyof EventContract

@@ -11,6 +11,7 @@ import { discoveryHandlers } from './discovery-handlers'
 import { planHandlers } from './plan-handlers'
 import { applyHandlers } from './apply-handlers'
 import { resetHandlers } from './reset-handlers'
+import { liveHandlers } from './live-handlers'
 
 /** Maps each contract channel to the service call that answers it, one file per domain. */
 export function createHandlers(services: Services, info: AppInfo): Handlers {
@@ -25,5 +26,6 @@ export function createHandlers(services: Services, info: AppInfo): Handlers {
     ...planHandlers(services),
     ...applyHandlers(services, info),
     ...resetHandlers(services, info),
+    ...liveHandlers(services),
   }
 }

@@ -14,7 +14,7 @@ import { vaultSchemas } from './vault'
 import { discoverySchemas } from './discovery'
 import { planSchemas } from './plan'
 import { applySchemas } from './apply'
-import { statusSchemas } from './status'
+import { liveSchemas, statusSchemas } from './status'
 import { resetSchemas } from './reset'
 
 export const CHANNEL_SCHEMAS: Record<Channel, ChannelSchema> = {
@@ -29,5 +29,6 @@ export const CHANNEL_SCHEMAS: Record<Channel, ChannelSchema> = {
   ...planSchemas,
   ...applySchemas,
   ...statusSchemas,
+  ...liveSchemas,
   ...resetSchemas,
 }

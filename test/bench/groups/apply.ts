@@ -9,7 +9,7 @@ import { runInLab } from './in-lab'
 export const apply: BenchGroup = {
   name: 'apply',
   description:
-    'flotilla apply of the HA lab cluster (3 control planes, 2 workers) vs its critical path; a no-op re-apply',
+    'flotilla apply of the HA lab cluster (3 control planes, 2 workers) vs its critical path; a no-op re-apply; the live view detecting a powered-off control plane',
   async run(report) {
     runInLab(
       { name: 'apply', prefix: 'hb', net: '10.77.4.0/24', up: ['0'], script: 'test/bench/lab/apply-kubeadm.ts' },

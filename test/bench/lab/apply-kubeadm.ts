@@ -4,14 +4,17 @@
  * simulator's kubeadm/kubelet/API server, a real etcd and HAProxy) from hosts already trusted and
  * probed, timed from the outside; the apply's journal gives each step's running → done time and
  * the plan gives the DAG, whose longest path is the critical path. Then a second apply of the
- * finished cluster, which must do nothing. One run each: a build takes over a minute.
+ * finished cluster, which must do nothing. One run each: a build takes over a minute. Last, the live
+ * view's detection of a powered-off control plane (live_notready_detect_s).
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { criticalPath, journalDurations } from '../../../src/main/services/apply/critical-path'
 import type { JournalRecord } from '../../../src/main/services/operations/journal'
 import type { OpLogLine } from '../../../src/shared/types'
-import { buildSetup, cli, HA_PROFILES, haSpec } from '../../lab/sim/build-support'
+import type { LiveStatus } from '../../../src/shared/channels/status'
+import { waitUntil } from '../../lab/harness'
+import { buildSetup, cli, HA_PROFILES, haSpec, PASSPHRASE } from '../../lab/sim/build-support'
 import { round } from '../harness'
 
 const note = (line: string) => console.log(`# ${line}`)
@@ -107,6 +110,34 @@ try {
   console.log(`BENCH apply_critical_path_s ${sec(path.totalMs)} s`)
   console.log(`BENCH apply_overhead_ratio ${round(wallMs / path.totalMs, 3)} ratio`)
   console.log(`BENCH reapply_noop_s ${sec(reapplyMs)} s`)
+
+  // The live view (issue 14 §4) on the built cluster: from a control plane's power cut to the first
+  // `clusters:live` snapshot that shows it not answering with its HAProxy backend DOWN.
+  await s.app.api.vault.unlock(PASSPHRASE)
+  let latest: LiveStatus | undefined
+  const stop = s.app.api.clusters.onLive((e) => void (latest = e.status))
+  const { leaseMs } = await s.app.api.clusters.watch('homelab', 'bench-live')
+  const renew = setInterval(() => void s.app.api.clusters.watch('homelab', 'bench-live'), leaseMs / 3)
+  try {
+    await waitUntil('a healthy live snapshot', () => latest?.healthy, 60_000, 100)
+    const victim = s.lab.nodes[2]!
+    const t2 = performance.now()
+    await s.lab.powerCut(victim)
+    note(`the lab's power cut itself took ${sec(performance.now() - t2)} s`)
+    await waitUntil(
+      'the victim not answering with its backend DOWN',
+      () =>
+        latest?.members.find((m) => m.host === victim.hostname)?.state === 'not-answering' &&
+        latest.backends.items?.find((b) => b.server === victim.hostname)?.up === false,
+      60_000,
+      50,
+    )
+    console.log(`BENCH live_notready_detect_s ${sec(performance.now() - t2)} s`)
+  } finally {
+    clearInterval(renew)
+    await s.app.api.clusters.unwatch('bench-live')
+    stop()
+  }
 } finally {
   s.app.close()
   await s.lab.dispose()

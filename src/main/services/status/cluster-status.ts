@@ -161,37 +161,12 @@ export class ClusterStatusService {
   constructor(private readonly deps: ClusterStatusDeps) {}
 
   async status(cluster: Cluster, ctx: OperationContext): Promise<ClusterStatus> {
-    const spec = cluster.spec
-    const hosts = this.deps.hosts()
-    const find = (ref: string) => {
-      const found = resolveHostRef(ref, hosts)
-      return found.length === 1 ? found[0]! : undefined
-    }
-    const lbRef = spec?.spec.endpoint.haproxy?.host
-    const lb = lbRef ? find(lbRef) : undefined
-    const planes = (spec?.spec.nodes ?? [])
-      .filter((n) => n.roles.includes('control-plane'))
-      .map((n) => find(n.host))
-      .filter((h): h is Host => h !== undefined)
     const [nodes, backends, etcd] = await Promise.all([
-      this.#nodes(cluster.id, ctx),
-      lbRef
-        ? lb
-          ? this.#backends(lb, ctx)
-          : unreachable<BackendStatus>(`the endpoint host "${lbRef}" is not in Flotilla's host list`)
-        : unreachable<BackendStatus>(
-            `the endpoint ${cluster.endpointHost}:${cluster.endpointPort} is a load balancer Flotilla does not manage`,
-          ),
-      planes.length > 0
-        ? this.#etcd(planes, ctx)
-        : unreachable<EtcdMemberStatus>("none of the spec's control planes is in Flotilla's host list"),
+      this.nodes(cluster, ctx),
+      this.backends(cluster, ctx),
+      this.etcd(cluster, ctx),
     ])
-    const endpoint: ClusterStatus['endpoint'] = {
-      host: cluster.endpointHost,
-      port: cluster.endpointPort,
-      kind: lbRef ? 'haproxy' : 'address',
-    }
-    const parts = { endpoint, nodes, backends, etcd }
+    const parts = { endpoint: endpointOf(cluster), nodes, backends, etcd }
     return {
       cluster: cluster.name,
       at: (this.deps.now?.() ?? new Date()).toISOString(),
@@ -200,10 +175,49 @@ export class ClusterStatusService {
     }
   }
 
-  async #nodes(clusterId: string, ctx: OperationContext): Promise<StatusPart<NodeStatus>> {
+  /**
+   * The cluster's nodes through its API (one part of `status`; the live view polls it alone, with a
+   * shorter `timeoutMs`: a read stuck on a connection to a dead backend must not freeze the view).
+   */
+  nodes(cluster: Cluster, ctx: OperationContext, timeoutMs = API_TIMEOUT_MS): Promise<StatusPart<NodeStatus>> {
+    return this.#nodes(cluster.id, ctx, timeoutMs)
+  }
+
+  /** The endpoint's backends from HAProxy's stats on the spec's HAProxy host. */
+  backends(cluster: Cluster, ctx: OperationContext): Promise<StatusPart<BackendStatus>> {
+    const lbRef = cluster.spec?.spec.endpoint.haproxy?.host
+    if (!lbRef)
+      return Promise.resolve(
+        unreachable<BackendStatus>(
+          `the endpoint ${cluster.endpointHost}:${cluster.endpointPort} is a load balancer Flotilla does not manage`,
+        ),
+      )
+    const lb = this.#find(lbRef)
+    return lb
+      ? this.#backends(lb, ctx)
+      : Promise.resolve(unreachable<BackendStatus>(`the endpoint host "${lbRef}" is not in Flotilla's host list`))
+  }
+
+  /** etcd's members and their health, asked through the first control plane that answers. */
+  etcd(cluster: Cluster, ctx: OperationContext): Promise<StatusPart<EtcdMemberStatus>> {
+    const planes = (cluster.spec?.spec.nodes ?? [])
+      .filter((n) => n.roles.includes('control-plane'))
+      .map((n) => this.#find(n.host))
+      .filter((h): h is Host => h !== undefined)
+    return planes.length > 0
+      ? this.#etcd(planes, ctx)
+      : Promise.resolve(unreachable<EtcdMemberStatus>("none of the spec's control planes is in Flotilla's host list"))
+  }
+
+  #find(ref: string): Host | undefined {
+    const found = resolveHostRef(ref, this.deps.hosts())
+    return found.length === 1 ? found[0]! : undefined
+  }
+
+  async #nodes(clusterId: string, ctx: OperationContext, timeoutMs: number): Promise<StatusPart<NodeStatus>> {
     try {
       const client = await this.deps.kube.kubeClient(clusterId)
-      const list = await withTimeout(client.core.listNode(), API_TIMEOUT_MS, 'the API server did not answer')
+      const list = await withTimeout(client.core.listNode(), timeoutMs, 'the API server did not answer')
       const items = list.items.map(nodeStatus).sort((a, b) => a.name.localeCompare(b.name))
       return { reachable: true, items, source: client.config.getCurrentCluster()?.server ?? 'the endpoint' }
     } catch (error) {
@@ -277,6 +291,15 @@ export class ClusterStatusService {
       }
     }
     return unreachable(`no control plane's etcd answered (${reasons.join('; ')})`)
+  }
+}
+
+/** The endpoint as the status shows it: HAProxy when the spec names an HAProxy host. */
+export function endpointOf(cluster: Cluster): ClusterStatus['endpoint'] {
+  return {
+    host: cluster.endpointHost,
+    port: cluster.endpointPort,
+    kind: cluster.spec?.spec.endpoint.haproxy?.host ? 'haproxy' : 'address',
   }
 }
 
