@@ -25,7 +25,7 @@ function stop(child: ChildProcess): void {
 const primaries = (page: Page) => page.locator('.button-primary:visible')
 
 test('Hosts: spaced actions, one filled button, and the add form opens on demand', async ({ page, web }) => {
-  await page.goto(web.url)
+  await page.goto(web.url + '#/hosts')
   // First run: nothing known, so the add panel is open and its "Add host" is the one filled button.
   const form = page.getByRole('form', { name: 'Add host' })
   await expect(form).toBeVisible()
@@ -70,7 +70,7 @@ test('Hosts: one next step per host state, the rest under a labelled More menu; 
   const { dataDir } = seededDataDir()
   const web = await startWebUi({}, { dataDir })
   try {
-    await page.goto(web.url)
+    await page.goto(web.url + '#/hosts')
     const row = (label: string) => page.getByTestId('host-row').filter({ hasText: label })
     await expect(page.getByTestId('host-row')).toHaveCount(5)
     const expected: [string, string][] = [
@@ -191,7 +191,7 @@ test('Hosts: trust with a copyable fingerprint, a failed login check as a senten
   const publicKey = readFileSync(join(home, '.ssh', 'id_ed25519.pub'), 'utf8').trim()
   const web = await startWebUi({ HOME: home, SSH_AUTH_SOCK: undefined })
   try {
-    await page.goto(web.url)
+    await page.goto(web.url + '#/hosts')
     const form = page.getByRole('form', { name: 'Add host' })
     await form.getByLabel('Address').fill('127.0.0.1')
     await form.getByLabel('SSH port').fill(String(port))

@@ -186,7 +186,7 @@ test('the tray is docked: it never covers a button, collapses, and finished oper
   // A success moves to a collapsed "Recent" list by itself; "Clear finished" removes the rest.
   const port = await listen('SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n')
   await addHost(page, port, 'alive')
-  await page.getByRole('button', { name: 'Check alive' }).click()
+  await checkOne(page, 'alive')
   await expect(tray.getByTestId('op').filter({ hasText: 'Checking alive' })).toHaveAttribute(
     'data-outcome',
     'succeeded',

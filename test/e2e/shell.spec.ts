@@ -112,12 +112,12 @@ test('an error the tray and the host row show is not toasted too; repeats are on
   await page.goto(web.url + '#/hosts')
   await addHost(page, '127.0.0.1', 'nowhere', await closedPort())
   const row = page.getByTestId('host-row').filter({ hasText: 'nowhere' })
-  await row.getByRole('button', { name: 'Connect' }).click()
+  await row.getByRole('button', { name: 'Trust…' }).click()
   const op = page.getByTestId('op')
   await expect(op).toHaveAttribute('data-outcome', 'failed')
   const said = (await op.getByTestId('op-step').textContent())!
   expect(said.length).toBeGreaterThan(5)
-  await expect(row.getByRole('button', { name: 'Connect' })).toBeEnabled()
+  await expect(row.getByRole('button', { name: 'Trust…' })).toBeEnabled()
   // The tray says it; the row says "Not connected"; nothing else repeats it.
   await expect(row).toContainText('Not connected')
   await expect(page.getByText(said, { exact: true })).toHaveCount(1)
@@ -155,7 +155,7 @@ test('a dialog keeps Tab inside, Escape closes it, and focus returns to its open
     await page.goto(web.url + '#/hosts')
     await addHost(page, '127.0.0.1', 'keyed', port)
     const row = page.getByTestId('host-row').filter({ hasText: 'keyed' })
-    const connect = row.getByRole('button', { name: 'Connect' })
+    const connect = row.getByRole('button', { name: 'Trust…' })
     await connect.focus()
     await page.keyboard.press('Enter')
     const dialog = page.getByRole('dialog', { name: 'Trust this host?' })
@@ -189,10 +189,12 @@ test('a dialog keeps Tab inside, Escape closes it, and focus returns to its open
     // The same after an inline remove: the row that had focus goes, focus does not fall to <body>.
     await addHost(page, '10.2.0.1', 'short-lived')
     const other = page.getByTestId('host-row').filter({ hasText: 'short-lived' })
-    await other.getByRole('button', { name: 'Remove short-lived' }).click()
+    await other.getByRole('button', { name: 'More actions for short-lived' }).click()
+    await page.getByRole('menuitem', { name: 'Remove…' }).click()
     await other.getByRole('button', { name: 'Remove', exact: true }).click()
     await expect(other).toHaveCount(0)
-    await expect(page.getByRole('heading', { level: 1, name: 'Hosts' })).toBeFocused()
+    // The row keeps the keyboard's place itself (the next row, else one of the screen's actions), never <body>.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.closest('main') !== null)).toBe(true)
   } finally {
     await new Promise((resolve) => server.close(resolve))
   }
