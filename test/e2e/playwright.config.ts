@@ -2,7 +2,8 @@ import { defineConfig } from '@playwright/test'
 
 /**
  * UI end-to-end tests: Debian's Chromium (never a downloaded browser) against `npm run web`.
- * One worker: every test starts its own `npm run web`, which rebuilds `out/` first.
+ * One worker: every test starts its own web server (`npm run test:e2e` builds `out/` once before;
+ * run alone, a spec rebuilds it through `npm run web`), and two cores are busy enough with one.
  */
 export default defineConfig({
   testDir: '.',

@@ -37,9 +37,11 @@ export async function startWebUi(
   options.seed?.(dataDir)
   const serverEnv = { ...process.env, ...env }
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete serverEnv[name]
-  if (options.prebuilt && !existsSync(join(ROOT, 'out/renderer/index.html')))
-    throw new Error('startWebUi({ prebuilt }): out/ is not built; run `npm run build` first')
-  const [command, ...args] = options.prebuilt
+  // `npm run test:e2e` builds once and says so: a rebuild per test cost ~10 s each on two cores.
+  const prebuilt = options.prebuilt ?? process.env.FLOTILLA_E2E_PREBUILT === '1'
+  if (prebuilt && !existsSync(join(ROOT, 'out/renderer/index.html')))
+    throw new Error('startWebUi: prebuilt, but out/ is not built; run `npm run build` first')
+  const [command, ...args] = prebuilt
     ? [join(ROOT, 'node_modules/.bin/tsx'), 'src/main/web/serve-cli.ts']
     : ['npm', 'run', 'web', '--']
   const child = spawn(command!, [...args, '--port', String(options.again?.port ?? 0), '--data-dir', dataDir], {
