@@ -26,6 +26,9 @@ interface SamplerWindow {
 
 /** Records every frame of the page while `interact` runs, and the frames that finish its last input. */
 export async function sampleFrames(page: Page, interact: () => Promise<void>): Promise<FrameSample> {
+  // Run by tsx (`npm run bench`), esbuild's keepNames wraps the named `tick` below in a `__name(…)`
+  // helper that exists in Node, not in the page: give the page an identity one.
+  await page.evaluate('globalThis.__name ??= (fn) => fn')
   await page.evaluate(() => {
     const w = globalThis as unknown as SamplerWindow
     const state = { times: [] as number[], running: true }

@@ -41,6 +41,9 @@ export interface TopologyCanvasProps {
   aside?: ReactNode
 }
 
+/** A drag starts after 5 px of movement: a click on a card stays a click. */
+const POINTER = { activationConstraint: { distance: 5 } }
+
 /** Where the pointer is, else (a keyboard drag) the place whose centre is nearest the dragged card. */
 const collision: CollisionDetection = (args) => (args.pointerCoordinates ? pointerWithin(args) : closestCenter(args))
 
@@ -65,10 +68,11 @@ export function TopologyCanvas(props: TopologyCanvasProps) {
     [showEtcd],
   )
 
-  const sensors = useSensors(
-    useSensor(PointerSensor, { activationConstraint: { distance: 5 } }),
-    useSensor(KeyboardSensor, { coordinateGetter: useMemo(() => jumpBetween(targets), [targets]) }),
-  )
+  // The sensors' options must keep their identity: dnd-kit rebuilds every draggable's listeners
+  // when the sensors change, which made each of the canvas's renders during a drag (picked up,
+  // over another place, verdicts in) re-render all its cards (100 nodes: dropped frames).
+  const keyboard = useMemo(() => ({ coordinateGetter: jumpBetween(targets) }), [targets])
+  const sensors = useSensors(useSensor(PointerSensor, POINTER), useSensor(KeyboardSensor, keyboard))
 
   const byHost = useMemo(() => {
     const map = new Map<string, SpecProblem[]>()
