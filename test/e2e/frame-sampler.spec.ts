@@ -35,6 +35,9 @@ test('sees each long frame of an interaction: p95 and max at least the forced 60
   expect(sample.frames.filter((f) => f >= 60).length).toBeGreaterThanOrEqual(7)
   expect(sample.p95).toBeGreaterThanOrEqual(60)
   expect(sample.max).toBeGreaterThanOrEqual(60)
+  // The main thread's work of those frames is the busy-wait itself.
+  expect(sample.work.filter((w) => w >= 60).length).toBeGreaterThanOrEqual(7)
+  expect(sample.workP95).toBeGreaterThanOrEqual(60)
 })
 
 test('records every frame while the interaction runs, and nothing after it', async ({ page }) => {
@@ -62,5 +65,7 @@ test('the bench hook measures a frame figure: median of each run p95', async ({ 
       await page.evaluate(() => (globalThis as unknown as SyntheticPage).frames_(8, 60))
     },
   }
-  expect(await measureFrameFigure(browser, { url: 'about:blank', dataDir: '' }, figure, 3)).toBeGreaterThanOrEqual(60)
+  const figures = await measureFrameFigure(browser, { url: 'about:blank', dataDir: '' }, figure, 3)
+  expect(figures.work).toBeGreaterThanOrEqual(60)
+  expect(figures.interval).toBeGreaterThanOrEqual(60)
 })
