@@ -229,7 +229,7 @@ test('an operation that waits for a password: the run view says so, the dialog a
     }, ssh.port)
     await page.evaluate(() => (window.location.hash = '#/clusters/home/run/op-waits'))
     await expect(page.getByTestId('run-state')).toHaveText('Waiting for a password')
-    await expect(page.locator('.run-banner-wait')).toContainText('Give it in the dialog')
+    await expect(page.locator('.banner-warn')).toContainText('Give it in the dialog')
     const dialog = page.getByRole('dialog', { name: 'Password needed' })
     await expect(dialog).toBeVisible()
     await themedShots(page, 'run-waiting')
@@ -238,7 +238,7 @@ test('an operation that waits for a password: the run view says so, the dialog a
     // The same operation went on: it logged in, and the view no longer says it waits.
     await expect.poll(() => ssh.accepted.length).toBeGreaterThan(0)
     await expect(page.getByTestId('run-state')).not.toHaveText('Waiting for a password')
-    await expect(page.locator('.run-banner-wait')).toHaveCount(0)
+    await expect(page.locator('.banner-warn')).toHaveCount(0)
     expect(await page.content()).not.toContain(PASSWORD)
   } finally {
     await ssh.close()
