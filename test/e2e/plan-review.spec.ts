@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs'
 import type { Download, Page } from '@playwright/test'
 import { createApp } from '../../src/main/app'
-import { fakeFleet } from '../../src/main/services/plan/test-fixtures'
+import { fakeFleet, probedJustNow } from '../../src/main/services/plan/test-fixtures'
 import { confStoreFactory } from '../../src/main/services/store/conf-store'
 import { themedShots } from './support/shots'
 import { expect, seededTest as test } from './web-fixture'
@@ -19,14 +19,7 @@ test.use({
     write: (dataDir) => {
       const app = createApp({ dataDir, transport: 'cli', version: 'test', createStore: confStoreFactory(dataDir) })
       const fleet = fakeFleet(6)
-      const at = new Date().toISOString()
-      app.inventory.mutate(() =>
-        fleet.hosts.map((h) => ({
-          ...h,
-          identification: { ...h.identification!, at },
-          lastLogin: { ...h.lastLogin!, at },
-        })),
-      )
+      app.inventory.mutate(() => probedJustNow(fleet.hosts))
       app.close()
       // The cluster record is made by the server (import below): the spec as the CLI would give it.
       ;(globalThis as { fleetSpec?: unknown }).fleetSpec = fleet.spec
