@@ -5,12 +5,12 @@
  */
 import { execFileSync, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
-import ssh2 from 'ssh2'
 import { seededDataDir } from './seeded-hosts'
+import { submitAddHost } from './support/hosts-form'
+import { passwordSshServer } from './support/ssh-server'
 import { expect, startWebUi, test } from './web-fixture'
 
 function stop(child: ChildProcess): void {
@@ -149,31 +149,10 @@ test('Hosts: trust with a copyable fingerprint, a failed login check as a senten
 }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'])
   const PASSWORD = 'e2e-install-key-password'
-  const commands: string[] = []
-  const clients: ssh2.Connection[] = []
-  const hostKey = ssh2.utils.generateKeyPairSync('ed25519').private
   // Takes only a password; adding to authorized_keys answers "added", anything else ends with 1.
-  const server = new ssh2.Server({ hostKeys: [hostKey] }, (client) => {
-    clients.push(client)
-    client.on('authentication', (ctx) =>
-      ctx.method === 'password' && ctx.password === PASSWORD ? ctx.accept() : ctx.reject(['password']),
-    )
-    client.on('ready', () =>
-      client.on('session', (accept) =>
-        accept().on('exec', (acceptExec, _reject, info) => {
-          commands.push(info.command)
-          const stream = acceptExec()
-          const adding = info.command.includes('authorized_keys')
-          if (adding) stream.write('added\n')
-          stream.exit(adding ? 0 : 1)
-          stream.end()
-        }),
-      ),
-    )
-    client.on('error', () => undefined)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
+  const ssh = await passwordSshServer(PASSWORD, (command) =>
+    command.includes('authorized_keys') ? { stdout: 'added\n', code: 0 } : { code: 1 },
+  )
   // A HOME with a key pair of its own: the key "Install my SSH key" offers.
   const home = mkdtempSync(join(tmpdir(), 'flotilla-e2e-home-'))
   mkdirSync(join(home, '.ssh'), { mode: 0o700 })
@@ -192,12 +171,7 @@ test('Hosts: trust with a copyable fingerprint, a failed login check as a senten
   const web = await startWebUi({ HOME: home, SSH_AUTH_SOCK: undefined })
   try {
     await page.goto(web.url + '#/hosts')
-    const form = page.getByRole('form', { name: 'Add host' })
-    await form.getByLabel('Address').fill('127.0.0.1')
-    await form.getByLabel('SSH port').fill(String(port))
-    await form.getByLabel('User').fill('pi')
-    await form.getByLabel('Label (optional)').fill('keyless')
-    await form.getByRole('button', { name: 'Add host' }).click()
+    await submitAddHost(page, '127.0.0.1', ssh.port, 'keyless')
     const row = page.getByTestId('host-row').filter({ hasText: 'keyless' })
 
     await row.getByRole('button', { name: 'Trust…' }).click()
@@ -223,12 +197,11 @@ test('Hosts: trust with a copyable fingerprint, a failed login check as a senten
     await row.getByRole('button', { name: 'More actions for keyless' }).click()
     await page.getByRole('menuitem', { name: 'Install my SSH key' }).click()
     await expect(page.getByText('Your SSH key is now on keyless')).toBeVisible()
-    const install = commands.find((c) => c.includes('authorized_keys'))
+    const install = ssh.commands.find((c) => c.includes('authorized_keys'))
     expect(install).toContain(publicKey.split(' ')[1])
   } finally {
-    for (const client of clients) client.end()
     stop(web.child)
-    await new Promise((resolve) => server.close(resolve))
+    await ssh.close()
   }
 })
 

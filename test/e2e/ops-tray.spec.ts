@@ -7,6 +7,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
+import { closedPort, submitAddHost } from './support/hosts-form'
 import { expect, test } from './web-fixture'
 
 const servers: Server[] = []
@@ -23,26 +24,13 @@ async function listen(banner: string | null): Promise<number> {
   return (server.address() as AddressInfo).port
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
 test.afterEach(async () => {
   for (const socket of sockets.splice(0)) socket.destroy()
   await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))))
 })
 
 async function addHost(page: Page, port: number, label: string): Promise<void> {
-  const form = page.getByRole('form', { name: 'Add host' })
-  await form.getByLabel('Address').fill('127.0.0.1')
-  await form.getByLabel('SSH port').fill(String(port))
-  await form.getByLabel('User').fill('pi')
-  await form.getByLabel('Label (optional)').fill(label)
-  await form.getByRole('button', { name: 'Add host' }).click()
+  await submitAddHost(page, '127.0.0.1', port, label)
   await expect(page.getByTestId('host-row').filter({ hasText: label })).toBeVisible()
 }
 

@@ -7,11 +7,11 @@
  * before its later phases: the placeholder chips have a unit test, Placeholders.test.ts.)
  */
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import type { Download, Page } from '@playwright/test'
 import { createApp } from '../../src/main/app'
-import { fakeFleet } from '../../src/main/services/plan/test-fixtures'
+import { fakeFleet, probedJustNow } from '../../src/main/services/plan/test-fixtures'
 import { confStoreFactory } from '../../src/main/services/store/conf-store'
+import { themedShots } from './support/shots'
 import { expect, seededTest as test } from './web-fixture'
 
 test.use({
@@ -19,14 +19,7 @@ test.use({
     write: (dataDir) => {
       const app = createApp({ dataDir, transport: 'cli', version: 'test', createStore: confStoreFactory(dataDir) })
       const fleet = fakeFleet(6)
-      const at = new Date().toISOString()
-      app.inventory.mutate(() =>
-        fleet.hosts.map((h) => ({
-          ...h,
-          identification: { ...h.identification!, at },
-          lastLogin: { ...h.lastLogin!, at },
-        })),
-      )
+      app.inventory.mutate(() => probedJustNow(fleet.hosts))
       app.close()
       // The cluster record is made by the server (import below): the spec as the CLI would give it.
       ;(globalThis as { fleetSpec?: unknown }).fleetSpec = fleet.spec
@@ -41,23 +34,6 @@ async function checksOff(page: Page): Promise<void> {
     const compute = plan.compute.bind(plan)
     plan.compute = (cluster, options = {}, opOptions) => compute(cluster, { ...options, checks: false }, opOptions)
   })
-}
-
-async function shots(page: Page, name: string): Promise<void> {
-  const dir = process.env.FLOTILLA_SHOTS
-  if (!dir) return
-  for (const [w, h] of [
-    [1280, 800],
-    [1920, 1080],
-    [800, 600],
-  ] as const) {
-    await page.setViewportSize({ width: w, height: h })
-    for (const theme of ['light', 'dark']) {
-      await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme)
-      await page.screenshot({ path: join(dir, `${name}-${w}x${h}-${theme}.png`) })
-    }
-  }
-  await page.setViewportSize({ width: 1280, height: 800 })
 }
 
 test('the plan shows every host’s steps, exact commands and files with secrets as chips; scripts download; Apply sends the reviewed pins; a stale plan offers re-plan', async ({
@@ -107,7 +83,7 @@ test('the plan shows every host’s steps, exact commands and files with secrets
   const script = readFileSync(file, 'utf8')
   expect(script).toMatch(/^#!\/bin\/sh\n/)
   expect(script).toContain('swapoff -a')
-  await shots(page, 'plan')
+  await themedShots(page, 'plan')
 
   // Apply sends exactly the reviewed pins and opens the run view on its operation. The server's
   // apply would run the checks over SSH (not from here): the page's call answers as apply does
@@ -136,7 +112,7 @@ test('the plan shows every host’s steps, exact commands and files with secrets
   expect(Object.keys(call![1].reviewed.hosts).sort()).toEqual(plan.hosts.map((h) => h.hostId).sort())
   expect(page.url()).toContain(call![2].opId)
   await expect(page.getByRole('alert')).toContainText('The plan changed since you reviewed it.')
-  await shots(page, 'run-stale-plan')
+  await themedShots(page, 'run-stale-plan')
   await page.getByRole('button', { name: 'Re-plan' }).click()
   await expect(page).toHaveURL(/#\/clusters\/homelab\/plan$/)
   await expect(page.getByTestId('plan-host')).toHaveCount(6)

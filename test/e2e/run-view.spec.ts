@@ -5,12 +5,11 @@
  * state, a virtualised log that reaches its last line, and Resume for the interrupted run.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import type { Page } from '@playwright/test'
-import ssh2 from 'ssh2'
 import type { JournalRecord } from '../../src/main/services/operations/journal'
 import type { OpLogLine, OpStep } from '../../src/shared/types'
+import { passwordSshServer } from './support/ssh-server'
+import { themedShots } from './support/shots'
 import { expect, seededTest as test } from './web-fixture'
 
 const CLUSTER_ID = 'c-home'
@@ -127,24 +126,6 @@ function seed(dataDir: string): void {
 
 test.use({ seed: { write: seed } })
 
-/** Saves screenshots in both themes when FLOTILLA_SHOTS names a folder (for review, not asserted). */
-async function shots(page: Page, name: string): Promise<void> {
-  const dir = process.env.FLOTILLA_SHOTS
-  if (!dir) return
-  for (const [w, h] of [
-    [1280, 800],
-    [1920, 1080],
-    [800, 600],
-  ] as const) {
-    await page.setViewportSize({ width: w, height: h })
-    for (const theme of ['light', 'dark']) {
-      await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme)
-      await page.screenshot({ path: join(dir, `${name}-${w}x${h}-${theme}.png`) })
-    }
-  }
-  await page.setViewportSize({ width: 1280, height: 800 })
-}
-
 test('a finished apply: a bar per host, the failed step and why, "Failed", and a 10,000-line log that scrolls', async ({
   page,
   web,
@@ -189,7 +170,7 @@ test('a finished apply: a bar per host, the failed step and why, "Failed", and a
   const rows = await page.getByTestId('log-row').count()
   expect(rows).toBeGreaterThan(10)
   expect(rows).toBeLessThan(200)
-  await shots(page, 'run-failed')
+  await themedShots(page, 'run-failed')
   // Scrolled to the top, the first line shows (and the last is no longer in the DOM) …
   await log.evaluate((el) => (el.scrollTop = 0))
   await expect(log.getByText('output line 1', { exact: true })).toBeVisible()
@@ -227,7 +208,7 @@ test('the newest apply of a cluster was interrupted: the run view says so and of
   // What was running when Flotilla stopped did not finish; what was to do did not run.
   await expect(host.getByTestId('run-step').nth(1)).toContainText('did not finish')
   await expect(host.getByTestId('run-step').nth(2)).toContainText('not run')
-  await shots(page, 'run-interrupted')
+  await themedShots(page, 'run-interrupted')
 })
 
 test('an operation that waits for a password: the run view says so, the dialog asks, and the same run goes on', async ({
@@ -236,30 +217,7 @@ test('an operation that waits for a password: the run view says so, the dialog a
 }) => {
   // A loopback SSH server that takes only a password (as secret-dialog.spec.ts): the login waits.
   const PASSWORD = 'e2e-run-password'
-  const accepted: string[] = []
-  const clients: ssh2.Connection[] = []
-  const server = new ssh2.Server({ hostKeys: [ssh2.utils.generateKeyPairSync('ed25519').private] }, (client) => {
-    clients.push(client)
-    client.on('authentication', (ctx) => {
-      if (ctx.method === 'password' && ctx.password === PASSWORD) {
-        accepted.push(ctx.username)
-        return ctx.accept()
-      }
-      ctx.reject(['password'])
-    })
-    client.on('ready', () =>
-      client.on('session', (accept) =>
-        accept().on('exec', (acceptExec) => {
-          const stream = acceptExec()
-          stream.exit(1)
-          stream.end()
-        }),
-      ),
-    )
-    client.on('error', () => undefined)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
+  const ssh = await passwordSshServer(PASSWORD)
   try {
     await page.goto(web.url)
     await page.evaluate(async (p) => {
@@ -268,22 +226,21 @@ test('an operation that waits for a password: the run view says so, the dialog a
       await window.api.ssh.trust(host.id, scan.fingerprint)
       // Not awaited: it waits for the password the dialog asks for.
       void window.api.ssh.check([host.id], { opId: 'op-waits' }).catch(() => undefined)
-    }, port)
+    }, ssh.port)
     await page.evaluate(() => (window.location.hash = '#/clusters/home/run/op-waits'))
     await expect(page.getByTestId('run-state')).toHaveText('Waiting for a password')
-    await expect(page.locator('.run-banner-wait')).toContainText('Give it in the dialog')
+    await expect(page.locator('.banner-warn')).toContainText('Give it in the dialog')
     const dialog = page.getByRole('dialog', { name: 'Password needed' })
     await expect(dialog).toBeVisible()
-    await shots(page, 'run-waiting')
+    await themedShots(page, 'run-waiting')
     await page.getByLabel('Login password').fill(PASSWORD)
     await page.getByRole('button', { name: 'Continue' }).click()
     // The same operation went on: it logged in, and the view no longer says it waits.
-    await expect.poll(() => accepted.length).toBeGreaterThan(0)
+    await expect.poll(() => ssh.accepted.length).toBeGreaterThan(0)
     await expect(page.getByTestId('run-state')).not.toHaveText('Waiting for a password')
-    await expect(page.locator('.run-banner-wait')).toHaveCount(0)
+    await expect(page.locator('.banner-warn')).toHaveCount(0)
     expect(await page.content()).not.toContain(PASSWORD)
   } finally {
-    for (const client of clients) client.end()
-    await new Promise((resolve) => server.close(resolve))
+    await ssh.close()
   }
 })

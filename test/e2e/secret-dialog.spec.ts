@@ -5,9 +5,9 @@
  * resumes the same operation, which logs in.
  */
 import { join } from 'node:path'
-import type { AddressInfo } from 'node:net'
 import type { Page } from '@playwright/test'
-import ssh2 from 'ssh2'
+import { submitAddHost } from './support/hosts-form'
+import { passwordSshServer } from './support/ssh-server'
 import { expect, test } from './web-fixture'
 
 const PASSWORD = 'e2e-right-password'
@@ -22,39 +22,10 @@ test('a login that needs a password pauses, asks in a dialog (also after a reloa
   page,
   web,
 }) => {
-  const accepted: string[] = []
-  const clients: ssh2.Connection[] = []
-  const server = new ssh2.Server({ hostKeys: [ssh2.utils.generateKeyPairSync('ed25519').private] }, (client) => {
-    clients.push(client)
-    client.on('authentication', (ctx) => {
-      if (ctx.method === 'password' && ctx.password === PASSWORD) {
-        accepted.push(ctx.username)
-        return ctx.accept()
-      }
-      ctx.reject(['password'])
-    })
-    client.on('ready', () => {
-      // Enough for this test: a session whose commands end at once, having said nothing.
-      client.on('session', (accept) => {
-        accept().on('exec', (acceptExec) => {
-          const stream = acceptExec()
-          stream.exit(1)
-          stream.end()
-        })
-      })
-    })
-    client.on('error', () => undefined)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
+  const ssh = await passwordSshServer(PASSWORD)
   try {
     await page.goto(web.url + '#/hosts')
-    const form = page.getByRole('form', { name: 'Add host' })
-    await form.getByLabel('Address').fill('127.0.0.1')
-    await form.getByLabel('SSH port').fill(String(port))
-    await form.getByLabel('User').fill('pi')
-    await form.getByLabel('Label (optional)').fill('locked')
-    await form.getByRole('button', { name: 'Add host' }).click()
+    await submitAddHost(page, '127.0.0.1', ssh.port, 'locked')
     const row = page.getByTestId('host-row').filter({ hasText: 'locked' })
     await row.getByRole('button', { name: 'Trust…' }).click()
     await page.getByRole('dialog', { name: 'Trust this host?' }).getByRole('button', { name: 'Trust' }).click()
@@ -76,13 +47,11 @@ test('a login that needs a password pauses, asks in a dialog (also after a reloa
 
     // The same operation went on and logged in with it (this server then says nothing: it fails).
     await expect(page.getByRole('dialog', { name: 'Password needed' })).toBeHidden()
-    await expect.poll(() => accepted.length).toBeGreaterThan(0)
-    expect(new Set(accepted)).toEqual(new Set(['pi']))
+    await expect.poll(() => ssh.accepted.length).toBeGreaterThan(0)
+    expect(new Set(ssh.accepted)).toEqual(new Set(['pi']))
     await expect(waiting()).toHaveCount(0)
     expect(await page.content()).not.toContain(PASSWORD)
   } finally {
-    // The app keeps its connection open (pooled): end it, or close would wait for it.
-    for (const client of clients) client.end()
-    await new Promise((resolve) => server.close(resolve))
+    await ssh.close()
   }
 })

@@ -3,31 +3,19 @@
  * stores), page titles per screen, the layout at 800x600 and 1920x1080, messages in one place
  * each, and dialogs that keep focus inside and give it back.
  */
-import { createServer, type AddressInfo, type Server } from 'node:net'
+import type { AddressInfo, Server } from 'node:net'
 import type { Page } from '@playwright/test'
 import ssh2 from 'ssh2'
+import { closedPort, submitAddHost } from './support/hosts-form'
 import { expect, test } from './web-fixture'
 
 const nav = (page: Page, area: string) =>
   page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: area }).click()
 
 async function addHost(page: Page, address: string, label: string, port = 22): Promise<void> {
-  const form = page.getByRole('form', { name: 'Add host' })
-  await form.getByLabel('Address').fill(address)
-  await form.getByLabel('SSH port').fill(String(port))
-  await form.getByLabel('User').fill('pi')
-  await form.getByLabel('Label (optional)').fill(label)
-  await form.getByRole('button', { name: 'Add host' }).click()
+  await submitAddHost(page, address, port, label)
   // Added: the form empties itself (only then is it ready for the next host).
-  await expect(form.getByLabel('Address')).toHaveValue('')
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
+  await expect(page.getByRole('form', { name: 'Add host' }).getByLabel('Address')).toHaveValue('')
 }
 
 test('a fresh app lands on Home with step 1 not done; after adding a host it is done', async ({ page, web }) => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import type { PlanStepView, PlanView } from '../../shared/types'
 import { createApp } from '../app'
 import { writeSpecYaml } from '../services/clusters/spec-yaml'
-import { fakeFleet } from '../services/plan/test-fixtures'
+import { fakeFleet, probedJustNow } from '../services/plan/test-fixtures'
 import { confStoreFactory } from '../services/store/conf-store'
 import { runCliIn as cli } from './cli-test-support'
 import { fileName, LATER_PHASES, planText, writeScripts } from './plan-commands'
@@ -154,15 +154,8 @@ describe('flotilla plan (in-process app, no SSH: fresh facts and --no-checks)', 
   function fleetDir(mutate: (yaml: string) => string = (y) => y) {
     const dir = mkdtempSync(join(tmpdir(), 'plan-cli-data-'))
     const fleet = fakeFleet(6)
-    const at = new Date().toISOString()
     const app = createApp({ dataDir: dir, transport: 'cli', version: 'test', createStore: confStoreFactory(dir) })
-    app.inventory.mutate(() =>
-      fleet.hosts.map((h) => ({
-        ...h,
-        identification: { ...h.identification!, at },
-        lastLogin: { ...h.lastLogin!, at },
-      })),
-    )
+    app.inventory.mutate(() => probedJustNow(fleet.hosts))
     app.close()
     const file = join(dir, 'homelab.yaml')
     writeFileSync(file, mutate(writeSpecYaml(fleet.spec)))

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { testAppIn } from '../app-test-support'
-import { fakeFleet } from '../services/plan/test-fixtures'
+import { fakeFleet, probedJustNow } from '../services/plan/test-fixtures'
 import { hostScript } from '../services/plan/script-writer'
 import { tempDir } from '../services/vault/test-support'
 
@@ -8,14 +8,7 @@ import { tempDir } from '../services/vault/test-support'
 async function fleetApp() {
   const app = testAppIn(tempDir('flotilla-plan-handlers-'))
   const fleet = fakeFleet(6)
-  const at = new Date().toISOString()
-  app.inventory.mutate(() =>
-    fleet.hosts.map((h) => ({
-      ...h,
-      identification: { ...h.identification!, at },
-      lastLogin: { ...h.lastLogin!, at },
-    })),
-  )
+  app.inventory.mutate(() => probedJustNow(fleet.hosts))
   await app.api.clusters.import(fleet.spec as unknown as Record<string, unknown>)
   return app
 }

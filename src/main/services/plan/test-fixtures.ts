@@ -173,3 +173,12 @@ export function fakeFleet(n: number): FakeFleet {
   })
   return { hosts, spec, now: NOW }
 }
+
+/**
+ * The same hosts as probed and logged in to just now (by the real clock, not NOW): what an app
+ * that plans against the present needs so that it does not probe them again.
+ */
+export function probedJustNow(hosts: Host[]): Host[] {
+  const at = new Date().toISOString()
+  return hosts.map((h) => ({ ...h, identification: { ...h.identification!, at }, lastLogin: { ...h.lastLogin!, at } }))
+}

@@ -102,7 +102,7 @@ export function HomeScreen() {
             {clusters.length === 0 ? (
               <p className="muted">None yet.</p>
             ) : (
-              <ul className="glance-clusters" aria-label="Clusters">
+              <ul className="stack-list glance-clusters" aria-label="Clusters">
                 {clusters.map((c) => {
                   const state = buildState(c)
                   return (

@@ -54,7 +54,7 @@ export function NewClusterDialog({ hosts, onClose }: { hosts: readonly Host[]; o
           hint="Lower-case letters, digits and “-”; kubeconfigs are named flotilla-<name>."
           onChange={(e) => setName(e.target.value)}
         />
-        <fieldset className="new-cluster-endpoint">
+        <fieldset className="fieldset-box new-cluster-endpoint">
           <legend>API endpoint</legend>
           <label className="spec-radio">
             <input

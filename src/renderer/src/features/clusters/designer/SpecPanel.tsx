@@ -170,7 +170,7 @@ export function SpecPanel({ check, hosts, saving, onSave }: SpecPanelProps) {
           </span>
         </span>
       </label>
-      <fieldset className="spec-endpoint">
+      <fieldset className="fieldset-box spec-endpoint">
         <legend>Endpoint</legend>
         <label className="spec-radio">
           <input type="radio" checked={endpointKind === 'haproxy'} onChange={() => setEndpointKind('haproxy')} />

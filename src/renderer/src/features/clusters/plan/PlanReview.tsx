@@ -61,9 +61,9 @@ export function PlanReview({ cluster }: { cluster: Cluster }) {
   if (entry.state === 'failed' || !entry.plan)
     return (
       <section className="plan" aria-label="Plan">
-        <p className="plan-banner plan-banner-bad" role="alert">
+        <p className="banner banner-bad" role="alert">
           <strong>The plan could not be made.</strong> {entry.error?.message}{' '}
-          {entry.error?.code && <code className="plan-code">{entry.error.code}</code>}
+          {entry.error?.code && <code className="banner-code">{entry.error.code}</code>}
         </p>
         <button className="button button-primary" onClick={replan}>
           Plan again
@@ -148,7 +148,7 @@ function Review({
         </div>
       </header>
       {blockedReason && (
-        <p id="plan-blocked-reason" className="plan-banner plan-banner-bad" role="alert">
+        <p id="plan-blocked-reason" className="banner banner-bad" role="alert">
           {blockedReason}
         </p>
       )}
@@ -163,7 +163,7 @@ function Review({
         </p>
       )}
       {(blocking.length > 0 || warnings.length > 0) && (
-        <ul className="plan-problems" aria-label="Problems and warnings">
+        <ul className="stack-list" aria-label="Problems and warnings">
           {[...blocking, ...warnings].map((p, i) => (
             <Problem key={`${p.code}-${i}`} problem={p} />
           ))}
@@ -193,10 +193,10 @@ function Review({
 function Problem({ problem }: { problem: SpecProblem }) {
   const bad = problem.severity === 'blocking'
   return (
-    <li className={`plan-banner ${bad ? 'plan-banner-bad' : 'plan-banner-warn'}`} data-testid="plan-problem">
+    <li className={`banner ${bad ? 'banner-bad' : 'banner-warn'}`} data-testid="plan-problem">
       <strong>{bad ? 'Blocks the plan:' : 'Warning:'}</strong> {problem.host ? `${problem.host}: ` : ''}
       {problem.message} <span className="muted">{problem.next}</span>
-      <code className="plan-code">{problem.code}</code>
+      <code className="banner-code">{problem.code}</code>
     </li>
   )
 }
@@ -272,7 +272,7 @@ function StepPlan({ step }: { step: PlanStepView }) {
       </div>
       {step.detail && <p className="muted plan-step-detail">{step.detail}</p>}
       {step.consent && (
-        <p className="plan-banner plan-banner-warn plan-step-detail">
+        <p className="banner banner-warn plan-step-detail">
           <strong>Needs your consent:</strong> {step.consent}
         </p>
       )}

@@ -182,31 +182,31 @@ function Run({ opId, cluster }: { opId: string; cluster: Cluster }) {
 
       <EndSentence state={state} summary={op.outcome?.summary} stale={stale} />
       {waiting && (
-        <p className="run-banner run-banner-wait" role="status">
+        <p className="banner banner-warn" role="status">
           <strong>Waiting for a password.</strong> {waiting} Give it in the dialog; the run goes on by itself.
         </p>
       )}
       {stale && (
-        <p className="run-banner run-banner-bad" role="alert">
+        <p className="banner banner-bad" role="alert">
           <strong>The plan changed since you reviewed it.</strong> {op.error!.message.replace(/^re-plan: /, '')}
         </p>
       )}
       {failedHosts.length > 0 && (
-        <ul className="run-failures" aria-label="Failed steps">
+        <ul className="stack-list" aria-label="Failed steps">
           {failedHosts.map((h) => (
-            <li key={h.hostId} className="run-banner run-banner-bad">
+            <li key={h.hostId} className="banner banner-bad">
               <strong>
                 {nameOf(h.hostId)}: {stepName(h.failed!.stepId)} failed.
               </strong>{' '}
               {h.failed!.error?.message ?? 'No reason was recorded.'}
-              {h.failed!.error?.code && <code className="run-code">{h.failed!.error.code}</code>}
+              {h.failed!.error?.code && <code className="banner-code">{h.failed!.error.code}</code>}
             </li>
           ))}
         </ul>
       )}
       {state === 'failed' && failedHosts.length === 0 && op.error && !stale && (
-        <p className="run-banner run-banner-bad" role="alert">
-          {op.error.message} <code className="run-code">{op.error.code}</code>
+        <p className="banner banner-bad" role="alert">
+          {op.error.message} <code className="banner-code">{op.error.code}</code>
         </p>
       )}
 
@@ -288,9 +288,9 @@ function StartFailed({ cluster, message, code }: { cluster: Cluster; message: st
   const stale = isStalePlan({ message })
   return (
     <section className="run" aria-label="Run">
-      <p className="run-banner run-banner-bad" role="alert">
+      <p className="banner banner-bad" role="alert">
         <strong>{stale ? 'The plan changed since you reviewed it.' : 'The apply did not start.'}</strong>{' '}
-        {message.replace(/^re-plan: /, '')} <code className="run-code">{code}</code>
+        {message.replace(/^re-plan: /, '')} <code className="banner-code">{code}</code>
       </p>
       <button className="button button-primary" onClick={() => openNewPlan(cluster.name)}>
         {stale ? 'Re-plan' : 'Back to the plan'}
