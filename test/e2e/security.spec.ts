@@ -28,6 +28,12 @@ function stop(child: ChildProcess): void {
   }
 }
 
+/**
+ * Creating a CA set generates its keys in the main process: seconds on an idle machine, far more
+ * than the default 5 s expect on two cores CI keeps busy. A deadline on the rows, not a sleep.
+ */
+const CA_CREATION_MS = 60_000
+
 test('first run without a keychain: passphrase vault, cluster, CAs, kubeconfig export, backup', async ({ page }) => {
   const web = await webWithoutKeychain()
   try {
@@ -55,7 +61,7 @@ test('first run without a keychain: passphrase vault, cluster, CAs, kubeconfig e
     await clusterForm.getByRole('button', { name: 'Create cluster' }).click()
 
     await page.getByRole('button', { name: 'Create certificate authorities' }).click()
-    await expect(page.getByTestId('ca-row')).toHaveCount(3)
+    await expect(page.getByTestId('ca-row')).toHaveCount(3, { timeout: CA_CREATION_MS })
     await expect(page.getByTestId('ca-row').first()).toContainText('CN=kubernetes')
     await expect(page.getByTestId('ca-row').first()).toContainText(/days/)
     await expect(page.getByTestId('discovery-hash')).toHaveText(/^sha256:[0-9a-f]{64}$/)
@@ -143,7 +149,7 @@ test('passphrase from FLOTILLA_VAULT_PASSPHRASE; k3s export merges as break-glas
     await clusterForm.getByRole('button', { name: 'Create cluster' }).click()
     await expect(page.getByLabel('Key algorithm')).toHaveValue('ECDSA-P256')
     await page.getByRole('button', { name: 'Create certificate authorities' }).click()
-    await expect(page.getByTestId('ca-row')).toHaveCount(5)
+    await expect(page.getByTestId('ca-row')).toHaveCount(5, { timeout: CA_CREATION_MS })
     await expect(page.getByTestId('keychain-backend')).toHaveText(/^Passphrase/)
 
     await page.getByRole('button', { name: 'Export kubeconfig…' }).click()
@@ -178,7 +184,7 @@ test.describe('screenshots', () => {
       await clusterForm.getByLabel('API endpoint').fill('192.168.1.10:6443')
       await clusterForm.getByRole('button', { name: 'Create cluster' }).click()
       await page.getByRole('button', { name: 'Create certificate authorities' }).click()
-      await expect(page.getByTestId('ca-row')).toHaveCount(3)
+      await expect(page.getByTestId('ca-row')).toHaveCount(3, { timeout: CA_CREATION_MS })
       await page.getByRole('button', { name: 'Export kubeconfig…' }).click()
       await page.getByLabel('File path').fill(join(web.home, 'admin.conf'))
       await page.getByRole('button', { name: 'Export', exact: true }).click()
