@@ -1,6 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { useEffect, useLayoutEffect, useRef, useState } from 'react'
-import type { RunLine } from './run-model'
+import { oneRow, type RunLine } from './run-model'
 
 /** Every row has the same height (lines do not wrap; long ones scroll sideways inside the list). */
 export const LOG_ROW_PX = 19
@@ -114,7 +114,7 @@ export function LogView({
                     {row.index + 1}
                   </span>
                   {hostName && line.hostId && <span className="log-host">{hostName(line.hostId)}</span>}
-                  <span className="log-text">{line.line}</span>
+                  <span className="log-text">{oneRow(line.line)}</span>
                 </div>
               )
             })}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { OpStep } from '../../../../../shared/types'
-import { applyStepEvent, duration, hostsOf, mergeLines, runState, toRunStep, waitingText } from './run-model'
+import { applyStepEvent, duration, hostsOf, mergeLines, runState, toRunStep, waitingText, oneRow } from './run-model'
 
 const T0 = '2026-12-07T10:00:00.000Z'
 const T1 = '2026-12-07T10:00:02.500Z'
@@ -103,5 +103,15 @@ describe('run model', () => {
         waitingFor: [{ hostId: 'h1', host: 'pi1', kind: 'sudo', message: 'sudo on pi1 asks for a password.' }],
       }),
     ).toBe('sudo on pi1 asks for a password.')
+  })
+})
+
+describe('oneRow', () => {
+  it('shows the line breaks a log line carries as ↵, so a row never draws over the next', () => {
+    expect(oneRow('Reading database ... 45%\rReading database ... 100%')).toBe(
+      'Reading database ... 45% ↵ Reading database ... 100%',
+    )
+    expect(oneRow('a\r\nb\nc')).toBe('a ↵ b ↵ c')
+    expect(oneRow('plain')).toBe('plain')
   })
 })

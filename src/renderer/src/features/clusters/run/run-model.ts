@@ -203,3 +203,12 @@ export function waitingText(op: Pick<OperationInfo, 'state' | 'waitingFor'>): st
   if (asks.length === 0) return 'Waiting for a password.'
   return asks.map((a) => a.message).join(' ')
 }
+
+/**
+ * A log line as one row: every row is LOG_ROW_PX high, so a line that carries its own line breaks
+ * (a command's output with a carriage return or an embedded newline) would draw over the next rows.
+ * They are shown as ↵; the copy buttons give the line as it was.
+ */
+export function oneRow(text: string): string {
+  return text.replace(/\r\n|\r|\n/g, ' ↵ ')
+}
