@@ -78,6 +78,7 @@ test('from an empty app to six trusted, identified hosts, then a running cluster
             : ({ badge: 'Linux', memory: /\b\d+\.\d GB/ } as const)
       await hosts.expectFacts(node, facts)
     }
+    await shots(page, 'hosts')
   })
 
   // The HA lab's layout (test/lab/sim/build-support.ts haSpec): HAProxy, 3 control planes, 2 workers.
@@ -116,6 +117,14 @@ test('from an empty app to six trusted, identified hosts, then a running cluster
     await expect(page.getByRole('tab', { name: 'Run' })).toHaveAttribute('aria-selected', 'true')
     await run.untilDone([lb, ...members], 8 * 60_000)
     await shots(page, 'run-done')
+    if (process.env.SHOTS_DIR) {
+      const back = await page.evaluate(() => location.hash)
+      await page.evaluate(() => (location.hash = '#/home'))
+      await expect(page.getByRole('heading', { level: 1, name: 'Home' })).toBeVisible()
+      await shots(page, 'home')
+      await page.evaluate((hash) => (location.hash = hash), back)
+      await expect(page.getByRole('tab', { name: 'Run' })).toHaveAttribute('aria-selected', 'true')
+    }
   })
 
   const live = new LivePage(page)
