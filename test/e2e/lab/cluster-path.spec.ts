@@ -29,6 +29,10 @@ import { DesignerPage, HostsPage, LivePage, PlanPage, RunPage, SecurityPage } fr
 async function shots(page: Page, name: string): Promise<void> {
   const dir = process.env.SHOTS_DIR
   if (!dir) return
+  // The screen from its top, without the operations panel (the README shows the screen itself).
+  const dock = page.getByRole('contentinfo', { name: 'Status' }).getByRole('button', { name: /Operations/ })
+  if ((await dock.getAttribute('aria-expanded')) === 'true') await dock.click()
+  await page.getByRole('main').evaluate((main) => main.scrollTo(0, 0))
   for (const theme of ['light', 'dark']) {
     await page.evaluate((t) => (document.documentElement.dataset.theme = t), theme)
     await page.screenshot({ path: join(dir, `${name}-1280x800-${theme}.png`) })
