@@ -54,9 +54,9 @@ const CP_TAINT = 'node-role.kubernetes.io/control-plane'
 
 test.describe.configure({ mode: 'serial' })
 
-test('from an empty app to six trusted, identified hosts, then a running cluster', async ({ page, web, lab }) => {
+test('from an empty app to six trusted, identified hosts, then a running cluster', async ({ page, web, lab, mode }) => {
   await page.setViewportSize({ width: 1280, height: 800 })
-  const hosts = new HostsPage(page)
+  const hosts = new HostsPage(page, mode)
   await hosts.shell.open(web.url)
   await hosts.shell.go('Hosts')
 
@@ -92,15 +92,16 @@ test('from an empty app to six trusted, identified hosts, then a running cluster
   const workers = members.slice(3)
 
   await test.step('the vault, with a passphrase: the build keeps the cluster CAs there', async () => {
-    await new SecurityPage(page).usePassphrase(PASSPHRASE)
+    await new SecurityPage(page, mode).usePassphrase(PASSPHRASE)
   })
 
-  const designer = new DesignerPage(page)
-  await test.step('designer: control planes and a worker by mouse, the last worker by keyboard, dev cluster', async () => {
+  const designer = new DesignerPage(page, mode)
+  const how = mode === 'mouse' ? 'by mouse, the last worker by keyboard' : 'all by keyboard'
+  await test.step(`designer: control planes and a worker ${how}, dev cluster`, async () => {
     await designer.create('homelab', lb)
     await expect(designer.zone('endpoint')).toContainText(lb.hostname)
     for (const node of [...planes, workers[0]!])
-      await designer.drag(node, planes.includes(node) ? 'control-plane' : 'worker')
+      await designer.assign(node, planes.includes(node) ? 'control-plane' : 'worker')
     await designer.carry(workers[1]!, 'worker')
     await expect(designer.zone('control-plane').getByTestId('host-card')).toHaveCount(3)
     await expect(designer.zone('worker').getByTestId('host-card')).toHaveCount(2)
@@ -108,7 +109,7 @@ test('from an empty app to six trusted, identified hosts, then a running cluster
     await shots(page, 'designer')
   })
 
-  const plan = new PlanPage(page)
+  const plan = new PlanPage(page, mode)
   await test.step('plan review: the steps of every host, with their commands -> Apply', async () => {
     await designer.tab('Plan')
     await plan.expectCommands([lb, ...members])
@@ -116,7 +117,7 @@ test('from an empty app to six trusted, identified hosts, then a running cluster
     await plan.apply()
   })
 
-  const run = new RunPage(page)
+  const run = new RunPage(page, mode)
   await test.step('run view: Done on every host', async () => {
     await expect(page.getByRole('tab', { name: 'Run' })).toHaveAttribute('aria-selected', 'true')
     await run.untilDone([lb, ...members], 8 * 60_000)
@@ -131,7 +132,7 @@ test('from an empty app to six trusted, identified hosts, then a running cluster
     }
   })
 
-  const live = new LivePage(page)
+  const live = new LivePage(page, mode)
   await test.step('live view: 5 nodes Ready, the 3 backends UP', async () => {
     await designer.tab('Live')
     for (const node of members) await live.expectState(node, /: Ready$/)

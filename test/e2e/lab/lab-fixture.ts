@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { useLab, type Lab } from '../../lab/harness'
 import { HA_PROFILES } from '../../lab/sim/ha-profiles'
 import { startWebUi, stopWebUi, type WebUi } from '../web-fixture'
+import type { Mode } from './pages'
 
 /**
  * The HA lab of the apply tests (an HAProxy host, three control planes with a Pi whose sudo asks
@@ -25,7 +26,9 @@ export interface LabWebUi extends WebUi {
   home: string
 }
 
-export const test = base.extend<{ web: LabWebUi }, { lab: Lab }>({
+export const test = base.extend<{ web: LabWebUi; mode: Mode }, { lab: Lab }>({
+  // How the scenario acts (pages.ts): each Playwright project sets it (playwright.config.ts).
+  mode: ['mouse', { option: true }],
   lab: [
     // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {

@@ -10,9 +10,100 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LabNode } from '../../lab/harness'
 
+/**
+ * How the person acts: with the mouse (click, fill, drag), or with the keyboard only -- Tab and
+ * Shift+Tab move the focus to the control as a keyboard user would reach it (never focus() from
+ * outside), then Enter, Space, arrows and typed keys. A control the keyboard cannot reach within a
+ * bounded number of presses fails the scenario: that is an accessibility bug, not a test detail.
+ */
+export type Mode = 'mouse' | 'keyboard'
+
+/** The presses Tab may take to reach a control: more than any screen of the scenario has controls. */
+const MAX_TABS = 120
+
+/** Acts on controls by mouse or by keyboard, the same call either way. */
+export class Actor {
+  constructor(
+    readonly page: Page,
+    readonly mode: Mode,
+  ) {}
+
+  /**
+   * Keyboard: Tab (or Shift+Tab, toward where the control is in the document) until `target` has
+   * the focus. Bounded: a control Tab never reaches fails here with the focus shown.
+   */
+  async tabTo(target: Locator): Promise<void> {
+    await expect(target).toBeVisible()
+    for (let i = 0; i < MAX_TABS; i++) {
+      const where = await target.evaluate((el) => {
+        const active = document.activeElement
+        if (active === el) return 0
+        if (!active || active === document.body) return 1
+        return active.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING ? 1 : -1
+      })
+      if (where === 0) return
+      await this.page.keyboard.press(where > 0 ? 'Tab' : 'Shift+Tab')
+    }
+    await expect(target, `reachable by Tab within ${MAX_TABS} presses`).toBeFocused({ timeout: 1 })
+  }
+
+  /** Activate a button (or tab, or link): a click, or Tab to it and Enter. */
+  async press(target: Locator): Promise<void> {
+    if (this.mode === 'mouse') return target.click()
+    await this.tabTo(target)
+    await this.page.keyboard.press('Enter')
+  }
+
+  /** Type a value into a text field: fill, or Tab to it, select what is there and type. */
+  async fill(field: Locator, value: string): Promise<void> {
+    if (this.mode === 'mouse') return field.fill(value)
+    await this.tabTo(field)
+    await this.page.keyboard.press('ControlOrMeta+A')
+    await this.page.keyboard.type(value)
+    // Compared in the page, not by toHaveValue: a password must not reach a failure message.
+    expect(
+      await field.evaluate((f: HTMLInputElement, v) => f.value === v, value),
+      'the field holds what was typed',
+    ).toBe(true)
+  }
+
+  /** Turn a checkbox or switch on: check, or Tab to it and Space. */
+  async check(box: Locator): Promise<void> {
+    if (this.mode === 'mouse') return box.check()
+    await this.tabTo(box)
+    if (!(await box.isChecked())) await this.page.keyboard.press('Space')
+    await expect(box).toBeChecked()
+  }
+
+  /**
+   * Choose the option of a <select> whose text matches `text`: selectOption, or Tab to it and
+   * ArrowDown/ArrowUp through its options (bounded by their number) until it is chosen.
+   */
+  async choose(select: Locator, text: RegExp): Promise<void> {
+    const option = select.getByRole('option').filter({ hasText: text })
+    const label = (await option.textContent())!.trim()
+    if (this.mode === 'mouse') {
+      await select.selectOption({ label })
+      return
+    }
+    await this.tabTo(select)
+    const count = await select.getByRole('option').count()
+    const chosen = () => select.evaluate((s: HTMLSelectElement) => s.selectedOptions[0]?.textContent?.trim() ?? '')
+    for (const key of ['ArrowDown', 'ArrowUp'])
+      for (let i = 0; i < count && (await chosen()) !== label; i++) await this.page.keyboard.press(key)
+    expect(await chosen()).toBe(label)
+  }
+}
+
 /** The app shell: sidebar navigation and the dialogs that can open over any screen. */
 export class Shell {
-  constructor(readonly page: Page) {}
+  readonly act: Actor
+  constructor(
+    readonly page: Page,
+    mode: Mode = 'mouse',
+  ) {
+    this.act = new Actor(page, mode)
+  }
 
   async open(url: string): Promise<void> {
     await this.page.goto(url)
@@ -20,7 +111,7 @@ export class Shell {
   }
 
   async go(area: 'Hosts' | 'Clusters' | 'Security' | 'Settings'): Promise<void> {
-    await this.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: area }).click()
+    await this.act.press(this.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: area }))
     await expect(this.page.getByRole('heading', { level: 1, name: area })).toBeVisible()
   }
 
@@ -35,8 +126,13 @@ const addressText = (node: LabNode) => new RegExp(`${node.address.replaceAll('.'
 /** Hosts: scan, adopt (trust the host key, give a sudo password), identify, read the facts. */
 export class HostsPage {
   readonly shell: Shell
-  constructor(readonly page: Page) {
-    this.shell = new Shell(page)
+  readonly act: Actor
+  constructor(
+    readonly page: Page,
+    mode: Mode = 'mouse',
+  ) {
+    this.shell = new Shell(page, mode)
+    this.act = this.shell.act
   }
 
   /** The row of a machine found on the LAN and not adopted yet. */
@@ -57,7 +153,7 @@ export class HostsPage {
 
   /** "Scan the LAN" and wait until every one of `nodes` is listed as found, by name and address. */
   async scanFinds(nodes: LabNode[]): Promise<void> {
-    await this.page.getByRole('button', { name: 'Scan the LAN' }).click()
+    await this.act.press(this.page.getByRole('button', { name: 'Scan the LAN' }))
     for (const node of nodes) await expect(this.foundRow(node)).toContainText(node.hostname)
     await expect(this.page.getByRole('list', { name: 'Found on the LAN' }).getByRole('listitem')).toHaveCount(
       nodes.length,
@@ -71,22 +167,22 @@ export class HostsPage {
    */
   async adopt(node: LabNode): Promise<void> {
     const found = this.foundRow(node)
-    await found.getByRole('button', { name: 'Adopt' }).click()
-    await found.getByLabel('SSH user').fill(node.user)
-    await found.getByRole('button', { name: 'Adopt and connect' }).click()
+    await this.act.press(found.getByRole('button', { name: 'Adopt' }))
+    await this.act.fill(found.getByLabel('SSH user'), node.user)
+    await this.act.press(found.getByRole('button', { name: 'Adopt and connect' }))
 
     const trust = this.shell.dialog('Trust this host?')
     await expect(trust).toBeVisible()
     await expect(trust.getByTestId('fingerprint')).toHaveText(node.hostKeyFingerprint!)
-    await trust.getByRole('button', { name: 'Trust' }).click()
+    await this.act.press(trust.getByRole('button', { name: 'Trust' }))
     await expect(trust).toBeHidden()
 
     if (node.sudo === 'password') {
       const sudo = this.shell.dialog('sudo password needed')
       await expect(sudo).toBeVisible()
       await expect(sudo).toContainText(`${node.user} must type a password to use sudo`)
-      await sudo.getByLabel('sudo password').fill(node.password!)
-      await sudo.getByRole('button', { name: 'Continue' }).click()
+      await this.act.fill(sudo.getByLabel('sudo password'), node.password!)
+      await this.act.press(sudo.getByRole('button', { name: 'Continue' }))
       await expect(sudo).toBeHidden()
     }
     await expect(this.hostRow(node)).toContainText('Connected')
@@ -99,7 +195,7 @@ export class HostsPage {
    */
   async identifyAll(nodes: LabNode[], dataDir: string): Promise<void> {
     const clicked = new Date().toISOString()
-    await this.page.getByRole('button', { name: 'Identify all' }).click()
+    await this.act.press(this.page.getByRole('button', { name: 'Identify all' }))
     await expect
       .poll(() => identifiedSince(dataDir, clicked), { message: 'every host identified after "Identify all"' })
       .toEqual(nodes.map((n) => n.address).sort())
@@ -145,16 +241,21 @@ const nameText = (node: LabNode) => new RegExp(`(^|[^\\w-])${node.hostname.repla
 /** Security: the vault, set up with a passphrase (the build keeps the cluster's CAs in it). */
 export class SecurityPage {
   readonly shell: Shell
-  constructor(readonly page: Page) {
-    this.shell = new Shell(page)
+  readonly act: Actor
+  constructor(
+    readonly page: Page,
+    mode: Mode = 'mouse',
+  ) {
+    this.shell = new Shell(page, mode)
+    this.act = this.shell.act
   }
 
   async usePassphrase(passphrase: string): Promise<void> {
     await this.shell.go('Security')
     const form = this.page.getByRole('form', { name: 'Use a passphrase' })
-    await form.getByLabel('Vault passphrase').fill(passphrase)
-    await form.getByLabel('Repeat passphrase').fill(passphrase)
-    await form.getByRole('button', { name: 'Use a passphrase' }).click()
+    await this.act.fill(form.getByLabel('Vault passphrase'), passphrase)
+    await this.act.fill(form.getByLabel('Repeat passphrase'), passphrase)
+    await this.act.press(form.getByRole('button', { name: 'Use a passphrase' }))
     await expect(this.page.getByTestId('keychain-backend')).toHaveText(/^Passphrase/)
   }
 }
@@ -164,8 +265,13 @@ export type Place = 'endpoint' | 'control-plane' | 'worker' | 'none'
 /** Designer: a new cluster, host cards dragged (mouse) or carried (keyboard) to their roles. */
 export class DesignerPage {
   readonly shell: Shell
-  constructor(readonly page: Page) {
-    this.shell = new Shell(page)
+  readonly act: Actor
+  constructor(
+    readonly page: Page,
+    mode: Mode = 'mouse',
+  ) {
+    this.shell = new Shell(page, mode)
+    this.act = this.shell.act
   }
 
   zone(place: Place): Locator {
@@ -190,13 +296,11 @@ export class DesignerPage {
   /** "New cluster" with HAProxy on `lb`; resolves on the designer of the new cluster. */
   async create(name: string, lb: LabNode): Promise<void> {
     await this.shell.go('Clusters')
-    await this.page.getByRole('button', { name: 'New cluster' }).click()
+    await this.act.press(this.page.getByRole('button', { name: 'New cluster' }))
     const dialog = this.shell.dialog('New cluster')
-    await dialog.getByLabel('Cluster name').fill(name)
-    const select = dialog.getByLabel('HAProxy host')
-    const option = select.getByRole('option').filter({ hasText: nameText(lb) })
-    await select.selectOption({ label: (await option.textContent())!.trim() })
-    await dialog.getByRole('button', { name: 'Create and design' }).click()
+    await this.act.fill(dialog.getByLabel('Cluster name'), name)
+    await this.act.choose(dialog.getByLabel('HAProxy host'), nameText(lb))
+    await this.act.press(dialog.getByRole('button', { name: 'Create and design' }))
     await expect(this.page.getByRole('heading', { level: 1, name })).toBeVisible()
     await expect(this.zone('control-plane')).toBeVisible()
   }
@@ -229,9 +333,14 @@ export class DesignerPage {
     await expect(this.card(node, to)).toBeVisible()
   }
 
-  /** Keyboard only: focus the card, Space picks it up, arrows move from place to place, Space drops. */
+  /** A host to a role: dragged by mouse, or carried by keyboard. */
+  async assign(node: LabNode, to: Place): Promise<void> {
+    return this.act.mode === 'mouse' ? this.drag(node, to) : this.carry(node, to)
+  }
+
+  /** Keyboard only: Tab to the card, Space picks it up, arrows move from place to place, Space drops. */
   async carry(node: LabNode, to: Place): Promise<void> {
-    await this.grip(node).focus()
+    await this.act.tabTo(this.grip(node))
     await this.page.keyboard.press('Space')
     const target = this.zone(to)
     // Each arrow moves to the next place; which way round depends on the layout: poll, bounded.
@@ -245,21 +354,27 @@ export class DesignerPage {
 
   async setDevCluster(): Promise<void> {
     const panel = this.page.getByRole('form', { name: 'Cluster spec' })
-    await panel.getByRole('switch', { name: /Dev cluster/ }).check()
-    await panel.getByRole('button', { name: 'Save spec' }).click()
+    await this.act.check(panel.getByRole('switch', { name: /Dev cluster/ }))
+    await this.act.press(panel.getByRole('button', { name: 'Save spec' }))
     await expect(this.page.getByText('Spec saved.')).toBeVisible()
     await expect(panel.getByRole('switch', { name: /Dev cluster/ })).toBeChecked()
   }
 
   async tab(view: 'Design' | 'Plan' | 'Run' | 'Live'): Promise<void> {
-    await this.page.getByRole('tab', { name: view }).click()
+    await this.act.press(this.page.getByRole('tab', { name: view }))
     await expect(this.page.getByRole('tab', { name: view })).toHaveAttribute('aria-selected', 'true')
   }
 }
 
 /** Plan review: each host's steps with the commands they run; Apply. */
 export class PlanPage {
-  constructor(readonly page: Page) {}
+  readonly act: Actor
+  constructor(
+    readonly page: Page,
+    mode: Mode = 'mouse',
+  ) {
+    this.act = new Actor(page, mode)
+  }
 
   host(node: LabNode): Locator {
     return this.page.getByRole('region', { name: nameText(node) })
@@ -271,7 +386,7 @@ export class PlanPage {
     for (const node of nodes) {
       const host = this.host(node)
       const toggle = host.getByRole('button', { name: nameText(node) })
-      if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click()
+      if ((await toggle.getAttribute('aria-expanded')) !== 'true') await this.act.press(toggle)
       await expect(toggle).toHaveAttribute('aria-expanded', 'true')
       await expect(host.getByTestId('plan-step').first()).toBeVisible()
       await expect(host.locator('pre.plan-command').first()).not.toBeEmpty()
@@ -279,15 +394,20 @@ export class PlanPage {
   }
 
   async apply(): Promise<void> {
-    await this.page.getByRole('button', { name: 'Apply', exact: true }).click()
+    await this.act.press(this.page.getByRole('button', { name: 'Apply', exact: true }))
   }
 }
 
 /** Run view: one article per host, the run's end state as a word. */
 export class RunPage {
   readonly shell: Shell
-  constructor(readonly page: Page) {
-    this.shell = new Shell(page)
+  readonly act: Actor
+  constructor(
+    readonly page: Page,
+    mode: Mode = 'mouse',
+  ) {
+    this.shell = new Shell(page, mode)
+    this.act = this.shell.act
   }
 
   /**
@@ -302,8 +422,8 @@ export class RunPage {
       .poll(
         async () => {
           if (password && (await sudo.isVisible())) {
-            await sudo.getByLabel('sudo password').fill(password)
-            await sudo.getByRole('button', { name: 'Continue' }).click()
+            await this.act.fill(sudo.getByLabel('sudo password'), password)
+            await this.act.press(sudo.getByRole('button', { name: 'Continue' }))
           }
           const word = (await state.textContent({ timeout: 1000 }).catch(() => null)) ?? ''
           if (/Failed|Cancelled|Interrupted/.test(word)) throw new Error(`the run ended ${word}`)
@@ -322,8 +442,13 @@ export class RunPage {
 /** Live view: nodes with a state word, the endpoint's backends UP/DOWN, taints, export. */
 export class LivePage {
   readonly shell: Shell
-  constructor(readonly page: Page) {
-    this.shell = new Shell(page)
+  readonly act: Actor
+  constructor(
+    readonly page: Page,
+    mode: Mode = 'mouse',
+  ) {
+    this.shell = new Shell(page, mode)
+    this.act = this.shell.act
   }
 
   node(node: LabNode): Locator {
@@ -347,27 +472,26 @@ export class LivePage {
   }
 
   async allowWorkloadsOnControlPlanes(): Promise<void> {
-    await this.page.getByRole('button', { name: 'Allow workloads on control planes' }).click()
+    await this.act.press(this.page.getByRole('button', { name: 'Allow workloads on control planes' }))
     await expect(this.page.getByRole('button', { name: 'Restore control-plane taints' })).toBeEnabled()
   }
 
   async restoreTaints(): Promise<void> {
-    await this.page.getByRole('button', { name: 'Restore control-plane taints' }).click()
+    await this.act.press(this.page.getByRole('button', { name: 'Restore control-plane taints' }))
     await expect(this.page.getByRole('button', { name: 'Allow workloads on control planes' })).toBeEnabled()
   }
 
   /** Export an admin kubeconfig to a new file through the dialog; returns the path it shows. */
   async exportKubeconfig(clusterName: string): Promise<string> {
-    await this.page.getByRole('button', { name: 'Export admin kubeconfig' }).click()
+    await this.act.press(this.page.getByRole('button', { name: 'Export admin kubeconfig' }))
     const dialog = this.shell.dialog(`Export an admin kubeconfig for ${clusterName}`)
-    await dialog.getByRole('button', { name: 'Export', exact: true }).click()
+    await this.act.press(dialog.getByRole('button', { name: 'Export', exact: true }))
     const written = dialog.getByRole('status').locator('dd code').first()
     await expect(written).toHaveText(/kubeconfig$/)
     const path = (await written.textContent())!.trim()
-    await dialog
-      .getByRole('button', { name: /Close|Done/ })
-      .first()
-      .click()
+    // Keyboard: Escape closes a dialog as its Close button does.
+    if (this.act.mode === 'keyboard') await this.page.keyboard.press('Escape')
+    else await this.act.press(dialog.getByRole('button', { name: /Close|Done/ }).first())
     await expect(dialog).toBeHidden()
     return path
   }

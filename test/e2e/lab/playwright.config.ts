@@ -1,5 +1,6 @@
 import { defineConfig } from '@playwright/test'
 import base from '../playwright.config'
+import type { Mode } from './pages'
 
 /**
  * The end-to-end scenario in the lab: Debian's Chromium against the web UI, both inside the lab's
@@ -8,7 +9,7 @@ import base from '../playwright.config'
  * Browser settings are the ordinary e2e ones; only the scale differs: one long scenario over real
  * SSH and mDNS on a busy 2-core machine.
  */
-export default defineConfig({
+export default defineConfig<{ mode: Mode }>({
   ...base,
   testDir: '.',
   testMatch: '*.spec.ts',
@@ -22,4 +23,11 @@ export default defineConfig({
   retries: 0,
   // A click or fill on a control that never appears fails within a minute, not at the test's end.
   use: { ...base.use, actionTimeout: 60_000, navigationTimeout: 60_000, screenshot: 'only-on-failure' },
+  // The same path twice: by mouse, and by keyboard only (pages.ts Actor). The lab fixture is per
+  // worker and a project never shares a worker, so each project walks its own fresh lab hosts.
+  // One project alone: `npm run test:e2e:lab -- --project=keyboard`.
+  projects: [
+    { name: 'mouse', use: { mode: 'mouse' } },
+    { name: 'keyboard', use: { mode: 'keyboard' } },
+  ],
 })
