@@ -56,6 +56,13 @@ test.describe.configure({ mode: 'serial' })
 
 test('from an empty app to six trusted, identified hosts, then a running cluster', async ({ page, web, lab, mode }) => {
   await page.setViewportSize({ width: 1280, height: 800 })
+  // Keyboard only means no pointer: the page counts every pointer press, checked at the end.
+  if (mode === 'keyboard')
+    await page.addInitScript(() => {
+      const w = window as unknown as { pointerPresses: number }
+      w.pointerPresses = 0
+      window.addEventListener('pointerdown', () => w.pointerPresses++, true)
+    })
   const hosts = new HostsPage(page, mode)
   await hosts.shell.open(web.url)
   await hosts.shell.go('Hosts')
@@ -178,4 +185,7 @@ test('from an empty app to six trusted, identified hosts, then a running cluster
     for (const node of planes.slice(0, 2)) await live.expectBackend(node, 'UP')
     await shots(page, 'live-power-cut')
   })
+
+  if (mode === 'keyboard' && !process.env.SHOTS_DIR)
+    expect(await page.evaluate(() => (window as unknown as { pointerPresses: number }).pointerPresses)).toBe(0)
 })
