@@ -6,6 +6,8 @@
 # the desk namespace -- so the web server's SSH and mDNS and the browser itself are on the lab LAN,
 # never on the root namespace's network -- and tear the lab down whatever happened. The specs add
 # their simulator nodes through test/lab/harness.ts. Arguments go to playwright (e.g. a spec name).
+# The scenario runs twice, as the Playwright projects `mouse` and `keyboard` (keyboard only, no
+# pointer); one alone: `npm run test:e2e:lab -- --project=keyboard`.
 #
 #   LAB_TEST_PREFIX / LAB_TEST_NET   override the prefix (labe2e) and subnet (10.87.0.0/24)
 #   LAB_BOOT_TIMEOUT                 seconds a host may take to boot (90 here)
