@@ -26,9 +26,10 @@ import { expect, test } from './lab-fixture'
 import { DesignerPage, HostsPage, LivePage, PlanPage, RunPage, SecurityPage } from './pages'
 
 /** Screenshots only when asked (SHOTS_DIR): CI writes none. Light and dark at 1280x800. */
-async function shots(page: Page, name: string): Promise<void> {
+async function shots(page: Page, name: string, mode: string): Promise<void> {
   const dir = process.env.SHOTS_DIR
-  if (!dir) return
+  // The mouse walk takes them (closing the operations panel is a click, which the keyboard walk must not make).
+  if (!dir || mode !== 'mouse') return
   // The screen from its top, without the operations panel (the README shows the screen itself).
   const dock = page.getByRole('contentinfo', { name: 'Status' }).getByRole('button', { name: /Operations/ })
   if ((await dock.getAttribute('aria-expanded')) === 'true') await dock.click()
@@ -89,7 +90,7 @@ test('from an empty app to six trusted, identified hosts, then a running cluster
             : ({ badge: 'Linux', memory: /\b\d+\.\d GB/ } as const)
       await hosts.expectFacts(node, facts)
     }
-    await shots(page, 'hosts')
+    await shots(page, 'hosts', mode)
   })
 
   // The HA lab's layout (test/lab/sim/build-support.ts haSpec): HAProxy, 3 control planes, 2 workers.
@@ -113,14 +114,14 @@ test('from an empty app to six trusted, identified hosts, then a running cluster
     await expect(designer.zone('control-plane').getByTestId('host-card')).toHaveCount(3)
     await expect(designer.zone('worker').getByTestId('host-card')).toHaveCount(2)
     await designer.setDevCluster()
-    await shots(page, 'designer')
+    await shots(page, 'designer', mode)
   })
 
   const plan = new PlanPage(page, mode)
   await test.step('plan review: the steps of every host, with their commands -> Apply', async () => {
     await designer.tab('Plan')
     await plan.expectCommands([lb, ...members])
-    await shots(page, 'plan')
+    await shots(page, 'plan', mode)
     await plan.apply()
   })
 
@@ -128,12 +129,12 @@ test('from an empty app to six trusted, identified hosts, then a running cluster
   await test.step('run view: Done on every host', async () => {
     await expect(page.getByRole('tab', { name: 'Run' })).toHaveAttribute('aria-selected', 'true')
     await run.untilDone([lb, ...members], 8 * 60_000)
-    await shots(page, 'run-done')
+    await shots(page, 'run-done', mode)
     if (process.env.SHOTS_DIR) {
       const back = await page.evaluate(() => location.hash)
       await page.evaluate(() => (location.hash = '#/home'))
       await expect(page.getByRole('heading', { level: 1, name: 'Home' })).toBeVisible()
-      await shots(page, 'home')
+      await shots(page, 'home', mode)
       await page.evaluate((hash) => (location.hash = hash), back)
       await expect(page.getByRole('tab', { name: 'Run' })).toHaveAttribute('aria-selected', 'true')
     }
@@ -144,7 +145,7 @@ test('from an empty app to six trusted, identified hosts, then a running cluster
     await designer.tab('Live')
     for (const node of members) await live.expectState(node, /: Ready$/)
     for (const node of planes) await live.expectBackend(node, 'UP')
-    await shots(page, 'live')
+    await shots(page, 'live', mode)
   })
 
   let kubeconfig = ''
@@ -183,7 +184,7 @@ test('from an empty app to six trusted, identified hosts, then a running cluster
     await live.expectState(victim, /NotReady/)
     await live.expectBackend(victim, 'DOWN')
     for (const node of planes.slice(0, 2)) await live.expectBackend(node, 'UP')
-    await shots(page, 'live-power-cut')
+    await shots(page, 'live-power-cut', mode)
   })
 
   if (mode === 'keyboard' && !process.env.SHOTS_DIR)
