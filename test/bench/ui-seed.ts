@@ -6,9 +6,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { readiness } from '../../src/main/services/identify/readiness'
 import type { JournalRecord } from '../../src/main/services/operations/journal'
-import type { Host, HostIdentification, OpLogLine } from '../../src/shared/types'
+import type { Host, OpLogLine } from '../../src/shared/types'
+import { seededHost } from '../e2e/support/seeded-host'
 
 export const CLUSTER = 'bench'
 const CLUSTER_ID = 'c-bench'
@@ -20,45 +20,7 @@ export const hostLabel = (n: number) => `node-${n}`
 
 /** A Raspberry Pi 4 with 4 GB, ready for every role (readiness by the app's own rules). */
 function host(n: number): Host {
-  const facts: Omit<HostIdentification, 'readiness'> = {
-    at: AT,
-    os: {
-      id: 'debian',
-      versionId: '12',
-      prettyName: 'Debian GNU/Linux 12 (bookworm)',
-      family: 'raspios',
-      supported: true,
-    },
-    arch: 'aarch64',
-    kernel: '6.12.25+rpt-rpi-v8',
-    model: 'Raspberry Pi 4 Model B Rev 1.4',
-    cpus: 4,
-    memoryMiB: 3793,
-    diskFreeMiB: 28_000,
-    swap: { on: false, totalMiB: 0, devices: [] },
-    memoryCgroup: 'enabled',
-    runtimes: [],
-    clockOffsetMs: 5,
-    leftovers: [],
-    leftoversUnchecked: [],
-    portsInUse: [],
-    machineId: n.toString(16).padStart(32, 'b'),
-    hostname: hostLabel(n),
-    interfaces: [{ name: 'eth0', addresses: [{ family: 'ipv4', address: address(n), prefix: 8, dynamic: false }] }],
-  }
-  return {
-    id: `bench-host-${n}`,
-    address: address(n),
-    port: 22,
-    user: 'pi',
-    label: hostLabel(n),
-    source: 'manual',
-    identification: { ...facts, readiness: readiness(facts, []) },
-    hostKey: { type: 'ssh-ed25519', fingerprint: `SHA256:bench${n}`, blob: 'AAAA', trustedAt: AT, source: 'confirmed' },
-    lastLogin: { hostId: `bench-host-${n}`, ok: true, user: 'pi', sudo: 'nopasswd', at: AT },
-    addedAt: AT,
-    updatedAt: AT,
-  }
+  return seededHost(n, { id: `bench-host-${n}`, address: address(n), label: hostLabel(n), at: AT, prefix: 8 })
 }
 
 /** A version-1 cluster record (migrated on read), as run-view.spec.ts seeds it. */

@@ -2,49 +2,11 @@ import type { ChildProcess } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Locator, Page } from '@playwright/test'
-import type { Host, HostIdentification } from '../../src/shared/types'
-import { readiness } from '../../src/main/services/identify/readiness'
+import type { Host } from '../../src/shared/types'
+import { seededHost, type SeededHostOptions } from './support/seeded-host'
 import { expect, startWebUi, test } from './web-fixture'
 
 const SHOTS = process.env.FLOTILLA_SHOTS
-
-/** Facts as an identification stores them; readiness is computed by the app's own rules. */
-type Facts = Omit<HostIdentification, 'readiness'>
-
-function facts(n: number, over: { [K in keyof Facts]?: Facts[K] | undefined }): HostIdentification {
-  const id = {
-    at: new Date().toISOString(),
-    os: {
-      id: 'debian',
-      versionId: '12',
-      prettyName: 'Debian GNU/Linux 12 (bookworm)',
-      family: 'raspios',
-      supported: true,
-    },
-    arch: 'aarch64',
-    kernel: '6.12.25+rpt-rpi-v8',
-    model: 'Raspberry Pi 4 Model B Rev 1.4',
-    cpus: 4,
-    memoryMiB: 3793,
-    diskFreeMiB: 28_000,
-    swap: { on: false, totalMiB: 0, devices: [] },
-    memoryCgroup: 'enabled',
-    runtimes: [],
-    clockOffsetMs: 5,
-    leftovers: [],
-    leftoversUnchecked: [],
-    portsInUse: [],
-    machineId: n.toString(16).padStart(32, 'a'),
-    hostname: `node-${n}`,
-    interfaces: [
-      { name: 'eth0', addresses: [{ family: 'ipv4', address: `192.168.7.${10 + n}`, prefix: 24, dynamic: false }] },
-    ],
-    ...over,
-  } as Facts
-  // An explicit undefined (model on a PC) means "without it".
-  for (const [key, value] of Object.entries(over)) if (value === undefined) delete id[key as keyof Facts]
-  return { ...id, readiness: readiness(id, []) }
-}
 
 const MICROOS = {
   id: 'opensuse-microos',
@@ -57,35 +19,21 @@ const MICROOS = {
 /** Six adopted, trusted hosts with facts: three Pis, a MicroOS box, an x86 worker and a 1 GB Pi. */
 function inventory(): Host[] {
   const at = new Date().toISOString()
-  const host = (n: number, label: string, identification: HostIdentification): Host => ({
-    id: `e2e-host-${n}`,
-    address: `192.168.7.${10 + n}`,
-    port: 22,
-    user: 'pi',
-    label,
-    source: 'manual',
-    identification: { ...identification, hostname: label },
-    hostKey: { type: 'ssh-ed25519', fingerprint: `SHA256:e2e${n}`, blob: 'AAAA', trustedAt: at, source: 'confirmed' },
-    lastLogin: { hostId: `e2e-host-${n}`, ok: true, user: 'pi', sudo: 'nopasswd', at },
-    addedAt: at,
-    updatedAt: at,
-  })
+  type Over = NonNullable<SeededHostOptions['facts']>
+  const host = (n: number, label: string, facts: Over): Host =>
+    seededHost(n, { id: `e2e-host-${n}`, address: `192.168.7.${10 + n}`, label, at, facts })
   return [
-    host(1, 'cp-1', facts(1, {})),
-    host(2, 'cp-2', facts(2, {})),
-    host(3, 'cp-3', facts(3, {})),
-    host(4, 'lb-1', facts(4, { os: MICROOS, arch: 'x86_64', model: undefined, memoryMiB: 1900, cpus: 2 })),
-    host(
-      5,
-      'worker-1',
-      facts(5, {
-        os: { ...MICROOS, id: 'debian', prettyName: 'Debian GNU/Linux 12 (bookworm)', family: 'debian' },
-        arch: 'x86_64',
-        model: undefined,
-        memoryMiB: 7800,
-      }),
-    ),
-    host(6, 'pi-1gb', facts(6, { memoryMiB: 906, model: 'Raspberry Pi 3 Model B Rev 1.2' })),
+    host(1, 'cp-1', {}),
+    host(2, 'cp-2', {}),
+    host(3, 'cp-3', {}),
+    host(4, 'lb-1', { os: MICROOS, arch: 'x86_64', model: undefined, memoryMiB: 1900, cpus: 2 }),
+    host(5, 'worker-1', {
+      os: { ...MICROOS, id: 'debian', prettyName: 'Debian GNU/Linux 12 (bookworm)', family: 'debian' },
+      arch: 'x86_64',
+      model: undefined,
+      memoryMiB: 7800,
+    }),
+    host(6, 'pi-1gb', { memoryMiB: 906, model: 'Raspberry Pi 3 Model B Rev 1.2' }),
   ]
 }
 
