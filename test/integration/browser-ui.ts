@@ -44,7 +44,8 @@ export async function openBrowserUi(app: App): Promise<BrowserUi> {
     ],
   })
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-  await page.goto(server.url)
+  // The app lands on Home; these tests are about the Hosts screen.
+  await page.goto(server.url + '#/hosts')
   const folder = process.env.FLOTILLA_SCREENSHOTS
   return {
     page,

@@ -40,6 +40,8 @@ afterAll(async () => {
 
 async function addHost(node: LabNode, user: string) {
   const form = page.getByRole('form', { name: 'Add host' })
+  // The form opens by itself only on the first run; later it opens on demand.
+  if ((await form.count()) === 0) await page.getByRole('button', { name: 'Add a host' }).click()
   await form.getByLabel('Address').fill(node.address)
   await form.getByLabel('User').fill(user)
   await form.getByLabel('Label (optional)').fill(node.hostname)
@@ -52,7 +54,7 @@ const shot = (name: string) => ui.shot(name)
 describe('connect flow in Chromium', () => {
   it('walks a Pi through fingerprint, key passphrase, login password and sudo password', async () => {
     const row = await addHost(pi, 'pi')
-    await row.getByRole('button', { name: 'Connect' }).click()
+    await row.getByRole('button', { name: 'Trust…' }).click()
 
     const trust = page.getByRole('dialog', { name: 'Trust this host?' })
     await expect.poll(() => trust.getByTestId('fingerprint').textContent()).toBe(pi.hostKeyFingerprint)
@@ -89,7 +91,7 @@ describe('connect flow in Chromium', () => {
 
   it('remembers the passphrase for the session: the next host only needs trust', async () => {
     const row = await addHost(microos, 'root')
-    await row.getByRole('button', { name: 'Connect' }).click()
+    await row.getByRole('button', { name: 'Trust…' }).click()
     await page.getByRole('dialog', { name: 'Trust this host?' }).getByRole('button', { name: 'Trust' }).click()
     await expect
       .poll(() => row.getByTestId('login').textContent(), { timeout: 20_000 })
@@ -100,7 +102,8 @@ describe('connect flow in Chromium', () => {
     const old = pi.hostKeyFingerprint!
     await lab.changeHostKey(pi)
     const row = page.locator(`[data-address="${pi.address}"]`)
-    await row.getByRole('button', { name: 'Reconnect' }).click()
+    await row.getByRole('button', { name: /^More actions for / }).click()
+    await page.getByRole('menuitem', { name: 'Log in again' }).click()
     const dialog = page.getByRole('dialog', { name: 'Host key changed' })
     await expect.poll(() => dialog.getByTestId('old-fingerprint').textContent()).toBe(old)
     await expect.poll(() => dialog.getByTestId('new-fingerprint').textContent()).toBe(pi.hostKeyFingerprint)
@@ -123,7 +126,7 @@ describe('connect flow in Chromium', () => {
       await form.getByLabel('User').fill('pi')
       await form.getByRole('button', { name: 'Add host' }).click()
       const row = p.locator(`[data-address="${passwordOnly.address}"]`)
-      await row.getByRole('button', { name: 'Connect' }).click()
+      await row.getByRole('button', { name: 'Trust…' }).click()
       await p.getByRole('dialog', { name: 'Trust this host?' }).getByRole('button', { name: 'Trust' }).click()
       const password = p.getByRole('dialog', { name: 'Password needed' })
       await password.getByLabel('Login password', { exact: true }).fill(passwordOnly.password!)
