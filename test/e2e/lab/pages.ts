@@ -120,11 +120,8 @@ export class Shell {
   }
 }
 
-/** A lab node's address as text, not followed by another digit (10.0.0.1 is not 10.0.0.12). */
-const addressText = (node: LabNode) => new RegExp(`${node.address.replaceAll('.', '\\.')}(?!\\d)`)
-
-/** Hosts: scan, adopt (trust the host key, give a sudo password), identify, read the facts. */
-export class HostsPage {
+/** What every screen's page object has: the page, the shell around it and how it acts (mouse or keyboard). */
+class ScreenPage {
   readonly shell: Shell
   readonly act: Actor
   constructor(
@@ -134,7 +131,13 @@ export class HostsPage {
     this.shell = new Shell(page, mode)
     this.act = this.shell.act
   }
+}
 
+/** A lab node's address as text, not followed by another digit (10.0.0.1 is not 10.0.0.12). */
+const addressText = (node: LabNode) => new RegExp(`${node.address.replaceAll('.', '\\.')}(?!\\d)`)
+
+/** Hosts: scan, adopt (trust the host key, give a sudo password), identify, read the facts. */
+export class HostsPage extends ScreenPage {
   /** The row of a machine found on the LAN and not adopted yet. */
   foundRow(node: LabNode): Locator {
     return this.page
@@ -239,17 +242,7 @@ function identifiedSince(dataDir: string, since: string): string[] {
 const nameText = (node: LabNode) => new RegExp(`(^|[^\\w-])${node.hostname.replaceAll('.', '\\.')}(?![\\w-])`)
 
 /** Security: the vault, set up with a passphrase (the build keeps the cluster's CAs in it). */
-export class SecurityPage {
-  readonly shell: Shell
-  readonly act: Actor
-  constructor(
-    readonly page: Page,
-    mode: Mode = 'mouse',
-  ) {
-    this.shell = new Shell(page, mode)
-    this.act = this.shell.act
-  }
-
+export class SecurityPage extends ScreenPage {
   async usePassphrase(passphrase: string): Promise<void> {
     await this.shell.go('Security')
     const form = this.page.getByRole('form', { name: 'Use a passphrase' })
@@ -263,17 +256,7 @@ export class SecurityPage {
 export type Place = 'endpoint' | 'control-plane' | 'worker' | 'none'
 
 /** Designer: a new cluster, host cards dragged (mouse) or carried (keyboard) to their roles. */
-export class DesignerPage {
-  readonly shell: Shell
-  readonly act: Actor
-  constructor(
-    readonly page: Page,
-    mode: Mode = 'mouse',
-  ) {
-    this.shell = new Shell(page, mode)
-    this.act = this.shell.act
-  }
-
+export class DesignerPage extends ScreenPage {
   zone(place: Place): Locator {
     return this.page.getByTestId(`zone-${place}`)
   }
@@ -367,15 +350,7 @@ export class DesignerPage {
 }
 
 /** Plan review: each host's steps with the commands they run; Apply. */
-export class PlanPage {
-  readonly act: Actor
-  constructor(
-    readonly page: Page,
-    mode: Mode = 'mouse',
-  ) {
-    this.act = new Actor(page, mode)
-  }
-
+export class PlanPage extends ScreenPage {
   host(node: LabNode): Locator {
     return this.page.getByRole('region', { name: nameText(node) })
   }
@@ -399,17 +374,7 @@ export class PlanPage {
 }
 
 /** Run view: one article per host, the run's end state as a word. */
-export class RunPage {
-  readonly shell: Shell
-  readonly act: Actor
-  constructor(
-    readonly page: Page,
-    mode: Mode = 'mouse',
-  ) {
-    this.shell = new Shell(page, mode)
-    this.act = this.shell.act
-  }
-
+export class RunPage extends ScreenPage {
   /**
    * Waits until the run is Done, giving the Pi its sudo password whenever the dialog asks (a
    * reboot ends the login the password was given to). Fails at once on Failed.
@@ -440,17 +405,7 @@ export class RunPage {
 }
 
 /** Live view: nodes with a state word, the endpoint's backends UP/DOWN, taints, export. */
-export class LivePage {
-  readonly shell: Shell
-  readonly act: Actor
-  constructor(
-    readonly page: Page,
-    mode: Mode = 'mouse',
-  ) {
-    this.shell = new Shell(page, mode)
-    this.act = this.shell.act
-  }
-
+export class LivePage extends ScreenPage {
   node(node: LabNode): Locator {
     return this.page.getByRole('listitem', { name: new RegExp(`^${node.hostname}\\b.*: `) })
   }
