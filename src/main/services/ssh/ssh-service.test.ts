@@ -16,18 +16,23 @@ async function closedPort(): Promise<number> {
   return port
 }
 
+/** The app on a fresh data directory, with an empty ~/.ssh and no agent. */
+function freshApp() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'flotilla-ssh-svc-'))
+  const home = mkdtempSync(join(tmpdir(), 'flotilla-ssh-home-'))
+  mkdirSync(join(home, '.ssh'))
+  return createApp({
+    dataDir,
+    transport: 'cli',
+    version: 'test',
+    createStore: confStoreFactory(dataDir),
+    sshEnvironment: { home, agent: undefined },
+  })
+}
+
 describe('SshService fan-out', () => {
   it('checks 12 hosts at once without a MaxListenersExceededWarning on the shared abort signal', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'flotilla-ssh-svc-'))
-    const home = mkdtempSync(join(tmpdir(), 'flotilla-ssh-home-'))
-    mkdirSync(join(home, '.ssh'))
-    const app = createApp({
-      dataDir,
-      transport: 'cli',
-      version: 'test',
-      createStore: confStoreFactory(dataDir),
-      sshEnvironment: { home, agent: undefined },
-    })
+    const app = freshApp()
     const warnings: Error[] = []
     const onWarning = (warning: Error) => warnings.push(warning)
     process.on('warning', onWarning)
@@ -83,16 +88,7 @@ describe('SshService login check', () => {
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     const { port } = server.address() as { port: number }
-    const dataDir = mkdtempSync(join(tmpdir(), 'flotilla-ssh-svc-'))
-    const home = mkdtempSync(join(tmpdir(), 'flotilla-ssh-home-'))
-    mkdirSync(join(home, '.ssh'))
-    const app = createApp({
-      dataDir,
-      transport: 'cli',
-      version: 'test',
-      createStore: confStoreFactory(dataDir),
-      sshEnvironment: { home, agent: undefined },
-    })
+    const app = freshApp()
     try {
       const host = await app.api.hosts.add({ address: '127.0.0.1', port, label: 'shell-less', user: 'pi' })
       const scan = await app.api.ssh.scan(host.id)
